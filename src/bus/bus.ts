@@ -1,0 +1,60 @@
+import type { Health } from '../lifecycle/health.js';
+
+/** One message on the bus. `id` is the dedupe key (JetStream `Nats-Msg-Id`); for events it is the event id. */
+export interface BusMessage {
+  readonly id: string;
+  readonly data: Uint8Array;
+}
+
+/** A message handed to a consumer. Exactly one of ack / nak / deadLetter must be called. */
+export interface Delivery extends BusMessage {
+  readonly subject: string;
+  /** 1 on first delivery. */
+  readonly deliveries: number;
+  ack(): Promise<void>;
+  /** Redeliver later. */
+  nak(delayMs: number): void;
+  /** Give up on this message: publish it to the dead-letter subject with the reason, then ack it. */
+  deadLetter(reason: string): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Durable consumer name; processes with the same name share the work. */
+  readonly durable: string;
+  /** Subject filter (default: the event subjects). */
+  readonly subject?: string;
+  readonly batchSize: number;
+  /** Longest wait to fill a batch. */
+  readonly batchWaitMs: number;
+  /** Deliveries before a message is dead-lettered by the consumer. */
+  readonly maxDeliver: number;
+}
+
+export type BatchHandler = (batch: Delivery[]) => Promise<void>;
+
+export interface Subscription {
+  /** Stops pulling, waits for the batch in hand, then releases. */
+  close(): Promise<void>;
+}
+
+/**
+ * The seam between the gateway and delivery (nats | memory).
+ * `publish` resolves only once the bus holds every message durably (JetStream PubAck; for the in-process
+ * bus, once a consumer acked it), and rejects otherwise: the spool keeps what is not acknowledged.
+ */
+export interface Bus {
+  readonly kind: 'memory' | 'nats';
+  start(): Promise<void>;
+  publish(messages: readonly BusMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions, handler: BatchHandler): Subscription;
+  healthcheck(): Promise<Health>;
+  close(): Promise<void>;
+}
+
+export class BusUnavailableError extends Error {
+  readonly code = 'BUS_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BusUnavailableError';
+  }
+}

@@ -1,0 +1,40 @@
+import type { Config } from './schema.js';
+import type { ConfigIssue } from './errors.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Rules that span fields, run after the schema accepted the config. */
+export function crossChecks(c: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, message: string, value?: unknown) => issues.push({ path, message, value });
+
+  if (c.bus.kind === 'nats' && c.bus.nats.servers.length === 0) {
+    add('/bus/nats/servers', 'bus.kind is "nats" but no servers are listed');
+  }
+  if (c.consumer.sinks.includes('cassandra') && c.sinks.cassandra.contactPoints.length === 0) {
+    add('/sinks/cassandra/contactPoints', 'consumer.sinks includes "cassandra" but no contact points are listed');
+  }
+  const nats = c.bus.nats;
+  if (Boolean(nats.user) !== Boolean(nats.pass)) add('/bus/nats/pass', 'user and pass go together');
+  if (Boolean(nats.tls.cert) !== Boolean(nats.tls.key)) add('/bus/nats/tls/key', 'tls.cert and tls.key go together');
+
+  if (c.admin.enabled && !LOOPBACK.has(c.admin.listen.host) && !c.admin.token) {
+    add('/admin/token', 'the admin listener is not on loopback: set a token', c.admin.listen.host);
+  }
+  if (c.admin.enabled && c.admin.listen.port !== 0 && c.admin.listen.port === c.server.listen.port) {
+    add('/admin/listen/port', 'the admin listener needs its own port', c.admin.listen.port);
+  }
+
+  const r = c.tracking.routes;
+  const seen = new Map<string, string>();
+  for (const [name, prefix] of Object.entries({ track: r.track, server: r.server, pixel: r.pixel, redirect: r.redirect })) {
+    const other = seen.get(prefix);
+    if (other) add(`/tracking/routes/${name}`, `path is already claimed by tracking.routes.${other}`, prefix);
+    seen.set(prefix, name);
+  }
+  for (const path of [c.server.healthPath, c.server.readyPath]) {
+    if (seen.has(path)) add('/server', `health path collides with tracking.routes.${seen.get(path)}`, path);
+  }
+  if (c.server.healthPath === c.server.readyPath) add('/server/readyPath', 'must differ from healthPath', c.server.readyPath);
+  return issues;
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { Value, type ValueError } from '@sinclair/typebox/value';
+import { ConfigSchema, type Config } from './schema.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { substituteEnv } from './env.js';
+import { parseJson } from './json.js';
+import { crossChecks } from './cross-checks.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+
+/** Reads, validates and freezes config.json. Throws ConfigError listing every problem. */
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? err}` }]);
+  }
+  return parseConfig(parseJson(text, path), path, env);
+}
+
+/** Validates an already parsed config object (also used by tests and `validate`). */
+export function parseConfig(raw: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const issues: ConfigIssue[] = [];
+  const substituted = substituteEnv(raw, env, issues);
+  if (typeof substituted !== 'object' || substituted === null || Array.isArray(substituted)) {
+    throw new ConfigError(source, [{ path: '', message: 'the configuration must be a JSON object', value: raw }]);
+  }
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(substituted));
+  for (const e of Value.Errors(ConfigSchema, withDefaults)) {
+    if (isNoise(e.message, e.path, issues)) continue;
+    issues.push({ path: e.path, message: describe(e), value: e.value });
+  }
+  if (issues.length > 0) throw new ConfigError(source, issues);
+
+  const config = Value.Decode(ConfigSchema, withDefaults);
+  const cross = crossChecks(config);
+  if (cross.length > 0) throw new ConfigError(source, cross);
+  return deepFreeze(config);
+}
+
+/** The defaults alone: what an empty `{}` config means. */
+export function defaultConfig(): Readonly<Config> {
+  return parseConfig({}, 'defaults', {});
+}
+
+type SchemaError = {
+  message: string;
+  path: string;
+  schema: { pattern?: string; anyOf?: { const?: unknown }[] };
+  value: unknown;
+};
+
+function describe(error: ValueError): string {
+  const e = error as unknown as SchemaError;
+  if (e.message.startsWith('Unexpected property')) return 'unknown key';
+  const choices = e.schema.anyOf?.map((s) => s.const).filter((c) => c !== undefined);
+  if (choices && choices.length > 0) return `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
+  if (e.schema.pattern === DURATION_PATTERN) return 'must be a duration such as "500ms", "30s", "5m", "1h", "7d"';
+  if (e.schema.pattern === SIZE_PATTERN) return 'must be a size such as "512KB", "1MB", "1GiB"';
+  if (e.schema.pattern) return `must match ${e.schema.pattern}`;
+  return e.message.replace(/^Expected/, 'expected');
+}
+
+/** TypeBox reports a union failure both for the union and its members; keep the first error per path. */
+function isNoise(_message: string, path: string, issues: ConfigIssue[]): boolean {
+  return issues.some((i) => i.path === path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,33 @@
+import { Type, type StaticDecode } from '@sinclair/typebox';
+import { Section, Duration } from '../config/types.js';
+
+export const ConsumerConfig = Section(
+  {
+    durable: Type.String({ default: 'gatehouse-store', pattern: '^[A-Za-z0-9_-]+$', description: 'Durable consumer name; consumers with the same name share the work.' }),
+    sinks: Type.Array(Type.Union([Type.Literal('duckdb'), Type.Literal('cassandra')]), {
+      default: ['duckdb'],
+      minItems: 1,
+      description: 'Sinks every batch is written to; a message is acked only after all have it.',
+    }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Most events in one batch.' }),
+    batchWait: Duration('100ms', { description: 'Longest wait to fill a batch.' }),
+    maxDeliver: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description: 'Deliveries before a message that keeps failing goes to the dead-letter subject.',
+    }),
+    retryBackoff: Duration('1s', { description: 'First delay before a failed batch is redelivered (doubles, up to 1m).' }),
+    serviceSubjects: Section(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Also store log, counter and update messages from other services.' }),
+        logs: Type.String({ default: 'tic.log.>', description: 'Subject of log messages.' }),
+        counts: Type.String({ default: 'tic.count.>', description: 'Subject of counter increments.' }),
+        updates: Type.String({ default: 'tic.update.>', description: 'Subject of update records.' }),
+      },
+      { description: 'Messages from other services (see README "Service messages").' },
+    ),
+  },
+  { description: 'The consumer: bus → sinks, acked only after the write.' },
+);
+
+export type ConsumerConfig = StaticDecode<typeof ConsumerConfig>;

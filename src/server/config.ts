@@ -1,0 +1,65 @@
+import { Type, type StaticDecode } from '@sinclair/typebox';
+import { Section, Duration, Size, Port, Host, CidrList } from '../config/types.js';
+
+export const ListenerConfig = Section(
+  {
+    host: Host('0.0.0.0', { description: 'Address to listen on.' }),
+    port: Port(8080, { description: 'Port to listen on (0 picks a free port).' }),
+  },
+  { description: 'Where the main HTTP listener accepts connections.' },
+);
+
+export const ServerConfig = Section(
+  {
+    listen: ListenerConfig,
+    trustedProxies: CidrList({
+      description:
+        'Peers (IPs or CIDRs) whose X-Forwarded-For / Forwarded headers are believed. Empty: the client IP is always the socket peer.',
+    }),
+    bodyLimit: Size('1MB', { description: 'Largest request body accepted; larger bodies get 413.' }),
+    maxHeaderSize: Size('16KB', { description: 'Largest total size of request headers; larger get 431.' }),
+    requestTimeout: Duration('30s', { description: 'Longest time to receive a whole request (slowloris guard).' }),
+    headersTimeout: Duration('10s', { description: 'Longest time to receive the request headers.' }),
+    keepAliveTimeout: Duration('5s', { description: 'Idle time before a keep-alive connection is closed.' }),
+    shutdownTimeout: Duration('10s', {
+      description: 'On SIGTERM, how long in-flight requests may take to finish before the process closes anyway.',
+    }),
+    healthPath: Type.String({ default: '/healthz', pattern: '^/', description: 'Liveness endpoint on the main listener.' }),
+    readyPath: Type.String({ default: '/readyz', pattern: '^/', description: 'Readiness endpoint on the main listener.' }),
+  },
+  { description: 'The main listener and connection hygiene.' },
+);
+
+export const AdminConfig = Section(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Serve the admin listener (metrics, admin API).' }),
+    listen: Section(
+      {
+        host: Host('127.0.0.1', { description: 'Address of the admin listener. Keep it on loopback unless a token is set.' }),
+        port: Port(9100, { description: 'Port of the admin listener (0 picks a free port).' }),
+      },
+      { description: 'Where the admin listener accepts connections.' },
+    ),
+    token: Type.String({
+      default: '',
+      description:
+        'Bearer token for the admin API (use "${GATEHOUSE_ADMIN_TOKEN}"). Required when the admin listener is not on loopback.',
+    }),
+    metricsPath: Type.String({ default: '/metrics', pattern: '^/', description: 'Prometheus metrics endpoint.' }),
+  },
+  { description: 'The admin listener: /metrics and the admin API.' },
+);
+
+export const LogConfig = Section(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Log level; logs are JSON lines on stdout.' },
+    ),
+  },
+  { description: 'Structured logging.' },
+);
+
+export type ServerConfig = StaticDecode<typeof ServerConfig>;
+export type AdminConfig = StaticDecode<typeof AdminConfig>;
+export type LogConfig = StaticDecode<typeof LogConfig>;

@@ -1,0 +1,48 @@
+import { Type, type StaticDecode } from '@sinclair/typebox';
+import { Section, Duration } from '../config/types.js';
+
+export const DuckDbConfig = Section(
+  {
+    path: Type.String({ default: 'data/gatehouse.duckdb', minLength: 1, description: 'DuckDB database file.' }),
+  },
+  { description: 'The embedded DuckDB store.' },
+);
+
+export const CassandraConfig = Section(
+  {
+    contactPoints: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Cassandra/Elassandra nodes (host or host:port).',
+    }),
+    localDataCenter: Type.String({ default: 'datacenter1', description: 'Data center of the nodes to prefer.' }),
+    keyspace: Type.String({ default: 'gatehouse', pattern: '^[a-z][a-z0-9_]*$', description: 'Keyspace (see setup/schema.cql).' }),
+    replication: Type.String({
+      default: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+      description: 'Replication map used by `gatehouse setup cassandra` when it creates the keyspace.',
+    }),
+    username: Type.String({ default: '', description: 'User name.' }),
+    password: Type.String({ default: '', description: 'Password; use "${CASSANDRA_PASSWORD}".' }),
+    consistency: Type.Union(
+      ['ONE', 'TWO', 'THREE', 'QUORUM', 'ALL', 'LOCAL_QUORUM', 'EACH_QUORUM', 'LOCAL_ONE'].map((c) => Type.Literal(c)),
+      { default: 'LOCAL_QUORUM', description: 'Consistency level of writes and reads.' },
+    ),
+    retention: Duration('0s', { description: 'TTL of event rows ("0s": kept forever).' }),
+    tls: Section(
+      {
+        enabled: Type.Boolean({ default: false, description: 'Connect with TLS (server certificates verified).' }),
+        ca: Type.String({ default: '', description: 'CA certificate (PEM) to verify the nodes with.' }),
+      },
+      { description: 'TLS to Cassandra.' },
+    ),
+  },
+  { description: 'The Cassandra/Elassandra sink.' },
+);
+
+export const SinksConfig = Section(
+  { duckdb: DuckDbConfig, cassandra: CassandraConfig },
+  { description: 'Where the consumer stores events.' },
+);
+
+export type SinksConfig = StaticDecode<typeof SinksConfig>;
+export type DuckDbConfig = StaticDecode<typeof DuckDbConfig>;
+export type CassandraConfig = StaticDecode<typeof CassandraConfig>;

@@ -1,0 +1,22 @@
+import { Type, type StaticDecode } from '@sinclair/typebox';
+import { Section, Duration, Size } from '../config/types.js';
+
+export const SpoolConfig = Section(
+  {
+    dir: Type.String({ default: 'data/spool', minLength: 1, description: 'Directory of the durable event log.' }),
+    maxBytes: Size('1GiB', {
+      description: 'Most unforwarded bytes kept; past it tracking answers 503 with Retry-After (never a 2xx).',
+    }),
+    segmentBytes: Size('16MiB', { description: 'Size at which a new log segment starts.' }),
+    fsync: Type.Union([Type.Literal('always'), Type.Literal('interval'), Type.Literal('never')], {
+      default: 'always',
+      description:
+        'always: fdatasync every group commit before answering (survives power loss); interval: every fsyncInterval (survives process crashes); never: leave it to the OS.',
+    }),
+    fsyncInterval: Duration('200ms', { description: 'With fsync "interval": how often to sync.' }),
+    retryAfter: Duration('5s', { description: 'Retry-After sent with 503 when the spool is full.' }),
+  },
+  { description: 'The local append-only log every accepted event is written to before the 2xx.' },
+);
+
+export type SpoolConfig = StaticDecode<typeof SpoolConfig>;

@@ -1,0 +1,42 @@
+import { Type, type StaticDecode } from '@sinclair/typebox';
+import { Section } from '../../config/types.js';
+
+export const EnrichConfig = Section(
+  {
+    ip: Type.Union([Type.Literal('keep'), Type.Literal('truncate'), Type.Literal('hash'), Type.Literal('drop')], {
+      default: 'truncate',
+      description:
+        'How the client IP is stored: keep; truncate (IPv4 /24, IPv6 /48); hash (salted, salt rotates daily); drop.',
+    }),
+    salt: Type.String({
+      default: '',
+      description:
+        'Secret salt for PII hashes (email, cell, uname → ehash, chash, uhash) and IP/visitor hashes. Use "${GATEHOUSE_SALT}". Empty: a random salt per process start (hashes then do not join across restarts).',
+    }),
+    geo: Section(
+      {
+        mmdb: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'GeoIP databases (.mmdb: MaxMind GeoLite2/GeoIP2 City or Country, DB-IP); looked up in order.',
+        }),
+      },
+      { description: 'Country, region, city and time zone from the client IP.' },
+    ),
+    bots: Section(
+      {
+        extraPatterns: Type.Array(Type.String(), {
+          default: [],
+          description: 'More user-agent patterns (regular expressions, case-insensitive) to count as bots.',
+        }),
+      },
+      { description: 'Bot detection (isbot plus AI crawlers, mail privacy proxies and link scanners).' },
+    ),
+    internalHosts: Type.Array(Type.String(), {
+      default: [],
+      description: 'Hosts whose referrers count as internal navigation (the request host always does).',
+    }),
+  },
+  { description: 'Server-side enrichment of events.' },
+);
+
+export type EnrichConfig = StaticDecode<typeof EnrichConfig>;
