@@ -1,5 +1,6 @@
 import type { Config } from './schema.js';
 import type { ConfigIssue } from './errors.js';
+import { tlsCrossChecks } from '../tls/cross-checks.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -36,5 +37,6 @@ export function crossChecks(c: Config): ConfigIssue[] {
     if (seen.has(path)) add('/server', `health path collides with tracking.routes.${seen.get(path)}`, path);
   }
   if (c.server.healthPath === c.server.readyPath) add('/server/readyPath', 'must differ from healthPath', c.server.readyPath);
+  issues.push(...tlsCrossChecks(c.tls));
   return issues;
 }

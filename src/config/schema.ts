@@ -7,6 +7,7 @@ import { BusConfig } from '../bus/config.js';
 import { ConsumerConfig } from '../consumer/config.js';
 import { SinksConfig } from '../sinks/config.js';
 import { StaticConfig } from '../static/config.js';
+import { TlsConfig } from '../tls/config.js';
 
 /** The whole of config.json. Each component declares its own slice beside its code. */
 export const ConfigSchema = Type.Object(
@@ -22,6 +23,7 @@ export const ConfigSchema = Type.Object(
     consumer: ConsumerConfig,
     sinks: SinksConfig,
     static: StaticConfig,
+    tls: TlsConfig,
   },
   {
     $id: 'https://gatehouse.dev/config.schema.json',

@@ -1,0 +1,37 @@
+import type { Config } from '../config/schema.js';
+import { createLogger } from '../telemetry/logger.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { buildBus } from '../gateway/bus.js';
+import { buildStores } from '../gateway/stores.js';
+import { createConsumer } from '../consumer/consumer.js';
+import { onShutdownSignals } from './signals.js';
+
+/** `gatehouse consume`: JetStream → sinks until SIGTERM, acking only after every sink has the batch. */
+export async function consume(config: Readonly<Config>): Promise<number> {
+  const logger = createLogger(config.log.level);
+  if (config.bus.kind !== 'nats') {
+    logger.error('`consume` reads from NATS: set bus.kind to "nats" (with the memory bus, `serve` runs the consumer itself)');
+    return 2;
+  }
+  const telemetry = new Telemetry(logger);
+  const bus = buildBus(config.bus, telemetry);
+  const { sinks } = buildStores(config, telemetry);
+  const consumer = createConsumer({ config: config.consumer, bus, sinks, telemetry, subject: config.bus.nats.subject });
+  const close = async () => {
+    await consumer.close();
+    await bus.close();
+    for (const s of sinks) await s.close();
+  };
+  onShutdownSignals(logger, close);
+  try {
+    for (const s of sinks) await s.start();
+    await bus.start();
+    await consumer.start();
+  } catch (err) {
+    logger.fatal({ err }, 'could not start the consumer');
+    await close().catch(() => undefined);
+    return 1;
+  }
+  logger.info({ event: 'consumerStarted', durable: config.consumer.durable, sinks: sinks.map((s) => s.name) }, 'consuming');
+  return new Promise<number>(() => undefined);
+}

@@ -1,0 +1,134 @@
+import { Histogram } from 'prom-client';
+import type { Bus, Delivery, Subscription } from '../bus/bus.js';
+import type { Sink } from '../sinks/sink.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TrackEvent } from '../track/event.js';
+import { decodeEvent, EventDecodeError } from '../track/codec.js';
+import type { ConsumerConfig } from './config.js';
+import { serviceSubscriptions } from './service-messages.js';
+import { down, up, type Health } from '../lifecycle/health.js';
+
+export interface Consumer {
+  start(): Promise<void>;
+  healthcheck(): Promise<Health>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly config: ConsumerConfig;
+  readonly bus: Bus;
+  readonly sinks: readonly Sink[];
+  readonly telemetry: Telemetry;
+  /** The subject events arrive on (for NATS: the stream's event subject). */
+  readonly subject?: string;
+}
+
+/**
+ * bus → decode+validate → every sink → ack. A message is acked only once every sink holds it; sinks are
+ * idempotent by id, so a redelivery after a partial failure doubles nothing. A message that cannot be
+ * decoded, or keeps failing past maxDeliver, goes to the dead-letter subject with the reason.
+ */
+export function createConsumer(options: ConsumerOptions): Consumer {
+  const { config, bus, sinks, telemetry } = options;
+  const written = telemetry.event('eventsStored', 'Events written to every sink and acked.', 'debug');
+  const sinkFailed = telemetry.event('sinkWriteFailed', 'A batch write to a sink failed; the batch is retried.', 'warn', ['sink']);
+  const deadLettered = telemetry.event('deadLettered', 'Messages sent to the dead-letter subject.', 'error', ['reason']);
+  const batchSizes = new Histogram({
+    name: 'gatehouse_consumer_batch_size',
+    help: 'Messages per batch handed to the sinks.',
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 5000],
+    registers: [telemetry.registry],
+  });
+  const writeLatency = new Histogram({
+    name: 'gatehouse_sink_write_duration_seconds',
+    help: 'Time to write one batch, by sink.',
+    labelNames: ['sink'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [telemetry.registry],
+  });
+  let subscriptions: Subscription[] = [];
+  let lastError: string | undefined;
+
+  const writeAll = async (events: TrackEvent[]) => {
+    for (const sink of sinks) {
+      const stop = writeLatency.startTimer({ sink: sink.name });
+      try {
+        await sink.write(events);
+      } catch (err) {
+        sinkFailed({ sink: sink.name }, { err: (err as Error).message, batch: events.length });
+        throw err;
+      } finally {
+        stop();
+      }
+    }
+  };
+
+  const handle = async (batch: Delivery[]) => {
+    batchSizes.observe(batch.length);
+    const events: TrackEvent[] = [];
+    const valid: Delivery[] = [];
+    for (const d of batch) {
+      try {
+        events.push(decodeEvent(d.data));
+        valid.push(d);
+      } catch (err) {
+        const reason = err instanceof EventDecodeError ? err.message : 'undecodable';
+        deadLettered({ reason: 'invalid' }, { id: d.id, why: reason });
+        await d.deadLetter(reason);
+      }
+    }
+    if (valid.length === 0) return;
+    try {
+      await writeAll(events);
+      lastError = undefined;
+    } catch (err) {
+      lastError = (err as Error).message;
+      await settleFailure(valid, lastError, config, deadLettered);
+      return;
+    }
+    await Promise.all(valid.map((d) => d.ack()));
+    written({}, { count: valid.length }, valid.length);
+  };
+
+  return {
+    async start() {
+      const base = { durable: config.durable, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver };
+      subscriptions = [bus.subscribe(options.subject ? { ...base, subject: options.subject } : base, handle)];
+      if (config.serviceSubjects.enabled && bus.kind === 'nats') {
+        subscriptions.push(...serviceSubscriptions({ config, bus, sinks, telemetry }));
+      }
+    },
+    async healthcheck() {
+      const results = await Promise.all(sinks.map(async (s) => [s.name, await s.healthcheck()] as const));
+      const bad = results.find(([, h]) => h.status === 'down');
+      if (bad) return down(`sink ${bad[0]}: ${(bad[1] as { reason: string }).reason}`);
+      return lastError ? down(`last write failed: ${lastError}`) : up();
+    },
+    async close() {
+      const subs = subscriptions;
+      subscriptions = [];
+      await Promise.all(subs.map((s) => s.close().catch(() => undefined)));
+    },
+  };
+}
+
+/** Exponential backoff per delivery, capped; the last allowed delivery goes to the dead-letter subject. */
+async function settleFailure(
+  batch: Delivery[],
+  reason: string,
+  config: ConsumerConfig,
+  deadLettered: (labels: { reason: string }, fields?: Record<string, unknown>) => void,
+): Promise<void> {
+  for (const d of batch) {
+    if (d.deliveries >= config.maxDeliver) {
+      deadLettered({ reason: 'sink_failed' }, { id: d.id, why: reason });
+      await d.deadLetter(`sink write failed after ${d.deliveries} deliveries: ${reason}`);
+    } else {
+      d.nak(backoff(config.retryBackoff, d.deliveries));
+    }
+  }
+}
+
+export function backoff(baseMs: number, deliveries: number): number {
+  return Math.min(60_000, baseMs * 2 ** Math.max(0, deliveries - 1));
+}

@@ -1,0 +1,94 @@
+import type { Bus, Delivery, Subscription } from '../bus/bus.js';
+import type { ServiceRecord, Sink } from '../sinks/sink.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { ConsumerConfig } from './config.js';
+import { backoff } from './consumer.js';
+
+type Kind = ServiceRecord['kind'];
+
+/**
+ * Log, counter and update messages from other services, on their own subjects (`tic.log.>` etc.), stored in
+ * the `logs`, `counters` and `updates` tables with the same ack-after-write rule as events.
+ * Formats (JSON): see README "Service messages".
+ */
+export function serviceSubscriptions(options: {
+  config: ConsumerConfig;
+  bus: Bus;
+  sinks: readonly Sink[];
+  telemetry: Telemetry;
+}): Subscription[] {
+  const { config, bus, sinks, telemetry } = options;
+  const dead = telemetry.event('serviceMessageRejected', 'Service messages that could not be stored.', 'warn', ['kind']);
+  const kinds: [Kind, string][] = [
+    ['log', config.serviceSubjects.logs],
+    ['count', config.serviceSubjects.counts],
+    ['update', config.serviceSubjects.updates],
+  ];
+  return kinds.map(([kind, subject]) =>
+    bus.subscribe(
+      { durable: `${config.durable}-${kind}`, subject, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver },
+      async (batch: Delivery[]) => {
+        const records: ServiceRecord[] = [];
+        const valid: Delivery[] = [];
+        for (const d of batch) {
+          const record = parseServiceRecord(kind, d);
+          if (typeof record === 'string') {
+            dead({ kind }, { id: d.id, why: record });
+            await d.deadLetter(record);
+          } else {
+            records.push(record);
+            valid.push(d);
+          }
+        }
+        if (records.length === 0) return;
+        try {
+          for (const sink of sinks) await sink.writeRecords(records);
+        } catch (err) {
+          for (const d of valid) {
+            if (d.deliveries >= config.maxDeliver) await d.deadLetter(`write failed: ${(err as Error).message}`);
+            else d.nak(backoff(config.retryBackoff, d.deliveries));
+          }
+          return;
+        }
+        await Promise.all(valid.map((d) => d.ack()));
+      },
+    ),
+  );
+}
+
+/** Returns the record, or the reason it is invalid. */
+export function parseServiceRecord(kind: Kind, d: Pick<Delivery, 'id' | 'data' | 'subject'>): ServiceRecord | string {
+  let v: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(d.data).toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+    v = parsed as Record<string, unknown>;
+  } catch {
+    return 'not valid JSON';
+  }
+  const id = typeof v.id === 'string' && v.id ? v.id : d.id;
+  const time = typeof v.time === 'string' ? v.time : new Date().toISOString();
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  switch (kind) {
+    case 'log': {
+      const msg = str('msg');
+      if (!msg) return 'log needs "msg"';
+      const fields = typeof v.fields === 'object' && v.fields !== null ? (v.fields as Record<string, unknown>) : undefined;
+      return { kind, id, time, subject: d.subject, msg, ...(str('level') ? { level: str('level') } : {}), ...(fields ? { fields } : {}) };
+    }
+    case 'count': {
+      const name = str('name');
+      const by = v.by === undefined ? 1 : v.by;
+      if (!name) return 'count needs "name"';
+      if (typeof by !== 'number' || !Number.isInteger(by)) return '"by" must be an integer';
+      return { kind, id, time, subject: d.subject, name, by, ...(str('key') ? { key: str('key') } : {}) };
+    }
+    case 'update': {
+      const table = str('table');
+      const key = str('key');
+      if (!table || !key) return 'update needs "table" and "key"';
+      if (typeof v.values !== 'object' || v.values === null) return 'update needs "values"';
+      return { kind, id, time, subject: d.subject, table, key, values: v.values as Record<string, unknown> };
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { Readiness, type Check } from '../server/readiness.js';
+import { buildMainApp } from '../server/main-app.js';
+import { buildAdminApp } from '../server/admin-app.js';
+import { createSpool } from '../spool/index.js';
+import { createConsumer, type Consumer } from '../consumer/consumer.js';
+import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
+import { createLinkResolver } from '../track/links/link-resolver.js';
+import { buildTrackContext } from './track-context.js';
+import { buildBus } from './bus.js';
+import { buildStores, type Stores } from './stores.js';
+import { closeWithin } from './close.js';
+import { down, up } from '../lifecycle/health.js';
+
+export interface Gateway {
+  /** Starts every component, then the listeners; resolves with their addresses. */
+  start(): Promise<{ main: string; admin?: string }>;
+  /** Graceful: not ready → stop accepting → finish in-flight requests → flush the spool → close. */
+  shutdown(): Promise<void>;
+  readonly telemetry: Telemetry;
+  readonly readiness: Readiness;
+  readonly pipeline: EventPipeline;
+  readonly stores: Stores;
+  readonly main: FastifyInstance;
+  readonly admin?: FastifyInstance;
+}
+
+/**
+ * The `serve` process. With the memory bus it is the whole pipeline in one process (spool → in-process bus →
+ * consumer → DuckDB); with NATS the consumer runs separately (`gatehouse consume`).
+ */
+export async function createGateway(config: Readonly<Config>, options: { logger: Logger; version: string }): Promise<Gateway> {
+  const { logger, version } = options;
+  const telemetry = new Telemetry(logger);
+  const bus = buildBus(config.bus, telemetry);
+  const embedded = config.bus.kind === 'memory';
+  // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
+  const stores = embedded
+    ? buildStores(config, telemetry)
+    : config.sinks.cassandra.contactPoints.length > 0
+      ? buildStores(config, telemetry, ['cassandra'])
+      : { sinks: [] };
+  const consumer: Consumer | undefined = embedded ? createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry }) : undefined;
+  const spool = createSpool({ config: config.spool, bus, telemetry });
+  const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
+  const links = stores.links ? createLinkResolver(stores.links) : undefined;
+  const track = await buildTrackContext(config, { pipeline, telemetry, links });
+
+  const checks: Check[] = [
+    { name: 'bus', check: () => bus.healthcheck() },
+    {
+      name: 'spool',
+      check: async () => {
+        const s = spool.stats();
+        return s.pendingBytes >= s.maxBytes ? down('spool is full') : up(`${s.pendingRecords} pending`);
+      },
+    },
+  ];
+  if (consumer) checks.push({ name: 'store', check: () => consumer.healthcheck() });
+  else for (const sink of stores.sinks) checks.push({ name: sink.name, check: () => sink.healthcheck() });
+  const readiness = new Readiness(checks);
+
+  const main = await buildMainApp({ config, logger, telemetry, readiness, track, version });
+  const admin = config.admin.enabled
+    ? await buildAdminApp({
+        config: config.admin,
+        logger,
+        telemetry,
+        ...(links ? { links } : {}),
+        signingKey: config.tracking.redirects.signingKey,
+        redirectPrefix: config.tracking.routes.redirect,
+      })
+    : undefined;
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = async () => {
+    readiness.markStopping();
+    const deadline = Date.now() + config.server.shutdownTimeout;
+    logger.info({ event: 'shutdownStarted', deadlineMs: config.server.shutdownTimeout }, 'shutting down');
+    await closeWithin(main, deadline, logger);
+    if (admin) await admin.close().catch(() => undefined);
+    // The spool flushes to the bus until the deadline; what it cannot forward stays on disk for the next start.
+    await spool.close(Math.max(1_000, deadline - Date.now()));
+    await consumer?.close();
+    await bus.close();
+    for (const sink of stores.sinks) await sink.close();
+    logger.info({ event: 'shutdownFinished', stats: spool.stats() }, 'stopped');
+  };
+
+  return {
+    telemetry,
+    readiness,
+    pipeline,
+    stores,
+    main,
+    ...(admin ? { admin } : {}),
+    async start() {
+      for (const sink of stores.sinks) await sink.start();
+      await bus.start();
+      await consumer?.start();
+      await spool.start();
+      const mainAddress = await main.listen({ host: config.server.listen.host, port: config.server.listen.port });
+      const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
+      readiness.markRunning();
+      logger.info({ event: 'started', main: mainAddress, admin: adminAddress, bus: bus.kind, version }, 'gatehouse is serving');
+      return { main: mainAddress, ...(adminAddress ? { admin: adminAddress } : {}) };
+    },
+    shutdown() {
+      stopping ??= shutdown();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Config } from '../config/schema.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { Sink } from '../sinks/sink.js';
+import type { LinkStore } from '../track/links/link-store.js';
+import { createDuckDbStore, type DuckDbStore } from '../sinks/duckdb/index.js';
+import { createCassandraSink } from '../sinks/cassandra/index.js';
+
+export interface Stores {
+  readonly sinks: Sink[];
+  /** Where short links live: DuckDB when it is a sink here, else Cassandra when configured. */
+  readonly links?: LinkStore;
+  readonly duckdb?: DuckDbStore;
+}
+
+/** Builds the sinks named in `consumer.sinks` (not started). */
+export function buildStores(config: Pick<Config, 'consumer' | 'sinks'>, telemetry: Telemetry, names = config.consumer.sinks): Stores {
+  const sinks: Sink[] = [];
+  let duckdb: DuckDbStore | undefined;
+  let links: LinkStore | undefined;
+  for (const name of names) {
+    if (name === 'duckdb') {
+      duckdb = createDuckDbStore({ config: config.sinks.duckdb, telemetry });
+      sinks.push(duckdb);
+      links ??= duckdb;
+    } else {
+      const cassandra = createCassandraSink({ config: config.sinks.cassandra, telemetry });
+      sinks.push(cassandra);
+      links ??= cassandra;
+    }
+  }
+  return { sinks, ...(links ? { links } : {}), ...(duckdb ? { duckdb } : {}) };
+}

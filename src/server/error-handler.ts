@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError, errorBody } from './errors.js';
+
+/**
+ * Every error becomes a JSON body with a code; 5xx details stay in the log. Fastify's own errors (body too
+ * large, bad content type, header overflow) are mapped to the same shape.
+ */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof HttpError) {
+      if (err.statusCode === 503 && typeof err.details?.retryAfter === 'number') {
+        reply.header('retry-after', String(err.details.retryAfter));
+      }
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      return reply.code(status).send(errorBody('INTERNAL', 'internal error'));
+    }
+    return reply.code(status).send(errorBody(mapCode(err), publicMessage(err)));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404);
+    if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(NOT_FOUND_HTML);
+    return reply.send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+}
+
+function mapCode(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'INVALID_JSON';
+    case 'FST_ERR_VALIDATION':
+      return 'INVALID_REQUEST';
+    default:
+      return err.code?.startsWith('FST_') ? 'BAD_REQUEST' : (err.code ?? 'BAD_REQUEST');
+  }
+}
+
+function publicMessage(err: FastifyError): string {
+  // Fastify's client-error messages are safe to show; strip its internal prefix.
+  return err.message.replace(/^FST_[A-Z_]+: /, '');
+}
+
+export function wantsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return accept.includes('text/html') && !accept.startsWith('application/json');
+}
+
+const NOT_FOUND_HTML =
+  '<!doctype html><html><head><meta charset="utf-8"><title>Not found</title></head><body><h1>Not found</h1></body></html>\n';

@@ -1,0 +1,57 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TrackContext } from '../track/context.js';
+import type { Readiness } from './readiness.js';
+import { installErrorHandlers } from './error-handler.js';
+import { httpMetrics } from './http-metrics.js';
+import { opsRoutes } from './ops-routes.js';
+import { requestId, REQUEST_ID_HEADER } from './request-id.js';
+import { plainServerFactory } from './server-factory.js';
+import { trackingPlugin } from '../track/plugin.js';
+import { tryShortLink } from '../track/routes/short-link.js';
+import { staticPlugin } from '../static/plugin.js';
+
+export interface MainAppDeps {
+  readonly config: Pick<Config, 'server' | 'tracking' | 'static'>;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  readonly readiness: Readiness;
+  readonly track?: TrackContext;
+  readonly version: string;
+}
+
+/**
+ * The public listener. Route order is the precedence: ops endpoints, then tracking (tracking paths always
+ * win), then the site-root fallback (static files, then root short links).
+ */
+export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> {
+  const { server } = deps.config;
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ listener: 'main' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: requestId,
+    bodyLimit: server.bodyLimit,
+    serverFactory: plainServerFactory(server),
+    // Fastify's own hostname/ip logic is not used: the client IP comes from the trusted-proxy resolver.
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  installErrorHandlers(app);
+  httpMetrics(app, deps.telemetry, 'main');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+
+  await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
+  const track = deps.track;
+  if (track && deps.config.tracking.enabled) await app.register(async (scope) => trackingPlugin(scope, track));
+  const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
+  await app.register(staticPlugin, {
+    config: deps.config.static,
+    ...(rootLinks ? { shortLink: (req, reply, slug) => tryShortLink(rootLinks, req, reply, slug) } : {}),
+  });
+  return app;
+}

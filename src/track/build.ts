@@ -1,0 +1,111 @@
+import { NUMERIC_FIELDS, BOOLEAN_FIELDS, STRING_FIELDS, type ClientFields } from './event.js';
+import { uuidv7 } from './uuid7.js';
+
+/** What a request carried, before enrichment: typed client fields plus PII kept aside to be hashed. */
+export interface BuiltEvent {
+  fields: ClientFields & { eid: string };
+  pii: { email?: string; cell?: string; uname?: string };
+}
+
+export interface BuildLimits {
+  readonly maxParams: number;
+  readonly maxValueLength: number;
+}
+
+/** One problem with one field; a rejected event lists them all. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+export type BuildResult = { ok: true; event: BuiltEvent } | { ok: false; errors: FieldError[] };
+
+const NUMERIC = new Set<string>(NUMERIC_FIELDS);
+const BOOLEAN = new Set<string>(BOOLEAN_FIELDS);
+const STRING = new Set<string>(STRING_FIELDS);
+const PII = new Set(['email', 'cell', 'uname']);
+// A client-supplied event id is kept (retries deduplicate) but must be a plain token.
+const EID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * Turns the key/values of a request (query, REST path tuples or a JSON object) into a typed event.
+ * `fromText` says values arrived as text (query, path), so "6" may be read as the number 6.
+ * Unknown keys go to `params`; `utm_` prefixes are dropped (upstream compatibility); `id` is an alias of `eid`.
+ */
+export function buildEvent(input: Record<string, unknown>, limits: BuildLimits, fromText: boolean): BuildResult {
+  const errors: FieldError[] = [];
+  const fields: Record<string, unknown> = {};
+  const params: Record<string, string> = {};
+  const pii: BuiltEvent['pii'] = {};
+  const tooLong = (field: string, v: string) => {
+    if (v.length <= limits.maxValueLength) return false;
+    errors.push({ field, message: `longer than ${limits.maxValueLength} characters` });
+    return true;
+  };
+
+  for (const [rawKey, value] of Object.entries(input)) {
+    if (value === undefined || value === null) continue;
+    const key = rawKey === 'id' ? 'eid' : rawKey.startsWith('utm_') ? rawKey.slice(4) : rawKey;
+    if (key === 'params') {
+      addParams(value, params, errors, limits);
+    } else if (PII.has(key)) {
+      if (typeof value !== 'string') errors.push({ field: key, message: 'must be a string' });
+      else if (!tooLong(key, value)) pii[key as keyof BuiltEvent['pii']] = value;
+    } else if (NUMERIC.has(key)) {
+      const n = typeof value === 'number' ? value : fromText && typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+      if (Number.isFinite(n)) fields[key] = n;
+      else errors.push({ field: key, message: 'must be a number' });
+    } else if (BOOLEAN.has(key)) {
+      const b = typeof value === 'boolean' ? value : fromText && (value === 'true' || value === 'false') ? value === 'true' : undefined;
+      if (b === undefined) errors.push({ field: key, message: 'must be a boolean' });
+      else fields[key] = b;
+    } else if (STRING.has(key)) {
+      if (typeof value !== 'string') errors.push({ field: key, message: 'must be a string' });
+      else if (!tooLong(key, value)) fields[key] = value;
+    } else {
+      addParam(key, value, params, errors, limits);
+    }
+  }
+
+  if (typeof fields.eid === 'string' && !EID.test(fields.eid)) {
+    errors.push({ field: 'eid', message: 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"' });
+  }
+  if (Object.keys(params).length > limits.maxParams) {
+    errors.push({ field: 'params', message: `more than ${limits.maxParams} entries` });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  if (fields.ename === undefined && typeof fields.content === 'string') fields.ename = fields.content;
+  if (Object.keys(params).length > 0) fields.params = params;
+  fields.eid ??= uuidv7();
+  return { ok: true, event: { fields: fields as unknown as BuiltEvent['fields'], pii } };
+}
+
+function addParams(value: unknown, params: Record<string, string>, errors: FieldError[], limits: BuildLimits): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    errors.push({ field: 'params', message: 'must be an object of strings' });
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) addParam(k, v, params, errors, limits, `params.${k}`);
+}
+
+function addParam(
+  key: string,
+  value: unknown,
+  params: Record<string, string>,
+  errors: FieldError[],
+  limits: BuildLimits,
+  field = key,
+): void {
+  if (key.length > 128) {
+    errors.push({ field: field.slice(0, 140), message: 'key longer than 128 characters' });
+    return;
+  }
+  if (typeof value === 'object' || typeof value === 'function') {
+    errors.push({ field, message: 'must be a string, number or boolean' });
+    return;
+  }
+  const text = String(value);
+  if (text.length > limits.maxValueLength) errors.push({ field, message: `longer than ${limits.maxValueLength} characters` });
+  else params[key] = text;
+}

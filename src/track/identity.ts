@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TrackingConfig } from './config.js';
+import type { ClientFields } from './event.js';
+import { readCookie, serializeCookie } from './cookies.js';
+import { uuidv7 } from './uuid7.js';
+
+export interface IdentityContext {
+  readonly cookies: TrackingConfig['cookies'];
+  readonly salt: string;
+  readonly clientIp: string;
+  readonly secure: boolean;
+  readonly anonymize: boolean;
+  /** Pixels set no cookie by default: an email client is not a browsing session. */
+  readonly setCookies: boolean;
+}
+
+/**
+ * Fills `vid`/`sid` the same way for every route: client-sent ids win (retries and apps that manage their
+ * own ids), then the first-party cookies, then new ids. Cookieless mode derives a visitor id that rotates
+ * daily and sets nothing. Anonymized requests carry no identifiers at all.
+ */
+export function applyIdentity(
+  events: ClientFields[],
+  ctx: IdentityContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  now = new Date(),
+): void {
+  if (ctx.anonymize) {
+    for (const e of events) {
+      delete e.vid;
+      delete e.sid;
+      delete e.uid;
+      delete e.did;
+    }
+    return;
+  }
+  if (ctx.cookies.mode === 'cookieless') {
+    const vid = dailyVisitorHash(ctx.salt, now, ctx.clientIp, request.headers['user-agent'] ?? '', request.hostname);
+    for (const e of events) e.vid ??= vid;
+    return;
+  }
+  const cookieHeader = request.headers.cookie;
+  const cookieVid = readCookie(cookieHeader, ctx.cookies.visitorName);
+  const cookieSid = readCookie(cookieHeader, ctx.cookies.sessionName);
+  const vid = events[0]?.vid ?? cookieVid ?? uuidv7(now.getTime());
+  const sid = events[0]?.sid ?? cookieSid ?? uuidv7(now.getTime());
+  for (const e of events) {
+    e.vid ??= vid;
+    e.sid ??= sid;
+  }
+  if (!ctx.setCookies) return;
+  const base = { domain: ctx.cookies.domain, secure: ctx.secure };
+  const cookies = [serializeCookie(ctx.cookies.sessionName, sid, { ...base, maxAgeMs: ctx.cookies.sessionTimeout })];
+  if (cookieVid !== vid) cookies.push(serializeCookie(ctx.cookies.visitorName, vid, { ...base, maxAgeMs: ctx.cookies.visitorMaxAge }));
+  reply.header('set-cookie', cookies);
+}
+
+function dailyVisitorHash(salt: string, now: Date, ip: string, ua: string, host: string): string {
+  const day = now.toISOString().slice(0, 10);
+  return createHash('sha256').update(`${salt}|${day}|${host}|${ip}|${ua}`).digest('base64url').slice(0, 22);
+}

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { TrackContext } from './context.js';
+import { registerJsonParsers } from './body.js';
+import { trackRoutes } from './routes/track.js';
+import { serverEventRoutes } from './routes/server-event.js';
+import { pixelRoutes } from './routes/pixel.js';
+import { redirectRoutes } from './routes/redirect.js';
+import { shortLinkRoutes } from './routes/short-link.js';
+
+/** All tracking routes. Registered before proxy and static routes, so tracking paths always win. */
+export async function trackingPlugin(app: FastifyInstance, ctx: TrackContext): Promise<void> {
+  registerJsonParsers(app);
+  await trackRoutes(app, ctx);
+  await serverEventRoutes(app, ctx);
+  await pixelRoutes(app, ctx);
+  await redirectRoutes(app, ctx);
+  await shortLinkRoutes(app, ctx);
+}

@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { buildEvent, type BuiltEvent, type FieldError } from './build.js';
+import type { TrackContext } from './context.js';
+import type { ClientFields, EventOrigin } from './event.js';
+import { applyIdentity } from './identity.js';
+import { privacyAction } from './privacy.js';
+import { HttpError } from '../server/errors.js';
+
+export interface RecordOptions {
+  readonly route: string;
+  readonly origin: EventOrigin;
+  /** Values arrived as text (query, path): "6" may be a number. */
+  readonly fromText: boolean;
+  readonly setCookies: boolean;
+  /** Fields used when the client sent none (e.g. `ename` of a pixel). */
+  readonly defaults?: Partial<ClientFields>;
+  /** Fields the route itself sets (e.g. the redirect destination); the client cannot override them. */
+  readonly fixed?: Partial<ClientFields>;
+}
+
+export type RecordOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropped'; reason: string };
+
+/**
+ * The path every tracking route shares: privacy signals → build (all items, all errors) → identity →
+ * enrich → pipeline. Resolves only after the events are durable. A batch with any bad item is rejected
+ * whole, with per-item errors, so a client never has to guess which half was stored.
+ */
+export async function recordEvents(
+  ctx: TrackContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  inputs: readonly Record<string, unknown>[],
+  options: RecordOptions,
+): Promise<RecordOutcome> {
+  const action = privacyAction(request.headers, ctx.config.privacy);
+  if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
+
+  const built: BuiltEvent[] = [];
+  const items: { index: number; errors: FieldError[] }[] = [];
+  inputs.forEach((input, index) => {
+    const result = buildEvent(input, ctx.config.limits, options.fromText);
+    if (result.ok) built.push(result.event);
+    else items.push({ index, errors: result.errors });
+  });
+  if (items.length > 0) {
+    ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, inputs.length);
+    const only = inputs.length === 1 ? items[0] : undefined;
+    throw new HttpError(
+      400,
+      'INVALID_EVENT',
+      only ? `invalid fields: ${only.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : `${items.length} of ${inputs.length} events are invalid; none was stored`,
+      only ? { fields: only.errors } : { items },
+    );
+  }
+
+  const clientIp = ctx.clientIp(request);
+  applyIdentity(
+    built.map((b) => b.fields),
+    {
+      cookies: ctx.config.cookies,
+      salt: ctx.salt,
+      clientIp,
+      secure: request.protocol === 'https',
+      anonymize: action === 'anonymize',
+      setCookies: options.setCookies,
+    },
+    request,
+    reply,
+  );
+  const facts = {
+    clientIp,
+    headers: request.headers,
+    receivedAt: new Date(),
+    host: request.hostname,
+    origin: options.origin,
+    anonymize: action === 'anonymize',
+  };
+  const events = built.map((b) => {
+    const fields = { ...options.defaults, ...b.fields, ...options.fixed, eid: b.fields.eid };
+    return ctx.enrich({ fields, pii: b.pii }, facts);
+  });
+  await ctx.pipeline.accept(events);
+  return { kind: 'accepted', ids: events.map((e) => e.eid) };
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { TrackContext } from '../context.js';
+import { recordEvents } from '../record.js';
+import { textInput } from './track.js';
+import { HttpError } from '../../server/errors.js';
+
+/** The smallest transparent 1x1 GIF (43 bytes). */
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+/**
+ * `/img/v1/`: an email open. The GIF is always served — bad input, a full spool or a rate limit must never
+ * show a broken image — but then nothing is recorded, and that is counted. Machine opens (privacy proxies,
+ * scanners) are recorded with their bot verdict, not dropped.
+ */
+export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Promise<void> {
+  const prefix = ctx.config.routes.pixel;
+  for (const path of [prefix, `${prefix}/`, `${prefix}/*`]) {
+    app.get(path, { config: { routeClass: 'pixel' } }, async (request, reply) => {
+      try {
+        await recordEvents(ctx, request, reply, [textInput(request.url, prefix)], {
+          route: 'pixel',
+          origin: 'pixel',
+          fromText: true,
+          setCookies: false,
+          defaults: { ename: 'open', etyp: 'email' },
+        });
+      } catch (err) {
+        const reason = err instanceof HttpError ? err.code.toLowerCase() : 'internal';
+        if (reason !== 'invalid_event') ctx.rejected({ reason, route: 'pixel' });
+        if (!(err instanceof HttpError)) request.log.error({ err }, 'pixel not recorded');
+      }
+      return reply
+        .header('content-type', 'image/gif')
+        .header('cache-control', 'no-store, no-cache, must-revalidate, private')
+        .header('pragma', 'no-cache')
+        .header('expires', '0')
+        .send(PIXEL_GIF);
+    });
+  }
+}
