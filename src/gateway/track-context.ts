@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { TrackContext } from '../track/context.js';
+import type { EventPipeline } from '../track/pipeline.js';
+import type { LinkResolver } from '../track/links/link-resolver.js';
+import { createClientIpResolver, createEnricher, openGeo, resolveSalt } from '../track/enrich/index.js';
+
+/**
+ * Everything the tracking routes share, built once: the client-IP resolver (trusted proxies), the enricher
+ * (with the GeoIP databases opened at start, so a bad path fails the start, not a request) and one salt for
+ * PII hashes, IP hashes and cookieless visitor ids.
+ */
+export async function buildTrackContext(
+  config: Readonly<Config>,
+  deps: { pipeline: EventPipeline; telemetry: Telemetry; links?: LinkResolver },
+): Promise<TrackContext> {
+  const salt = resolveSalt(config.enrich.salt);
+  const trustedProxies = config.server.trustedProxies;
+  const geo = config.enrich.geo.mmdb.length > 0 ? await openGeo(config.enrich.geo.mmdb) : undefined;
+  const enricher = createEnricher(config.enrich, { trustedProxies, salt, ...(geo ? { geo } : {}) });
+  const resolveIp = createClientIpResolver(trustedProxies);
+  const { gpc, dnt } = config.tracking.privacy;
+  // 'drop' never reaches enrichment (the route answers without recording).
+  const gpcAction = gpc === 'drop' ? 'anonymize' : gpc;
+  const dntAction = dnt === 'drop' ? 'anonymize' : dnt;
+
+  return {
+    config: config.tracking,
+    pipeline: deps.pipeline,
+    telemetry: deps.telemetry,
+    salt,
+    ...(deps.links ? { links: deps.links } : {}),
+    clientIp: (request: FastifyRequest) => resolveIp(request.socket.remoteAddress ?? '', request.headers),
+    enrich: (built, facts) =>
+      enricher(
+        { ...built.fields, ...built.pii },
+        {
+          peer: '',
+          clientIp: facts.clientIp,
+          headers: facts.headers,
+          receivedAt: facts.receivedAt,
+          host: facts.host,
+          origin: facts.origin,
+          gpcAction,
+          dntAction,
+        },
+      ),
+    rejected: deps.telemetry.event('eventRejected', 'Events refused, by reason and route; nothing was stored for them.', 'debug', ['reason', 'route']),
+  };
+}
