@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { runCli, writeConfig } from './helpers/cli.js';
+import { freePort } from './helpers/net.js';
+
+describe('gatehouse CLI', () => {
+  it('--help and --version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('gatehouse <command>');
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('an unknown command or option is a usage error (exit 2)', async () => {
+    expect((await runCli(['frobnicate', '--config', 'config.json'])).code).toBe(2);
+    const bad = await runCli(['serve', '--no-such-flag']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("Unknown option '--no-such-flag'");
+  });
+
+  it('validate: a valid config with healthy dependencies exits 0', async () => {
+    const { path, dir } = writeConfig({ spool: { dir: `${'${DIR}'}/spool` }, sinks: { duckdb: { path: `${'${DIR}'}/db.duckdb` } } });
+    const run = await runCli(['validate', '--config', path], { DIR: dir });
+    expect(run.stdout).toContain('ok    bus (memory)');
+    expect(run.stdout).toContain('ok    sink duckdb');
+    expect(run.code).toBe(0);
+  });
+
+  it('validate: an invalid config exits 1 listing every problem with its path', async () => {
+    const { path } = writeConfig({ server: { listen: { port: 'x' } }, bogus: true });
+    const run = await runCli(['validate', '--config', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('2 problems');
+    expect(run.stderr).toContain('/server/listen/port: expected integer');
+    expect(run.stderr).toContain('/bogus: unknown key');
+  });
+
+  it('validate: an unreachable NATS bus exits 1 naming it', async () => {
+    const port = await freePort();
+    const { path, dir } = writeConfig({
+      bus: { kind: 'nats', nats: { servers: [`nats://127.0.0.1:${port}`], connectTimeout: '500ms' } },
+      sinks: { duckdb: { path: `${'${DIR}'}/db.duckdb` } },
+    });
+    const run = await runCli(['validate', '--config', path], { DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/FAIL  bus \(nats\)/);
+  });
+
+  it('links sign prints a link that the redirect route accepts', async () => {
+    const { path } = writeConfig({ tracking: { redirects: { signingKey: 'cli-key' } } });
+    const run = await runCli(['links', 'sign', 'https://example.net/x', 'https://go.example.com', '--config', path]);
+    expect(run.code).toBe(0);
+    const link = new URL(run.stdout.trim());
+    expect(link.origin + link.pathname).toBe('https://go.example.com/rdr/v1/');
+    expect(link.searchParams.get('url')).toBe('https://example.net/x');
+    expect(link.searchParams.get('sig')).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('links list names an unreachable admin API clearly', async () => {
+    const port = await freePort();
+    const { path } = writeConfig({ admin: { listen: { port } } });
+    const run = await runCli(['links', 'list', '--config', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot reach the admin API');
+  });
+});

@@ -1,0 +1,107 @@
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawnCli, writeConfig, exited } from './helpers/cli.js';
+import { freePort } from './helpers/net.js';
+import { waitFor } from './helpers/wait.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+async function startServe(extra: Record<string, unknown> = {}) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const { path, dir } = writeConfig({
+    server: { listen: { host: '127.0.0.1', port }, shutdownTimeout: '20s' },
+    admin: { listen: { port: adminPort } },
+    log: { level: 'warn' },
+    spool: { dir: join('${DIR}', 'spool') },
+    sinks: { duckdb: { path: join('${DIR}', 'db.duckdb') } },
+    ...extra,
+  });
+  const child = spawnCli(['serve', '--config', path], { DIR: dir });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('the gateway to answer /healthz', async () => {
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
+    return (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200;
+  });
+  return { child, base, dir, admin: `http://127.0.0.1:${adminPort}` };
+}
+
+/** A POST whose headers the server has parsed (it answered 100 Continue) but whose body is not sent yet. */
+async function heldRequest(base: string, body: string): Promise<{ req: ClientRequest; response: Promise<IncomingMessage> }> {
+  const u = new URL(`${base}/tr/v1/`);
+  const req = httpRequest({
+    host: u.hostname,
+    port: u.port,
+    path: u.pathname,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+  });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve);
+    req.on('error', reject);
+  });
+  await new Promise<void>((resolve) => req.once('continue', () => resolve()));
+  return { req, response };
+}
+
+describe('serve lifecycle (a real child process)', () => {
+  it('answers /healthz and /readyz, and metrics on the admin listener', async () => {
+    const { base, admin } = await startServe();
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, phase: 'running', checks: { bus: { status: 'up' }, spool: { status: 'up' } } });
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    expect(metrics).toContain('gatehouse_http_requests_total{listener="main",class="ops",status="200"}');
+    const res = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'trace-123' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+    expect((await fetch(`${base}/healthz`)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('SIGTERM: an in-flight request completes, its event is stored, and the process exits 0', async () => {
+    const { child, base, dir } = await startServe();
+    const body = JSON.stringify({ ename: 'in_flight_at_sigterm', eid: 'sigterm-event-01' });
+    const { req, response } = await heldRequest(base, body);
+    child.kill('SIGTERM');
+    // Readiness turns false at once: load balancers stop sending before the listener closes.
+    await waitFor('/readyz to report not ready', async () => {
+      const r = await fetch(`${base}/readyz`).catch(() => undefined);
+      return r === undefined || r.status === 503;
+    });
+    req.end(body);
+    const res = await response;
+    const text = await new Promise<string>((resolve) => {
+      let s = '';
+      res.on('data', (d: Buffer) => (s += d.toString()));
+      res.on('end', () => resolve(s));
+    });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(text)).toEqual({ ok: true, ids: ['sigterm-event-01'] });
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+
+    const db = await DuckDBInstance.create(join(dir, 'db.duckdb'));
+    const conn = await db.connect();
+    const rows = (await conn.runAndReadAll("select count(*) from events where eid = 'sigterm-event-01'")).getRows();
+    expect(Number(rows[0]?.[0])).toBe(1);
+    conn.closeSync();
+  });
+
+  it('a second signal exits at once, even with a request still held', async () => {
+    const { child, base } = await startServe();
+    const { response } = await heldRequest(base, '{}');
+    const held = response.then(() => 'answered', (err: NodeJS.ErrnoException) => err.code);
+    child.kill('SIGTERM');
+    await waitFor('shutdown to begin', async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 130, signal: null });
+    // The held request was cut, not answered: the process did not wait for it.
+    expect(await held).toBe('ECONNRESET');
+  });
+});
