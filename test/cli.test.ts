@@ -19,7 +19,7 @@ describe('gatehouse CLI', () => {
   });
 
   it('validate: a valid config with healthy dependencies exits 0', async () => {
-    const { path, dir } = writeConfig({ spool: { dir: `${'${DIR}'}/spool` }, sinks: { duckdb: { path: `${'${DIR}'}/db.duckdb` } } });
+    const { path, dir } = writeConfig({ spool: { dir: '${DIR}/spool' }, sinks: { duckdb: { path: '${DIR}/db.duckdb' } } });
     const run = await runCli(['validate', '--config', path], { DIR: dir });
     expect(run.stdout).toContain('ok    bus (memory)');
     expect(run.stdout).toContain('ok    sink duckdb');
@@ -39,11 +39,11 @@ describe('gatehouse CLI', () => {
     const port = await freePort();
     const { path, dir } = writeConfig({
       bus: { kind: 'nats', nats: { servers: [`nats://127.0.0.1:${port}`], connectTimeout: '500ms' } },
-      sinks: { duckdb: { path: `${'${DIR}'}/db.duckdb` } },
+      sinks: { duckdb: { path: '${DIR}/db.duckdb' } },
     });
     const run = await runCli(['validate', '--config', path], { DIR: dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/FAIL  bus \(nats\)/);
+    expect(run.stdout).toContain('FAIL  bus (nats)');
   });
 
   it('links sign prints a link that the redirect route accepts', async () => {

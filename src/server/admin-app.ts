@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { fastifyBaseOptions } from './fastify-base.js';
 import type { Logger } from 'pino';
 import type { AdminConfig } from './config.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -7,7 +8,7 @@ import { adminAuth } from './admin-auth.js';
 import { adminLinkRoutes } from './admin-links.js';
 import { installErrorHandlers } from './error-handler.js';
 import { httpMetrics } from './http-metrics.js';
-import { requestId, REQUEST_ID_HEADER } from './request-id.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 export interface AdminAppDeps {
   readonly config: AdminConfig;
@@ -20,7 +21,7 @@ export interface AdminAppDeps {
 
 /** The admin listener (127.0.0.1:9100 by default): `/metrics` and the admin API under `/admin/`. */
 export async function buildAdminApp(deps: AdminAppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger.child({ listener: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true, genReqId: requestId });
+  const app = Fastify(fastifyBaseOptions(deps.logger, 'admin'));
   installErrorHandlers(app);
   httpMetrics(app, deps.telemetry, 'admin');
   app.addHook('onSend', async (request, reply) => {

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { fastifyBaseOptions } from './fastify-base.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -7,7 +8,7 @@ import type { Readiness } from './readiness.js';
 import { installErrorHandlers } from './error-handler.js';
 import { httpMetrics } from './http-metrics.js';
 import { opsRoutes } from './ops-routes.js';
-import { requestId, REQUEST_ID_HEADER } from './request-id.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 import { plainServerFactory } from './server-factory.js';
 import { trackingPlugin } from '../track/plugin.js';
 import { tryShortLink } from '../track/routes/short-link.js';
@@ -29,9 +30,7 @@ export interface MainAppDeps {
 export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> {
   const { server } = deps.config;
   const app = Fastify({
-    loggerInstance: deps.logger.child({ listener: 'main' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
-    genReqId: requestId,
+    ...fastifyBaseOptions(deps.logger, 'main'),
     bodyLimit: server.bodyLimit,
     serverFactory: plainServerFactory(server),
     // Fastify's own hostname/ip logic is not used: the client IP comes from the trusted-proxy resolver.

@@ -18,7 +18,7 @@ export function checkRedirect(raw: string | undefined, sig: string | undefined, 
   if (!raw) return { ok: false, reason: 'missing url' };
   // Control characters, whitespace and backslashes are never part of a legitimate destination; browsers
   // strip or reinterpret them, which is how filters get bypassed.
-  if (/[\u0000-\u0020\u007f\\]/.test(raw)) return { ok: false, reason: 'url contains forbidden characters' };
+  if (hasForbiddenChars(raw)) return { ok: false, reason: 'url contains forbidden characters' };
   if (!/^https?:\/\//i.test(raw)) return { ok: false, reason: 'url must be an absolute http(s) URL' };
   let url: URL;
   try {
@@ -47,11 +47,20 @@ export function hostAllowed(hostname: string, allowHosts: readonly string[]): bo
 
 /** Short-link destinations are stored by an admin, but still must be web URLs (no `javascript:`). */
 export function isWebUrl(raw: string): boolean {
-  if (/[\u0000-\u0020\u007f\\]/.test(raw) || !/^https?:\/\//i.test(raw)) return false;
+  if (hasForbiddenChars(raw) || !/^https?:\/\//i.test(raw)) return false;
   try {
     const u = new URL(raw);
     return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && Boolean(u.hostname);
   } catch {
     return false;
   }
+}
+
+/** Control characters, space, DEL and backslash. */
+function hasForbiddenChars(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x5c) return true;
+  }
+  return false;
 }
