@@ -1,0 +1,29 @@
+import type { Telemetry } from '../telemetry/telemetry.js';
+
+/** The named internal events of TLS, one counter and one log line each. */
+export interface TlsEvents {
+  certIssued: (labels: { name: string }, fields?: Record<string, unknown>) => void;
+  certRenewed: (labels: { name: string }, fields?: Record<string, unknown>) => void;
+  certRenewFailed: (labels: { name: string; code: string }, fields?: Record<string, unknown>) => void;
+}
+
+// prom-client refuses a second counter of the same name in one registry, so a Telemetry defines these once.
+const cache = new WeakMap<Telemetry, TlsEvents>();
+
+export function tlsEvents(telemetry: Telemetry): TlsEvents {
+  let events = cache.get(telemetry);
+  if (!events) {
+    events = {
+      certIssued: telemetry.event('certIssued', 'ACME certificates obtained for a name that had none.', 'info', ['name']),
+      certRenewed: telemetry.event('certRenewed', 'ACME certificates replaced before expiry.', 'info', ['name']),
+      certRenewFailed: telemetry.event(
+        'certRenewFailed',
+        'Failed ACME issuances or renewals; the name is retried with backoff.',
+        'warn',
+        ['name', 'code'],
+      ),
+    };
+    cache.set(telemetry, events);
+  }
+  return events;
+}
