@@ -1,5 +1,5 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
-import { Section } from '../../config/types.js';
+import { Section, CidrList } from '../../config/types.js';
 
 export const EnrichConfig = Section(
   {
@@ -27,6 +27,10 @@ export const EnrichConfig = Section(
         extraPatterns: Type.Array(Type.String(), {
           default: [],
           description: 'More user-agent patterns (regular expressions, case-insensitive) to count as bots.',
+        }),
+        mailPrivacyCidrs: CidrList({
+          description:
+            'Client addresses or CIDRs of mail privacy proxies (e.g. Apple Mail Privacy Protection egress ranges); requests from them are bot_kind "mail-privacy". The bare "Mozilla/5.0" user agent is recognised without this list.',
         }),
       },
       { description: 'Bot detection (isbot plus AI crawlers, mail privacy proxies and link scanners).' },

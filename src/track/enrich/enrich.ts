@@ -1,0 +1,133 @@
+import { SERVER_BOOLEAN_FIELDS, SERVER_STRING_FIELDS, type ClientFields, type EventOrigin, type TrackEvent } from '../event.js';
+import type { EnrichConfig } from './config.js';
+import { anonymizeIp } from './anonymize.js';
+import { createBotDetector } from './bot.js';
+import { createClientIpResolver, type ForwardedHeader } from './client-ip.js';
+import { cultureFrom } from './culture.js';
+import type { GeoLookup } from './geo.js';
+import { headerValue, type HeaderMap } from './headers.js';
+import { PII_FIELDS, hashPiiFields, separatePii } from './pii.js';
+import { IDENTITY_FIELDS, privacySignals, shouldAnonymize, type PrivacyAction } from './privacy.js';
+import { resolveSalt } from './salt.js';
+import { createUaParser } from './ua.js';
+import { attributionFields, referrerFields } from './visit.js';
+
+/** What the request tells about an event, gathered by the route; plain data so enrichment runs without HTTP. */
+export interface RequestFacts {
+  /** Socket peer address (request.socket.remoteAddress). */
+  peer: string;
+  /** Request headers, lower-case names (IncomingHttpHeaders fits). */
+  headers: HeaderMap;
+  receivedAt: Date;
+  /** The site the event is for (the validated Host); stored lower-case without port. */
+  host?: string;
+  origin: EventOrigin;
+  /** The client IP if the edge already resolved it; otherwise resolved here from peer and headers. */
+  clientIp?: string;
+  /** Config `tracking.privacy.gpc` when it is not 'drop'. Default 'anonymize'. */
+  gpcAction?: PrivacyAction;
+  /** Config `tracking.privacy.dnt` when it is not 'drop'. Default 'ignore'. */
+  dntAction?: PrivacyAction;
+}
+
+/** A built event before enrichment. Raw PII may arrive as fields or params; it never leaves. */
+export type EnrichInput = ClientFields & {
+  eid: string;
+  email?: string;
+  cell?: string;
+  uname?: string;
+  /** Original payload of a foreign protocol: the one server field a builder sets. */
+  raw?: string;
+};
+
+export interface EnricherOptions {
+  trustedProxies: readonly string[];
+  geo?: GeoLookup;
+  /** Resolved salt; when absent or empty, config.salt, else a random per-process salt (see resolveSalt). */
+  salt?: string;
+  /** Which forwarding header the trusted proxies write (see ClientIpOptions). */
+  forwardedHeader?: ForwardedHeader;
+}
+
+export type Enricher = (event: EnrichInput, facts: RequestFacts) => TrackEvent;
+
+/** Server fields a client must not be able to set; everything of ServerFields except `raw`. */
+const SERVER_MADE: ReadonlySet<string> = new Set(
+  [...SERVER_STRING_FIELDS, ...SERVER_BOOLEAN_FIELDS].filter((f) => f !== 'raw'),
+);
+const PII_KEYS: ReadonlySet<string> = new Set(PII_FIELDS);
+
+/**
+ * Builds the enricher once per config: compiles proxy and bot lists, opens the UA cache. The returned function is
+ * pure apart from that cache: same event and facts, same result. It never mutates its input.
+ */
+export function createEnricher(config: EnrichConfig, options: EnricherOptions): Enricher {
+  const resolveIp = createClientIpResolver(options.trustedProxies, { header: options.forwardedHeader });
+  const detectBot = createBotDetector(config.bots);
+  const parseUa = createUaParser();
+  const salt = resolveSalt(options.salt || config.salt);
+  const { geo } = options;
+
+  return (event, facts) => {
+    const { email, cell, uname, params: rawParams, ...client } = event;
+    scrubClientKeys(client);
+    const params = rawParams ? separatePii(rawParams) : undefined;
+    const signals = privacySignals(facts.headers);
+    const anonymous = shouldAnonymize(signals, facts.gpcAction, facts.dntAction);
+    const ua = headerValue(facts.headers, 'user-agent');
+    const ip = facts.clientIp ?? resolveIp(facts.peer, facts.headers);
+    const host = normalizeHost(facts.host);
+    const attribution = attributionFields(event, params?.rest);
+    const pii = { ...params?.raw, ...defined({ email, cell, uname }) };
+    const verdict = detectBot(ua, facts.headers, ip);
+
+    const out: TrackEvent = { ...client, received: facts.receivedAt.toISOString(), origin: facts.origin };
+    assign(out, {
+      host,
+      ip: anonymous ? undefined : anonymizeIp(ip, config.ip, salt, facts.receivedAt),
+      ua: anonymous ? undefined : ua,
+      ...parseUa(ua, facts.headers),
+      ...botFields(verdict),
+      // A mail proxy's address locates the proxy, not the reader: no geo rather than a wrong one.
+      ...(verdict.kind === 'mail-privacy' || verdict.kind === 'image-proxy' ? {} : geo?.(ip)),
+      ...attribution.utm,
+      params: attribution.params,
+      ...referrerFields(event, facts, host, config.internalHosts, attribution.utm),
+      culture: cultureFrom(headerValue(facts.headers, 'accept-language')),
+      ...(anonymous ? {} : hashPiiFields(pii, salt)),
+      gpc: signals.gpc || undefined,
+    });
+    if (anonymous) for (const key of IDENTITY_FIELDS) delete out[key];
+    return out;
+  };
+}
+
+/**
+ * Removes, at run time, what the types already exclude but a builder might pass through: server-made fields a
+ * client tried to set, and PII keys spelled in another case ("Email").
+ */
+function scrubClientKeys(client: object): void {
+  for (const key of Object.keys(client)) {
+    if (SERVER_MADE.has(key) || PII_KEYS.has(key.toLowerCase())) Reflect.deleteProperty(client, key);
+  }
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function botFields(verdict: { bot: boolean; kind?: string }): Partial<TrackEvent> {
+  return verdict.bot ? { bot: true, bot_kind: verdict.kind } : { bot: false };
+}
+
+function normalizeHost(host: string | undefined): string | undefined {
+  return host?.trim().toLowerCase().replace(/:\d+$/, '') || undefined;
+}
+
+/** Sets the defined values only, so the stored event has no keys holding undefined. */
+function assign(target: TrackEvent, values: Partial<TrackEvent>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) Reflect.deleteProperty(target, key);
+    else Reflect.set(target, key, value);
+  }
+}
