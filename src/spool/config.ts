@@ -15,6 +15,20 @@ export const SpoolConfig = Section(
     }),
     fsyncInterval: Duration('200ms', { description: 'With fsync "interval": how often to sync.' }),
     retryAfter: Duration('5s', { description: 'Retry-After sent with 503 when the spool is full.' }),
+    publishBatch: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 512,
+      description: 'Most records the forwarder hands to one bus publish.',
+    }),
+    publishInFlight: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 4,
+      description: 'Publishes the forwarder keeps in flight at once (pipelining); the checkpoint still advances in order.',
+    }),
+    retryMin: Duration('100ms', { description: 'First wait after a failed publish; it doubles on each further failure.' }),
+    retryMax: Duration('5s', { description: 'Longest wait between publish retries (a jitter of up to 20% is added).' }),
   },
   { description: 'The local append-only log every accepted event is written to before the 2xx.' },
 );

@@ -1,0 +1,35 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CHECKPOINT_FILE, CheckpointWriter, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { tempDir } from '../../test/spool-harness.js';
+
+describe('checkpoint file', () => {
+  let dir = '';
+  let remove = async () => undefined as void;
+  beforeEach(async () => ({ dir, remove } = await tempDir()));
+  afterEach(() => remove());
+
+  it('is missing, then written and read back, leaving no temp file', async () => {
+    expect(await readCheckpoint(dir)).toEqual({ status: 'missing' });
+    await writeCheckpoint(dir, { seq: 3, offset: 4096 });
+    expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 3, offset: 4096 } });
+    expect(await readdir(dir)).toEqual([CHECKPOINT_FILE]);
+  });
+
+  it('reports a torn or foreign file as corrupt (replay from the oldest segment)', async () => {
+    await writeFile(join(dir, CHECKPOINT_FILE), '{"segment":1,"off');
+    expect((await readCheckpoint(dir)).status).toBe('corrupt');
+    await writeFile(join(dir, CHECKPOINT_FILE), '{"segment":-1,"offset":0}');
+    expect((await readCheckpoint(dir)).status).toBe('corrupt');
+  });
+
+  it('coalesces saves requested during a write into the latest position', async () => {
+    const writer = new CheckpointWriter(dir);
+    const saves = [1, 2, 3, 4].map((offset) => writer.save({ seq: 1, offset }));
+    const results = await Promise.all(saves);
+    expect(results.at(-1)).toEqual({ seq: 1, offset: 4 });
+    expect(writer.saved).toEqual({ seq: 1, offset: 4 });
+    expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 1, offset: 4 } });
+  });
+});

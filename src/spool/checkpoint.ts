@@ -1,0 +1,92 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A place in the log: everything before `offset` of segment `seq` (and every earlier segment) is forwarded. */
+export interface Position {
+  readonly seq: number;
+  readonly offset: number;
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.json';
+
+export type CheckpointRead = { status: 'ok'; position: Position } | { status: 'missing' } | { status: 'corrupt'; text: string };
+
+/**
+ * Reads the checkpoint. A missing or unreadable one means "replay from the oldest segment": that only repeats
+ * publishes, which the bus deduplicates by message id, so the checkpoint file itself needs no fsync.
+ */
+export async function readCheckpoint(dir: string): Promise<CheckpointRead> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, CHECKPOINT_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+    throw err;
+  }
+  try {
+    const value = JSON.parse(text) as { segment?: unknown; offset?: unknown };
+    const { segment, offset } = value;
+    if (isCount(segment) && isCount(offset)) return { status: 'ok', position: { seq: segment, offset } };
+  } catch {
+    // fall through: a torn or foreign file is treated like no checkpoint
+  }
+  return { status: 'corrupt', text: text.slice(0, 200) };
+}
+
+/** Replaces the checkpoint atomically: readers see the old or the new file, never a mix (rename(2)). */
+export async function writeCheckpoint(dir: string, position: Position): Promise<void> {
+  const path = join(dir, CHECKPOINT_FILE);
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, JSON.stringify({ segment: position.seq, offset: position.offset }));
+  await rename(tmp, path);
+}
+
+/**
+ * Coalesces checkpoint writes: at most one write runs; positions requested meanwhile collapse into the latest,
+ * so a fast forwarder costs one write per write latency, not one per batch.
+ */
+export class CheckpointWriter {
+  private wanted: Position | undefined;
+  private running: Promise<Position> | undefined;
+  private savedPosition: Position | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  get saved(): Position | undefined {
+    return this.savedPosition;
+  }
+
+  /** Resolves with the position on disk once `position` (or a later one) is written. */
+  save(position: Position): Promise<Position> {
+    this.wanted = position;
+    this.running ??= this.drain();
+    return this.running;
+  }
+
+  /** Waits for any write in progress. Never rejects. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  private async drain(): Promise<Position> {
+    try {
+      for (let next = this.wanted; next; next = this.wanted) {
+        this.wanted = undefined;
+        try {
+          await writeCheckpoint(this.dir, next);
+        } catch (err) {
+          this.wanted ??= next;
+          throw err;
+        }
+        this.savedPosition = next;
+      }
+      return this.savedPosition as Position;
+    } finally {
+      this.running = undefined;
+    }
+  }
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}

@@ -1,0 +1,21 @@
+import type { Telemetry } from '../telemetry/telemetry.js';
+
+/**
+ * The spool's named internal events: each logs and counts (`gatehouse_<name>_total`). Per-append facts log at
+ * debug only; what an operator must see (failures, recovery) logs at warn/info.
+ */
+export function spoolEvents(t: Telemetry) {
+  return {
+    appended: t.event('spoolAppended', 'Records durably written to the spool.', 'debug'),
+    full: t.event('spoolFull', 'Append calls refused because the spool is full (answered 503).', 'debug'),
+    writeFailed: t.event('spoolWriteFailed', 'Spool file operations that failed.', 'error', ['op']),
+    forwarded: t.event('forwarded', 'Records published from the spool to the bus.', 'debug'),
+    forwardFailed: t.event('forwardFailed', 'Failed publishes from the spool (each is retried after a backoff).', 'warn'),
+    checkpointFailed: t.event('spoolCheckpointFailed', 'Checkpoint or segment-deletion writes that failed.', 'warn', ['op']),
+    tornTail: t.event('spoolTornTail', 'Segments whose incomplete tail was truncated at recovery.', 'warn'),
+    recovered: t.event('spoolRecovered', 'Spool starts, with what was found on disk.', 'info'),
+    closed: t.event('spoolClosed', 'Spool shutdowns, with what was left to forward.', 'info'),
+  };
+}
+
+export type SpoolEvents = ReturnType<typeof spoolEvents>;

@@ -1,0 +1,178 @@
+import { unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Bus } from '../bus/bus.js';
+import type { SpoolConfig } from './config.js';
+import type { CheckpointWriter, Position } from './checkpoint.js';
+import type { LogIndex } from './log-index.js';
+import type { Batch, SegmentReader } from './segment-reader.js';
+import { segmentPath } from './segment-files.js';
+import { Backoff } from './backoff.js';
+import { Wakeup } from './wakeup.js';
+
+export interface ForwarderHooks {
+  onForwarded(records: number, bytes: number, latencyMs: number): void;
+  onFailed(err: unknown, attempt: number, delayMs: number): void;
+  onCheckpointFailed(op: 'checkpoint' | 'delete', err: unknown): void;
+}
+
+export interface ForwarderDeps {
+  readonly config: Pick<SpoolConfig, 'dir' | 'publishBatch' | 'publishInFlight' | 'retryMin' | 'retryMax'>;
+  readonly bus: Bus;
+  readonly index: LogIndex;
+  readonly reader: SegmentReader;
+  readonly checkpoints: CheckpointWriter;
+  readonly hooks: ForwarderHooks;
+}
+
+type Outcome = { ok: true; latencyMs: number } | { ok: false; err: unknown };
+
+interface InFlight {
+  readonly batch: Batch;
+  readonly outcome: Promise<Outcome>;
+}
+
+/**
+ * Publishes the log to the bus from the checkpoint on: up to `publishInFlight` batches at once, acknowledged in
+ * log order. The checkpoint moves only past batches whose publish resolved; on a failure everything in flight is
+ * dropped, the reader rewinds to the checkpoint and retries after a backoff. Nothing is ever skipped.
+ */
+export class Forwarder {
+  readonly backoff: Backoff;
+  private readonly wake = new Wakeup();
+  private readonly abort = new AbortController();
+  private readonly aborted: Promise<void>;
+  private running: Promise<void> | undefined;
+  private draining = false;
+  private readPos: Position;
+  private inFlight: InFlight[] = [];
+  private persistWanted = false;
+  private persisting: Promise<void> | undefined;
+
+  constructor(private readonly deps: ForwarderDeps) {
+    this.backoff = new Backoff(deps.config.retryMin, deps.config.retryMax);
+    this.readPos = deps.index.checkpoint;
+    this.aborted = new Promise((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** New records were committed. */
+  notify(): void {
+    this.wake.notify();
+  }
+
+  /** Forwards what it can until caught up or `budgetMs` passed, then stops; in-flight publishes are abandoned. */
+  async stop(budgetMs: number): Promise<void> {
+    this.draining = true;
+    this.wake.notify();
+    const timer = setTimeout(() => this.abort.abort(), Math.max(0, budgetMs));
+    await this.running;
+    clearTimeout(timer);
+    this.abort.abort();
+  }
+
+  private get stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.fill();
+        const head = this.inFlight[0];
+        if (!head) {
+          if (this.draining) return;
+          await this.persist();
+          await Promise.race([this.wake.wait(), this.aborted]);
+          continue;
+        }
+        const outcome = await Promise.race([head.outcome, this.aborted]);
+        if (!outcome) return;
+        if (outcome.ok) this.acknowledge(head.batch, outcome.latencyMs);
+        else await this.retry(outcome.err);
+      } catch (err) {
+        // A read failed (I/O error, corrupt bytes): same as a failed publish, back off and try again.
+        await this.retry(err);
+      }
+    }
+  }
+
+  /** Reads and publishes batches until the pipeline is full or the reader has caught up. */
+  private async fill(): Promise<void> {
+    const { index, reader, config } = this.deps;
+    while (this.inFlight.length < config.publishInFlight && !this.stopped) {
+      const span = index.readable(this.readPos);
+      if (!span) return;
+      const batch = await reader.read(span, config.publishBatch);
+      this.readPos = batch.end;
+      this.inFlight.push({ batch, outcome: this.publish(batch) });
+    }
+  }
+
+  private async publish(batch: Batch): Promise<Outcome> {
+    const started = performance.now();
+    try {
+      await this.deps.bus.publish(batch.messages);
+      return { ok: true, latencyMs: performance.now() - started };
+    } catch (err) {
+      return { ok: false, err };
+    }
+  }
+
+  private acknowledge(batch: Batch, latencyMs: number): void {
+    this.inFlight.shift();
+    this.backoff.reset();
+    this.deps.index.advance(batch.end, batch.messages.length, batch.bytes);
+    this.deps.hooks.onForwarded(batch.messages.length, batch.bytes, latencyMs);
+    void this.persist();
+  }
+
+  private async retry(err: unknown): Promise<void> {
+    // Later batches may still be publishing; let them settle (they may succeed: the bus dedupes the re-publish).
+    await Promise.race([Promise.allSettled(this.inFlight.map((f) => f.outcome)), this.aborted]);
+    this.inFlight = [];
+    this.readPos = this.deps.index.checkpoint;
+    const delay = this.backoff.next();
+    this.deps.hooks.onFailed(err, this.backoff.attempts, delay);
+    await sleep(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
+  }
+
+  /**
+   * Saves the checkpoint, then deletes the segments wholly behind it. Runs after each acknowledged batch and when
+   * idle (so a segment sealed after the last batch is cleaned up too). Requests made while a save runs collapse
+   * into one more round; the returned promise settles when no round is left, and never rejects.
+   */
+  persist(): Promise<void> {
+    this.persistWanted = true;
+    this.persisting ??= this.persistRounds().finally(() => {
+      this.persisting = undefined;
+    });
+    return this.persisting;
+  }
+
+  private async persistRounds(): Promise<void> {
+    const { index, checkpoints, hooks, config } = this.deps;
+    while (this.persistWanted) {
+      this.persistWanted = false;
+      const target = index.normalise(index.checkpoint);
+      const saved = checkpoints.saved;
+      if (saved && saved.seq === target.seq && saved.offset === target.offset) continue;
+      let onDisk: Position;
+      try {
+        onDisk = await checkpoints.save(target);
+      } catch (err) {
+        hooks.onCheckpointFailed('checkpoint', err);
+        return;
+      }
+      for (const seq of index.forwardedSegments(onDisk)) {
+        index.removeSegment(seq);
+        await unlink(segmentPath(config.dir, seq)).catch((err: unknown) => {
+          // Left behind, it is deleted at the next start (recovery removes segments before the checkpoint).
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') hooks.onCheckpointFailed('delete', err);
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Segment files are `<20-digit sequence>.seg`, so a plain name sort is also the log order. */
+const SEGMENT = /^(\d{20})\.seg$/;
+
+export function segmentName(seq: number): string {
+  return `${String(seq).padStart(20, '0')}.seg`;
+}
+
+export function segmentPath(dir: string, seq: number): string {
+  return join(dir, segmentName(seq));
+}
+
+/** Sequence numbers of the segments in `dir`, ascending. */
+export async function listSegments(dir: string): Promise<number[]> {
+  const names = await readdir(dir);
+  const seqs: number[] = [];
+  for (const name of names) {
+    const m = SEGMENT.exec(name);
+    if (m?.[1]) seqs.push(Number(m[1]));
+  }
+  return seqs.sort((a, b) => a - b);
+}
+
+/**
+ * Makes created, renamed or deleted entries of `dir` durable: without it a new segment's data can be synced while
+ * its name is lost on power failure (see fsync(2), "Calling fsync() does not necessarily ensure...").
+ */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

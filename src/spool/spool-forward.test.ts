@@ -1,0 +1,111 @@
+import { readdir } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers/wait.js';
+import { RecordingBus, ids, message, metricCount, spoolConfig, startSpool, tempDir } from '../../test/spool-harness.js';
+import { readCheckpoint } from './checkpoint.js';
+import type { SpoolConfig } from './config.js';
+
+const patience = { timeoutMs: 20_000 };
+
+describe('spool forwarder', () => {
+  let dir = '';
+  let remove = async () => undefined as void;
+  const closers: Array<() => Promise<void>> = [];
+  beforeEach(async () => ({ dir, remove } = await tempDir()));
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+    await remove();
+  });
+
+  const open = async (bus: RecordingBus, overrides: Partial<SpoolConfig> = {}) => {
+    const s = await startSpool(spoolConfig(dir, overrides), bus);
+    closers.push(() => s.spool.close(0));
+    return s;
+  };
+  const segments = async () => (await readdir(dir)).filter((n) => n.endsWith('.seg'));
+
+  it('advances the checkpoint only after the publish resolves', async () => {
+    const bus = new RecordingBus();
+    const release = bus.hold();
+    const { spool } = await open(bus);
+    await spool.append(ids('cp', 5).map(message));
+    await waitFor('a publish in progress', () => bus.calls > 0, patience);
+    const before = await readCheckpoint(dir);
+    expect(before.status === 'missing' || (before.status === 'ok' && before.position.offset === 0)).toBe(true);
+    expect(spool.stats().pendingRecords).toBe(5);
+    release();
+    await waitFor('the checkpoint past the batch', async () => {
+      const after = await readCheckpoint(dir);
+      return after.status === 'ok' && after.position.offset > 0;
+    }, patience);
+    expect(spool.stats().pendingRecords).toBe(0);
+  });
+
+  it('retries failed publishes with backoff and never skips a record', async () => {
+    const bus = new RecordingBus();
+    bus.failing = true;
+    const { spool, telemetry } = await open(bus, { publishBatch: 7, publishInFlight: 3 });
+    const sent = ids('rf', 60);
+    for (let i = 0; i < sent.length; i += 10) await spool.append(sent.slice(i, i + 10).map(message));
+    const failed = () => metricCount(telemetry, 'gatehouse_forward_failed_total');
+    await waitFor('several failed attempts', async () => (await failed()) >= 3, patience);
+    expect(bus.published).toEqual([]);
+    expect(spool.stats().pendingRecords).toBe(60);
+    bus.failing = false;
+    await waitFor('every record published', () => bus.unique().size === sent.length, patience);
+    expect([...bus.unique()].sort()).toEqual([...sent].sort());
+    await waitFor('nothing pending', () => spool.stats().pendingRecords === 0, patience);
+  });
+
+  it('publishes in batches of at most publishBatch, pipelined', async () => {
+    const bus = new RecordingBus();
+    const release = bus.hold();
+    const { spool } = await open(bus, { publishBatch: 10, publishInFlight: 4 });
+    await spool.append(ids('pb', 100).map(message));
+    await waitFor('four batches in flight', () => bus.calls === 4, patience);
+    release();
+    await waitFor('all published', () => bus.unique().size === 100, patience);
+    expect(bus.calls).toBeGreaterThanOrEqual(10);
+  });
+
+  it('rolls segments at segmentBytes and deletes the ones fully forwarded', async () => {
+    const bus = new RecordingBus();
+    const release = bus.hold();
+    const { spool } = await open(bus, { segmentBytes: 512 });
+    const sent = ids('sg', 40);
+    for (let i = 0; i < sent.length; i += 4) await spool.append(sent.slice(i, i + 4).map(message));
+    expect((await segments()).length).toBeGreaterThan(3);
+    release();
+    await waitFor('all published', () => bus.unique().size === sent.length, patience);
+    await waitFor('only the active segment left', async () => (await segments()).length === 1, patience);
+  });
+
+  it('close publishes what is pending when the bus answers', async () => {
+    const bus = new RecordingBus();
+    const release = bus.hold();
+    const { spool } = await open(bus);
+    await spool.append(ids('cl', 30).map(message));
+    const closed = spool.close(30_000);
+    release();
+    await closed;
+    expect(bus.unique().size).toBe(30);
+    const cp = await readCheckpoint(dir);
+    expect(cp.status).toBe('ok');
+  });
+
+  it('close gives up at its deadline when the bus hangs, and a restart replays what is left', async () => {
+    const hanging = new RecordingBus();
+    hanging.hold(); // never released: publishes never resolve
+    const { spool } = await open(hanging);
+    const sent = ids('dl', 20);
+    await spool.append(sent.map(message));
+    await waitFor('a publish in progress', () => hanging.calls > 0, patience);
+    await spool.close(100);
+    expect(spool.stats().pendingRecords).toBe(20);
+
+    const bus = new RecordingBus();
+    const restarted = await open(bus);
+    expect(restarted.spool.stats().pendingRecords).toBe(20);
+    await waitFor('replayed after restart', () => bus.unique().size === sent.length, patience);
+  });
+});

@@ -1,0 +1,223 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { BusMessage } from '../bus/bus.js';
+import type { SpoolConfig } from './config.js';
+import type { LogIndex } from './log-index.js';
+import { FLAG_END, encodeRecord } from './record.js';
+import { segmentPath, syncDir } from './segment-files.js';
+import { SpoolWriteError } from './errors.js';
+
+interface Call {
+  readonly records: readonly BusMessage[];
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+export interface CommitInfo {
+  readonly calls: number;
+  readonly records: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+export interface WriterHooks {
+  onCommit(info: CommitInfo): void;
+  onFailure(op: 'write' | 'sync' | 'rotate' | 'close', err: unknown): void;
+}
+
+type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval'>;
+
+/**
+ * Group commit: calls queue up while a write is in flight and the next write takes them all, as one Buffer, one
+ * positional write and (fsync "always") one fdatasync. A call resolves only once its group is written and synced.
+ */
+export class SegmentWriter {
+  private handle: FileHandle | undefined;
+  private seq: number;
+  private size = 0;
+  private queue: Call[] = [];
+  private queued = 0;
+  private scheduled = false;
+  private flushing = false;
+  private dirty = false;
+  private syncing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly config: WriterConfig,
+    private readonly index: LogIndex,
+    private readonly hooks: WriterHooks,
+    firstSeq: number,
+  ) {
+    this.seq = firstSeq - 1;
+  }
+
+  /** Bytes accepted but not yet committed; they count against maxBytes like pending ones. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  async start(): Promise<void> {
+    await this.rotate();
+    if (this.config.fsync === 'interval') {
+      this.timer = setInterval(() => this.syncInBackground(), this.config.fsyncInterval);
+      this.timer.unref();
+    }
+  }
+
+  append(records: readonly BusMessage[], bytes: number): Promise<void> {
+    this.queued += bytes;
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, bytes, resolve, reject });
+      if (!this.scheduled && !this.flushing) {
+        this.scheduled = true;
+        // setImmediate, not a microtask: lets the requests read in this I/O phase join the same group.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** Resolves once every queued call is settled. */
+  drain(): Promise<void> {
+    if (!this.scheduled && !this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Drains, syncs and closes the segment. Never throws (failures go to hooks). */
+  async close(): Promise<void> {
+    await this.drain();
+    if (this.timer) clearInterval(this.timer);
+    await this.syncing;
+    const handle = this.handle;
+    this.handle = undefined;
+    if (!handle) return;
+    try {
+      if (this.config.fsync !== 'never' && this.dirty) await handle.datasync();
+    } catch (err) {
+      this.hooks.onFailure('sync', err);
+    }
+    await handle.close().catch((err: unknown) => this.hooks.onFailure('close', err));
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue;
+        this.queue = [];
+        await this.commit(group);
+      }
+    } finally {
+      this.flushing = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private async commit(group: Call[]): Promise<void> {
+    const started = performance.now();
+    const at = Date.now();
+    let bytes = 0;
+    let records = 0;
+    for (const call of group) {
+      bytes += call.bytes;
+      records += call.records.length;
+    }
+    const buf = encodeGroup(group, bytes, at);
+    try {
+      const handle = await this.segmentFor(bytes);
+      await writeAll(handle, buf, this.size);
+      if (this.config.fsync === 'always') await handle.datasync();
+      else this.dirty = true;
+    } catch (err) {
+      this.hooks.onFailure('write', err);
+      await this.discardTail();
+      this.queued -= bytes;
+      const failure = new SpoolWriteError(`spool write failed: ${(err as Error).message}`, { cause: err });
+      for (const call of group) call.reject(failure);
+      return;
+    }
+    this.size += bytes;
+    // Count as pending before releasing the reservation, so the capacity check never sees the bytes twice or never.
+    this.index.committed(this.seq, this.size, records, bytes, at);
+    this.queued -= bytes;
+    for (const call of group) call.resolve();
+    this.hooks.onCommit({ calls: group.length, records, bytes, durationMs: performance.now() - started });
+  }
+
+  /** The segment the next `bytes` go to: a group never spans two segments, so a call is never split. */
+  private async segmentFor(bytes: number): Promise<FileHandle> {
+    if (!this.handle || (this.size > 0 && this.size + bytes > this.config.segmentBytes)) await this.rotate();
+    if (!this.handle) throw new Error('no open segment');
+    return this.handle;
+  }
+
+  /** Seals the current segment and starts the next; segments never shrink or get reused. */
+  private async rotate(): Promise<void> {
+    const old = this.handle;
+    this.handle = undefined;
+    if (old) {
+      await this.syncing;
+      if (this.config.fsync !== 'never' && this.dirty) await old.datasync();
+      this.dirty = false;
+      await old.close();
+    }
+    const seq = ++this.seq;
+    this.handle = await open(segmentPath(this.config.dir, seq), 'wx');
+    this.size = 0;
+    this.index.addSegment(seq, 0, true);
+    if (this.config.fsync !== 'never') await syncDir(this.config.dir);
+  }
+
+  /** After a failed write, cut the partial bytes so the next group lands right after the last committed one. */
+  private async discardTail(): Promise<void> {
+    const handle = this.handle;
+    if (!handle) return;
+    try {
+      await handle.truncate(this.size);
+    } catch (err) {
+      // The file holds bytes we cannot vouch for: seal it at the committed size; the next group rotates.
+      this.hooks.onFailure('rotate', err);
+      this.handle = undefined;
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  private syncInBackground(): void {
+    const handle = this.handle;
+    if (!handle || !this.dirty || this.syncing) return;
+    this.dirty = false;
+    this.syncing = handle
+      .datasync()
+      .catch((err: unknown) => {
+        this.dirty = true;
+        this.hooks.onFailure('sync', err);
+      })
+      .finally(() => {
+        this.syncing = undefined;
+      });
+  }
+}
+
+function encodeGroup(group: readonly Call[], bytes: number, at: number): Buffer {
+  const buf = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const call of group) {
+    const last = call.records.length - 1;
+    call.records.forEach((record, i) => {
+      offset = encodeRecord(buf, offset, record, i === last ? FLAG_END : 0, at);
+    });
+  }
+  return buf;
+}
+
+async function writeAll(handle: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await handle.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}

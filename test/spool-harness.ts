@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import type { Bus, BusMessage, Subscription } from '../src/bus/bus.js';
+import { BusUnavailableError } from '../src/bus/bus.js';
+import type { Health } from '../src/lifecycle/health.js';
+import { SpoolConfig } from '../src/spool/config.js';
+import { createSpool } from '../src/spool/create-spool.js';
+import type { Spool } from '../src/spool/spool.js';
+import { createLogger } from '../src/telemetry/logger.js';
+import { Telemetry } from '../src/telemetry/telemetry.js';
+
+/**
+ * A bus for spool tests: records what was published, can be switched to fail (injected at the Bus boundary,
+ * as a NATS outage would look) and can hold publishes open to observe the spool mid-publish.
+ */
+export class RecordingBus implements Bus {
+  readonly kind = 'memory' as const;
+  /** Ids in publish order, repeats included. */
+  readonly published: string[] = [];
+  readonly payloads = new Map<string, string>();
+  calls = 0;
+  failures = 0;
+  failing = false;
+  private gate: Promise<void> | undefined;
+
+  async start(): Promise<void> {}
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    this.calls++;
+    await this.gate;
+    if (this.failing) {
+      this.failures++;
+      throw new BusUnavailableError('injected outage');
+    }
+    for (const m of messages) {
+      this.published.push(m.id);
+      this.payloads.set(m.id, Buffer.from(m.data).toString('utf8'));
+    }
+  }
+
+  /** Publishes wait until the returned function is called. */
+  hold(): () => void {
+    let release = (): void => undefined;
+    this.gate = new Promise<void>((resolve) => {
+      release = () => {
+        this.gate = undefined;
+        resolve();
+      };
+    });
+    return release;
+  }
+
+  unique(): Set<string> {
+    return new Set(this.published);
+  }
+
+  subscribe(): Subscription {
+    return { close: async () => undefined };
+  }
+
+  async healthcheck(): Promise<Health> {
+    return { status: 'up' };
+  }
+
+  async close(): Promise<void> {}
+}
+
+export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-spool-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The schema defaults for `dir`, with decoded overrides (bytes, ms). */
+export function spoolConfig(dir: string, overrides: Partial<SpoolConfig> = {}): SpoolConfig {
+  const decoded = Value.Decode(SpoolConfig, Value.Default(SpoolConfig, { dir }));
+  return { ...decoded, retryMin: 10, retryMax: 50, ...overrides };
+}
+
+export function quietTelemetry(): Telemetry {
+  return new Telemetry(createLogger('silent'), { defaultMetrics: false });
+}
+
+export interface SpoolUnderTest {
+  readonly spool: Spool;
+  readonly telemetry: Telemetry;
+}
+
+/** A started spool with its own telemetry (metrics register per process, so each instance gets a registry). */
+export async function startSpool(config: SpoolConfig, bus: Bus): Promise<SpoolUnderTest> {
+  const telemetry = quietTelemetry();
+  const spool = createSpool({ config, bus, telemetry });
+  await spool.start();
+  return { spool, telemetry };
+}
+
+/** A message whose payload names its id, so tests can check payloads survive intact. */
+export function message(id: string): BusMessage {
+  return { id, data: Buffer.from(`payload:${id}`) };
+}
+
+export function ids(prefix: string, n: number, from = 0): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${from + i}`);
+}
+
+/** The value of a counter, or a histogram's observation count. */
+export async function metricCount(telemetry: Telemetry, name: string): Promise<number> {
+  const metric = telemetry.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  const count = values.find((v) => (v as { metricName?: string }).metricName === `${name}_count`) ?? values[0];
+  return count?.value ?? 0;
+}
