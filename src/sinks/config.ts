@@ -22,8 +22,12 @@ export const CassandraConfig = Section(
     }),
     username: Type.String({ default: '', description: 'User name.' }),
     password: Type.String({ default: '', description: 'Password; use "${CASSANDRA_PASSWORD}".' }),
+    // Literals written out as a tuple: TypeBox types a union built by .map() over an array as `never`.
     consistency: Type.Union(
-      ['ONE', 'TWO', 'THREE', 'QUORUM', 'ALL', 'LOCAL_QUORUM', 'EACH_QUORUM', 'LOCAL_ONE'].map((c) => Type.Literal(c)),
+      [
+        Type.Literal('ONE'), Type.Literal('TWO'), Type.Literal('THREE'), Type.Literal('QUORUM'), Type.Literal('ALL'),
+        Type.Literal('LOCAL_QUORUM'), Type.Literal('EACH_QUORUM'), Type.Literal('LOCAL_ONE'),
+      ],
       { default: 'LOCAL_QUORUM', description: 'Consistency level of writes and reads.' },
     ),
     retention: Duration('0s', { description: 'TTL of event rows ("0s": kept forever).' }),

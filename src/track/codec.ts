@@ -26,7 +26,9 @@ export function decodeEvent(data: Uint8Array): TrackEvent {
   }
   const e = value as Record<string, unknown>;
   if (typeof e.eid !== 'string' || e.eid.length === 0) throw new EventDecodeError('event has no eid');
-  if (typeof e.received !== 'string') throw new EventDecodeError('event has no received time');
+  if (typeof e.received !== 'string' || Number.isNaN(Date.parse(e.received))) {
+    throw new EventDecodeError('event has no valid received time');
+  }
   if (typeof e.origin !== 'string') throw new EventDecodeError('event has no origin');
   return e as unknown as TrackEvent;
 }

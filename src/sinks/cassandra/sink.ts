@@ -1,0 +1,104 @@
+import { Client } from 'cassandra-driver';
+import { down, up, type Health } from '../../lifecycle/health.js';
+import type { Telemetry } from '../../telemetry/telemetry.js';
+import type { TrackEvent } from '../../track/event.js';
+import type { LinkStore } from '../../track/links/link-store.js';
+import type { CassandraConfig } from '../config.js';
+import { SinkStartError, reasonOf } from '../errors.js';
+import { sinkEvents } from '../events.js';
+import { SinkWriteError, type ServiceRecord, type Sink } from '../sink.js';
+import { partitionBatches } from './batching.js';
+import { clientOptions, loadCa } from './client-options.js';
+import { ttlSeconds } from './cql.js';
+import { eventToRows } from './event-rows.js';
+import { countsAsHit, hitIncrements } from './hits.js';
+import { cassandraLinks } from './links.js';
+import { recordToRow } from './record-rows.js';
+import { runGroups, storedEids } from './run.js';
+
+/** The cluster-mode sink and link store; reads for dashboards go to the tables directly (setup/schema.cql). */
+export type CassandraSink = Sink & LinkStore;
+
+const NAME = 'cassandra';
+
+export function createCassandraSink({ config, telemetry }: { config: CassandraConfig; telemetry: Telemetry }): CassandraSink {
+  const events = sinkEvents(telemetry);
+  const ttl = ttlSeconds(config.retention);
+  let client: Client | undefined;
+  let starting: Promise<void> | undefined;
+  let closed = false;
+
+  const connected = (): Client => {
+    if (closed || !client) throw new SinkWriteError(NAME, closed ? 'the Cassandra sink is closed' : 'the Cassandra sink is not started');
+    return client;
+  };
+
+  async function guarded(op: string, fn: (c: Client) => Promise<void>): Promise<void> {
+    const c = connected();
+    try {
+      await fn(c);
+    } catch (err) {
+      events.storeFailed({ sink: NAME, op }, { err: reasonOf(err) });
+      throw err instanceof SinkWriteError ? err : new SinkWriteError(NAME, `Cassandra ${op} failed: ${reasonOf(err)}`, { cause: err });
+    }
+  }
+
+  const sink: CassandraSink = {
+    name: NAME,
+    start() {
+      starting ??= (async () => {
+        const c = new Client(clientOptions(config, { caPem: loadCa(config.tls.ca) }));
+        try {
+          await c.connect();
+        } catch (err) {
+          await c.shutdown().catch(() => undefined);
+          starting = undefined; // a later start() tries again (the cluster may come up)
+          throw new SinkStartError(NAME, `cannot connect to Cassandra keyspace ${config.keyspace} (run \`gatehouse setup cassandra\` first): ${reasonOf(err)}`, { cause: err });
+        }
+        if (closed) await c.shutdown();
+        else client = c;
+      })();
+      return starting;
+    },
+    write: (batch: readonly TrackEvent[]) =>
+      guarded('write', async (c) => {
+        const unique = [...new Map(batch.map((e) => [e.eid, e])).values()];
+        if (unique.length === 0) return;
+        const rows = unique.flatMap((e) => eventToRows(e, { ttlSeconds: ttl })); // validates before any write
+        const markers = rows.filter((r) => r.table === 'events');
+        const others = rows.filter((r) => r.table !== 'events');
+        const known = await storedEids(c, unique.filter(countsAsHit).map((e) => e.eid));
+        await runGroups(c, partitionBatches(others), true);
+        await runGroups(c, hitIncrements(unique, known).map((w) => [w]), false);
+        await runGroups(c, markers.map((w) => [w]), true);
+        events.eventsStored({ sink: NAME }, {}, unique.length);
+      }),
+    writeRecords: (batch: readonly ServiceRecord[]) =>
+      guarded('writeRecords', async (c) => {
+        const unique = [...new Map(batch.map((r) => [`${r.kind}\u0000${r.id}`, r])).values()];
+        if (unique.length === 0) return;
+        await runGroups(c, partitionBatches(unique.map(recordToRow)), true);
+        const perKind = new Map<string, number>();
+        for (const r of unique) perKind.set(r.kind, (perKind.get(r.kind) ?? 0) + 1);
+        for (const [kind, n] of perKind) events.recordsStored({ sink: NAME, kind }, {}, n);
+      }),
+    async healthcheck(): Promise<Health> {
+      if (closed || !client) return down(closed ? 'Cassandra sink is closed' : 'Cassandra sink is not started');
+      try {
+        const rs = await client.execute('SELECT release_version FROM system.local', [], { prepare: false });
+        return up(`Cassandra ${String(rs.first()?.get('release_version') ?? '')}`.trim());
+      } catch (err) {
+        return down(`Cassandra: ${reasonOf(err)}`);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const c = client;
+      client = undefined;
+      await c?.shutdown().catch(() => undefined);
+    },
+    ...cassandraLinks(() => connected()),
+  };
+  return sink;
+}

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { SinkStartError, reasonOf } from '../errors.js';
+
+/**
+ * One open DuckDB file, shared by every store of the process that names it. DuckDB locks the file for
+ * one process, and within a process two instances on one file would fight over it, so the file is opened
+ * once and reference-counted (the gateway's link store and the consumer's sink share it in embedded mode).
+ *
+ * All work goes through one connection and one queue: a DuckDB connection holds one transaction at a time,
+ * so interleaving two batches' BEGIN/COMMIT on it would mix them.
+ */
+export interface Database {
+  readonly path: string;
+  /** Runs `fn` alone on the connection, after every earlier call has settled. */
+  exclusive<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** Drops this holder's reference; the file is closed (and its lock freed) when the last one is released. */
+  release(): Promise<void>;
+}
+
+interface Handles {
+  instance: DuckDBInstance;
+  conn: DuckDBConnection;
+}
+
+interface Entry {
+  opened: Promise<Handles>;
+  refs: number;
+  tail: Promise<unknown>;
+}
+
+const open = new Map<string, Entry>();
+
+const IN_MEMORY = ':memory:';
+
+export async function openDatabase(path: string): Promise<Database> {
+  const key = path === IN_MEMORY ? `${IN_MEMORY}${Math.random()}` : resolve(path);
+  let entry = open.get(key);
+  if (!entry) {
+    entry = { opened: connect(path), refs: 0, tail: Promise.resolve() };
+    open.set(key, entry);
+  }
+  entry.refs++;
+  const current = entry;
+  let handles: Handles;
+  try {
+    handles = await current.opened;
+  } catch (err) {
+    releaseEntry(key, current, undefined);
+    throw err;
+  }
+  const { conn } = handles;
+  let released: Promise<void> | undefined;
+  return {
+    path,
+    exclusive<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+      const run = current.tail.then(() => fn(conn));
+      // The queue continues after a failure; the failure goes to this caller only.
+      current.tail = run.catch(() => undefined);
+      return run;
+    },
+    release() {
+      // Close only after queued work is done, so a close never cuts a batch in half.
+      released ??= current.tail.then(() => releaseEntry(key, current, handles));
+      return released;
+    },
+  };
+}
+
+function releaseEntry(key: string, entry: Entry, handles: Handles | undefined): void {
+  entry.refs--;
+  if (entry.refs > 0) return;
+  if (open.get(key) === entry) open.delete(key);
+  handles?.conn.closeSync();
+  handles?.instance.closeSync();
+}
+
+async function connect(path: string): Promise<Handles> {
+  try {
+    if (path !== IN_MEMORY) mkdirSync(dirname(resolve(path)), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    return { instance, conn: await instance.connect() };
+  } catch (err) {
+    throw new SinkStartError('duckdb', `cannot open DuckDB file ${path}: ${reasonOf(err)}`, {
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { SinkStartError, reasonOf } from '../errors.js';
+
+/**
+ * The DuckDB schema, as an ordered list of migrations. A migration is never edited once released: a file
+ * at version N gets exactly migrations N+1.. applied, each in its own transaction with its version row, so a
+ * crash mid-upgrade leaves the file at a whole version. A test checks that the final `events` columns match
+ * the event model (./event-columns.ts), so a new event field needs a new migration here.
+ *
+ * Times are TIMESTAMP (UTC, no zone: DuckDB TIMESTAMP is zone-less and every writer converts to UTC first);
+ * `created` (the client's clock) stays VARCHAR as sent. `params` and free-form record fields are JSON.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'events and short links',
+    statements: [
+      `CREATE TABLE events ("eid" VARCHAR PRIMARY KEY, "received" TIMESTAMP NOT NULL, "vid" VARCHAR, "sid" VARCHAR,
+        "uid" VARCHAR, "did" VARCHAR, "app" VARCHAR, "rel" VARCHAR, "ename" VARCHAR, "etyp" VARCHAR, "url" VARCHAR,
+        "last" VARCHAR, "ref" VARCHAR, "rcode" VARCHAR, "aff" VARCHAR, "xid" VARCHAR, "split" VARCHAR, "ver" VARCHAR,
+        "sink" VARCHAR, "outcome" VARCHAR, "source" VARCHAR, "medium" VARCHAR, "campaign" VARCHAR, "term" VARCHAR,
+        "content" VARCHAR, "created" VARCHAR, "tz" VARCHAR, "device" VARCHAR, "os" VARCHAR, "ptyp" VARCHAR,
+        "score" DOUBLE, "lat" DOUBLE, "lon" DOUBLE, "w" INTEGER, "h" INTEGER, "duration" DOUBLE, "cflags" INTEGER,
+        "first" BOOLEAN, "origin" VARCHAR NOT NULL, "host" VARCHAR, "ip" VARCHAR, "ehash" VARCHAR, "chash" VARCHAR,
+        "uhash" VARCHAR, "culture" VARCHAR, "ua" VARCHAR, "ua_browser" VARCHAR, "ua_browser_version" VARCHAR,
+        "ua_os" VARCHAR, "ua_os_version" VARCHAR, "ua_device" VARCHAR, "bot_kind" VARCHAR, "country" VARCHAR,
+        "region" VARCHAR, "city" VARCHAR, "geo_tz" VARCHAR, "ref_host" VARCHAR, "channel" VARCHAR, "raw" VARCHAR,
+        "bot" BOOLEAN, "gpc" BOOLEAN, "params" JSON)`,
+      `CREATE TABLE links (slug VARCHAR PRIMARY KEY, url VARCHAR NOT NULL, host VARCHAR,
+        created TIMESTAMP NOT NULL, updated TIMESTAMP NOT NULL)`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'short link history',
+    statements: [
+      'CREATE SEQUENCE link_history_seq',
+      `CREATE TABLE link_history (seq BIGINT PRIMARY KEY DEFAULT nextval('link_history_seq'), slug VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, url VARCHAR, host VARCHAR, changed TIMESTAMP NOT NULL)`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'service records: logs, counters, updates',
+    statements: [
+      `CREATE TABLE logs (id VARCHAR PRIMARY KEY, "time" TIMESTAMP NOT NULL, subject VARCHAR NOT NULL,
+        level VARCHAR, msg VARCHAR NOT NULL, fields JSON)`,
+      `CREATE TABLE counters (id VARCHAR PRIMARY KEY, "time" TIMESTAMP NOT NULL, subject VARCHAR NOT NULL,
+        name VARCHAR NOT NULL, amount DOUBLE NOT NULL, counter_key VARCHAR)`,
+      `CREATE TABLE updates (id VARCHAR PRIMARY KEY, "time" TIMESTAMP NOT NULL, subject VARCHAR NOT NULL,
+        table_name VARCHAR NOT NULL, row_key VARCHAR NOT NULL, row_values JSON)`,
+    ],
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.length;
+
+/** The version of the file: 0 for a new file. */
+export async function schemaVersion(conn: DuckDBConnection): Promise<number> {
+  await conn.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TIMESTAMP NOT NULL)');
+  const rows = (await conn.runAndReadAll('SELECT coalesce(max(version), 0) AS v FROM schema_version')).getRowObjectsJS();
+  return Number(rows[0]?.v ?? 0);
+}
+
+/**
+ * Brings the file to `target` (the latest by default; tests pass a lower one to build an old file).
+ * Returns the versions applied. A file newer than this code is refused rather than written blindly.
+ */
+export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION): Promise<number[]> {
+  const from = await schemaVersion(conn);
+  if (from > LATEST_VERSION) {
+    throw new SinkStartError('duckdb', `the DuckDB file is at schema version ${from}, newer than this Gatehouse (${LATEST_VERSION})`);
+  }
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (m.version <= from || m.version > target) continue;
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      for (const sql of m.statements) await conn.run(sql);
+      await conn.run('INSERT INTO schema_version VALUES (?, now())', [m.version]);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw new SinkStartError('duckdb', `schema migration ${m.version} (${m.description}) failed: ${reasonOf(err)}`, { cause: err });
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}

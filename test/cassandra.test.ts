@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'cassandra-driver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/telemetry/logger.js';
+import { Telemetry } from '../src/telemetry/telemetry.js';
+import type { CassandraConfig } from '../src/sinks/config.js';
+import { contractEvent, sinkContract } from './helpers/sink-contract.js';
+import { eventFromColumns } from '../src/sinks/event-columns.js';
+import { applyCassandraSchema, createCassandraSink, type CassandraSink } from '../src/sinks/cassandra/index.js';
+import { clientOptions } from '../src/sinks/cassandra/client-options.js';
+import { dayOf } from '../src/sinks/cassandra/cql.js';
+import { recordKeyQuery } from '../src/sinks/cassandra/record-rows.js';
+import type { TrackEvent } from '../src/track/event.js';
+
+/**
+ * Against a real cluster: CASSANDRA_CONTACT_POINTS=host[:port],... (and CASSANDRA_DC, default datacenter1).
+ * The keyspace gatehouse_test is created by the schema setup; every row written here has fresh ids.
+ */
+const contactPoints = process.env.CASSANDRA_CONTACT_POINTS;
+
+const config = (overrides: Partial<CassandraConfig> = {}): CassandraConfig => ({
+  contactPoints: (contactPoints ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  localDataCenter: process.env.CASSANDRA_DC ?? 'datacenter1',
+  keyspace: 'gatehouse_test',
+  replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+  username: process.env.CASSANDRA_USERNAME ?? '',
+  password: process.env.CASSANDRA_PASSWORD ?? '',
+  consistency: 'LOCAL_ONE',
+  retention: 0,
+  tls: { enabled: false, ca: '' },
+  ...overrides,
+});
+
+const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
+
+async function readEvents(reader: Client, eids: readonly string[]): Promise<TrackEvent[]> {
+  const events: TrackEvent[] = [];
+  for (const eid of eids) {
+    const rs = await reader.execute('SELECT * FROM events WHERE eid = ?', [eid], { prepare: true });
+    for (const row of rs.rows) events.push(eventFromColumns(Object.fromEntries(row.keys().map((k) => [k, row.get(k)]))));
+  }
+  return events;
+}
+
+describe.runIf(Boolean(contactPoints))('Cassandra sink', () => {
+  let reader: Client;
+
+  beforeAll(async () => {
+    await applyCassandraSchema(config(), createLogger('silent'));
+    await applyCassandraSchema(config(), createLogger('silent')); // idempotent
+    reader = new Client(clientOptions(config()));
+    await reader.connect();
+  });
+  afterAll(async () => {
+    await reader?.shutdown();
+  });
+
+  sinkContract('cassandra', async () => {
+    const sink = createCassandraSink({ config: config(), telemetry: telemetry() });
+    await sink.start();
+    return {
+      sink,
+      readEvents: (eids) => readEvents(reader, eids),
+      countRecords: async (records) => {
+        let n = 0;
+        for (const r of records) {
+          const { query, params } = recordKeyQuery(r);
+          n += (await reader.execute(query, params, { prepare: true })).rowLength;
+        }
+        return n;
+      },
+    };
+  });
+
+  describe('tables', () => {
+    let sink: CassandraSink;
+    beforeAll(async () => {
+      sink = createCassandraSink({ config: config({ retention: 86_400_000 }), telemetry: telemetry() });
+      await sink.start();
+    });
+    afterAll(async () => {
+      await sink?.close();
+    });
+
+    it('counts a redelivered page event once in hits', async () => {
+      const url = `https://contract.example/${randomUUID()}`;
+      const event = contractEvent({ url });
+      await sink.write([event]);
+      await sink.write([event]);
+      await sink.write([contractEvent({ url }), contractEvent({ url, bot: true })]);
+      const rs = await reader.execute('SELECT hits FROM hits WHERE host = ? AND day = ? AND url = ?', [
+        'contract.example',
+        dayOf(new Date(event.received)),
+        url,
+      ], { prepare: true });
+      expect(Number(rs.first()?.get('hits'))).toBe(2);
+    });
+
+    it('writes event rows with the retention as TTL and keeps a visitor timeline', async () => {
+      const vid = randomUUID();
+      const older = contractEvent({ vid, received: new Date(Date.now() - 60_000).toISOString(), url: 'https://x/old' });
+      const newer = contractEvent({ vid, url: 'https://x/new' });
+      await sink.write([newer]);
+      await sink.write([older]); // arrives late: must not overwrite the visitor's latest state
+      const ttl = await reader.execute('SELECT TTL(url) AS t FROM events WHERE eid = ?', [newer.eid], { prepare: true });
+      expect(Number(ttl.first()?.get('t'))).toBeGreaterThan(0);
+      const timeline = await reader.execute('SELECT eid FROM events_by_visitor WHERE vid = ?', [vid], { prepare: true });
+      expect(timeline.rows.map((r) => r.get('eid'))).toEqual([newer.eid, older.eid]);
+      const visitor = await reader.execute('SELECT url FROM visitors WHERE vid = ?', [vid], { prepare: true });
+      expect(visitor.first()?.get('url')).toBe('https://x/new');
+      const day = await reader.execute('SELECT eid FROM events_by_day WHERE host = ? AND day = ? AND received = ? AND eid = ?', [
+        'contract.example',
+        dayOf(new Date(newer.received)),
+        new Date(newer.received),
+        newer.eid,
+      ], { prepare: true });
+      expect(day.rowLength).toBe(1);
+    });
+
+    it('keeps short links with their history', async () => {
+      const slug = `s-${randomUUID()}`;
+      // Past times, so the deletion (stamped now) sorts after both edits in the history.
+      const t = new Date(Date.now() - 2000).toISOString();
+      const t2 = new Date(Date.now() - 1000).toISOString();
+      expect(await sink.get(slug)).toBeUndefined();
+      await sink.put({ slug, url: 'https://example.com/a', created: t, updated: t });
+      await sink.put({ slug, url: 'https://example.com/b', host: 'go.example', created: t2, updated: t2 });
+      expect(await sink.get(slug)).toMatchObject({ slug, url: 'https://example.com/b', host: 'go.example', created: t });
+      expect((await sink.list()).some((l) => l.slug === slug)).toBe(true);
+      expect(await sink.delete(slug)).toBe(true);
+      expect(await sink.delete(slug)).toBe(false);
+      const history = await reader.execute('SELECT action FROM link_history WHERE slug = ?', [slug], { prepare: true });
+      expect(history.rows.map((r) => r.get('action'))).toEqual(['delete', 'update', 'create']);
+    });
+  });
+});

@@ -1,0 +1,234 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/telemetry/logger.js';
+import { Telemetry } from '../src/telemetry/telemetry.js';
+import { contractEvent, contractRecords, sinkContract } from './helpers/sink-contract.js';
+import { createDuckDbStore, cursorAfter, type DuckDbStore } from '../src/sinks/duckdb/index.js';
+import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
+import { LATEST_VERSION, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
+import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
+import { SinkWriteError } from '../src/sinks/sink.js';
+
+const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
+
+function tempFile(): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-duckdb-'));
+  return { path: join(dir, 'nested', 'store.duckdb'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+sinkContract('duckdb', async () => {
+  const file = tempFile();
+  const store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+  await store.start();
+  return {
+    sink: store,
+    readEvents: async (eids) => (await store.queryEvents({ limit: 10_000 })).filter((e) => eids.includes(e.eid)),
+    countRecords: async (records) => {
+      let n = 0;
+      for (const kind of new Set(records.map((r) => r.kind))) n += await store.countRecords(kind);
+      return n;
+    },
+    cleanup: async () => file.remove(),
+  };
+});
+
+describe('DuckDB store', () => {
+  let file: ReturnType<typeof tempFile>;
+  let store: DuckDbStore;
+
+  beforeEach(async () => {
+    file = tempFile();
+    store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    await store.start();
+  });
+  afterEach(async () => {
+    await store.close();
+    file.remove();
+  });
+
+  it('keeps its data when the file is closed and opened again', async () => {
+    const event = contractEvent();
+    await store.write([event]);
+    await store.put({ slug: 'keep', url: 'https://example.com/', created: event.received, updated: event.received });
+    await store.close();
+    store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    await store.start();
+    expect(await store.queryEvents()).toEqual([event]);
+    expect((await store.get('keep'))?.url).toBe('https://example.com/');
+  });
+
+  it('lists newest first, filters, and pages with a cursor', async () => {
+    const base = Date.parse('2024-05-01T10:00:00.000Z');
+    const at = (s: number) => new Date(base + s * 1000).toISOString();
+    const events = [0, 1, 2, 3, 4].map((s) =>
+      contractEvent({ received: at(s), ename: s % 2 ? 'click' : 'load', vid: 'v1', uid: s < 2 ? 'u1' : 'u2' }),
+    );
+    await store.write(events);
+    expect((await store.queryEvents()).map((e) => e.received)).toEqual([4, 3, 2, 1, 0].map(at));
+    expect(await store.countEvents({ ename: 'click' })).toBe(2);
+    expect(await store.countEvents({ since: at(1), until: at(3) })).toBe(2);
+    const page1 = await store.queryEvents({ limit: 2 });
+    const page2 = await store.queryEvents({ limit: 2, before: cursorAfter(page1[1]!) });
+    const page3 = await store.queryEvents({ limit: 2, before: cursorAfter(page2[1]!) });
+    expect([...page1, ...page2, ...page3].map((e) => e.received)).toEqual([4, 3, 2, 1, 0].map(at));
+    await expect(store.queryEvents({ before: 'nonsense' })).rejects.toBeInstanceOf(SinkQueryError);
+    await expect(store.countEvents({ since: 'yesterday' })).rejects.toBeInstanceOf(SinkQueryError);
+  });
+
+  it('pages through events that share one receive time', async () => {
+    const received = '2024-05-01T10:00:00.000Z';
+    await store.write([1, 2, 3].map(() => contractEvent({ received })));
+    const first = await store.queryEvents({ limit: 2 });
+    const rest = await store.queryEvents({ limit: 2, before: cursorAfter(first[1]!) });
+    expect(new Set([...first, ...rest].map((e) => e.eid)).size).toBe(3);
+  });
+
+  it('deletes the events of a visitor or of a user', async () => {
+    await store.write([
+      contractEvent({ vid: 'gone' }),
+      contractEvent({ vid: 'gone' }),
+      contractEvent({ vid: 'stays', uid: 'user-x' }),
+      contractEvent({ vid: 'stays' }),
+    ]);
+    expect(await store.deleteEvents({ vid: 'gone' })).toBe(2);
+    expect(await store.deleteEvents({ uid: 'user-x' })).toBe(1);
+    expect(await store.deleteEvents({ vid: 'nobody' })).toBe(0);
+    expect((await store.queryEvents()).map((e) => e.vid)).toEqual(['stays']);
+    await expect(store.deleteEvents({ vid: '' })).rejects.toBeInstanceOf(SinkQueryError);
+  });
+
+  it('prunes events older than the retention', async () => {
+    const old = contractEvent({ received: new Date(Date.now() - 10 * 86_400_000).toISOString() });
+    const fresh = contractEvent();
+    await store.write([old, fresh]);
+    expect(await store.pruneOlderThan(7 * 86_400_000)).toBe(1);
+    expect((await store.queryEvents()).map((e) => e.eid)).toEqual([fresh.eid]);
+  });
+
+  it('refuses a batch holding an event without a valid receive time, storing none of it', async () => {
+    const good = contractEvent();
+    await expect(store.write([good, contractEvent({ received: 'soon' })])).rejects.toBeInstanceOf(SinkWriteError);
+    expect(await store.countEvents()).toBe(0);
+  });
+
+  it('coerces mistyped fields instead of failing the batch', async () => {
+    const event = { ...contractEvent(), w: '1024', score: 'high', first: 'false', params: { n: 5 } } as unknown as ReturnType<
+      typeof contractEvent
+    >;
+    await store.write([event]);
+    const [stored] = await store.queryEvents();
+    expect(stored).toMatchObject({ w: 1024, first: false, params: { n: '5' } });
+    expect(stored?.score).toBeUndefined();
+  });
+
+  it('counts service records per kind', async () => {
+    await store.writeRecords(contractRecords());
+    expect(await store.countRecords('log')).toBe(1);
+    expect(await store.countRecords('count')).toBe(1);
+    expect(await store.countRecords('update')).toBe(1);
+    await expect(store.writeRecords([{ ...contractRecords()[0]!, time: 'later' }])).rejects.toBeInstanceOf(SinkWriteError);
+  });
+
+  it('keeps short links with their history', async () => {
+    const t0 = '2024-05-01T10:00:00.000Z';
+    const t1 = '2024-05-02T10:00:00.000Z';
+    expect(await store.get('promo')).toBeUndefined();
+    await store.put({ slug: 'promo', url: 'https://example.com/a', created: t0, updated: t0 });
+    await store.put({ slug: 'promo', url: 'https://example.com/a', created: t0, updated: t0 }); // no change
+    await store.put({ slug: 'promo', url: 'https://example.com/b', host: 'go.example', created: t1, updated: t1 });
+    await store.put({ slug: 'other', url: 'https://example.com/c', created: t0, updated: t0 });
+    expect(await store.get('promo')).toEqual({ slug: 'promo', url: 'https://example.com/b', host: 'go.example', created: t0, updated: t1 });
+    expect((await store.list()).map((l) => l.slug)).toEqual(['other', 'promo']);
+    expect(await store.delete('promo')).toBe(true);
+    expect(await store.delete('promo')).toBe(false);
+    expect(await store.get('promo')).toBeUndefined();
+    const history = await store.linkHistory('promo');
+    expect(history.map((h) => [h.action, h.url ?? null])).toEqual([
+      ['create', 'https://example.com/a'],
+      ['update', 'https://example.com/b'],
+      ['delete', null],
+    ]);
+  });
+
+  it('serialises concurrent batches on the one connection', async () => {
+    const batches = [0, 1, 2, 3].map(() => Array.from({ length: 50 }, () => contractEvent()));
+    await Promise.all(batches.map((b) => store.write(b)));
+    expect(await store.countEvents()).toBe(200);
+  });
+
+  it('shares one open file between two stores of the process', async () => {
+    const second = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    await second.start();
+    await second.write([contractEvent()]);
+    await second.close();
+    expect(await store.countEvents()).toBe(1);
+    expect((await store.healthcheck()).status).toBe('up');
+  });
+});
+
+describe('DuckDB migrations', () => {
+  it('migrates a file written at an older schema version, keeping its rows', async () => {
+    const file = tempFile();
+    try {
+      await withRawConnection(file.path, async (conn) => {
+        expect(await migrate(conn, 1)).toEqual([1]);
+        await conn.run(`INSERT INTO events (eid, received, origin, vid) VALUES ('old-1', '2024-01-01 00:00:00', 'track', 'v-old')`);
+      });
+      const store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+      await store.start();
+      expect((await store.queryEvents())[0]).toEqual({ eid: 'old-1', received: '2024-01-01T00:00:00.000Z', origin: 'track', vid: 'v-old' });
+      await store.put({ slug: 'new', url: 'https://example.com/', created: '2024-01-01T00:00:00.000Z', updated: '2024-01-01T00:00:00.000Z' });
+      expect(await store.linkHistory('new')).toHaveLength(1);
+      await store.writeRecords(contractRecords());
+      await store.close();
+      await withRawConnection(file.path, async (conn) => expect(await schemaVersion(conn)).toBe(LATEST_VERSION));
+    } finally {
+      file.remove();
+    }
+  });
+
+  it('has an events table with one column per event field, in the model types', async () => {
+    await withRawConnection(':memory:', async (conn) => {
+      await migrate(conn);
+      const rows = (
+        await conn.runAndReadAll(
+          `SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`,
+        )
+      ).getRowObjectsJS();
+      const sqlType = { text: 'VARCHAR', double: 'DOUBLE', int: 'INTEGER', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP', params: 'JSON' };
+      expect(rows.map((r) => `${String(r.name)} ${String(r.type)}`).sort()).toEqual(
+        EVENT_COLUMNS.map((c) => `${c.name} ${sqlType[c.kind]}`).sort(),
+      );
+    });
+  });
+
+  it('refuses a file from a newer Gatehouse', async () => {
+    const file = tempFile();
+    try {
+      await withRawConnection(file.path, async (conn) => {
+        await migrate(conn);
+        await conn.run(`INSERT INTO schema_version VALUES (${LATEST_VERSION + 1}, now())`);
+      });
+      const store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+      await expect(store.start()).rejects.toBeInstanceOf(SinkStartError);
+      await store.close();
+    } finally {
+      file.remove();
+    }
+  });
+});
+
+async function withRawConnection(path: string, fn: (conn: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<void>) {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const instance = await DuckDBInstance.create(path);
+  const conn = await instance.connect();
+  try {
+    await fn(conn);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
