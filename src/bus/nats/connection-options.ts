@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, nkeyAuthenticator, type Authenticator } from '@nats-io/transport-node';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
+import type { NatsConfig } from '../config.js';
+import { NatsConfigError } from './errors.js';
+
+/**
+ * Client options from the config slice. Files are read here, so a wrong path fails at start with its name
+ * rather than at the first reconnect. Server certificates are always verified: there is no switch to turn
+ * verification off, and TLS is used whenever a CA, a client certificate or a tls:// URL is configured.
+ */
+export function connectionOptions(config: NatsConfig): NodeConnectionOptions {
+  return {
+    servers: [...config.servers],
+    name: 'gatehouse',
+    timeout: config.connectTimeout,
+    // The gateway's spool bridges any outage, so the client never gives up on the cluster.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+    // Notice a dead peer in ~30 s even when no TCP reset arrives (a partition rather than a crash).
+    pingInterval: 10_000,
+    maxPingOut: 3,
+    ...auth(config),
+    ...tls(config),
+  };
+}
+
+function auth(config: NatsConfig): Partial<NodeConnectionOptions> {
+  const methods = [
+    config.user || config.pass ? 'user/pass' : '',
+    config.token ? 'token' : '',
+    config.creds ? 'creds' : '',
+    config.nkey ? 'nkey' : '',
+  ].filter(Boolean);
+  if (methods.length > 1) {
+    throw new NatsConfigError(`NATS auth: set only one of user/pass, token, creds, nkey (got ${methods.join(', ')})`);
+  }
+  if (config.user || config.pass) return { user: config.user, pass: config.pass };
+  if (config.token) return { token: config.token };
+  if (config.creds) return { authenticator: fileAuthenticator('creds', config.creds, (b) => credsAuthenticator(b)) };
+  if (config.nkey) {
+    return { authenticator: fileAuthenticator('nkey', config.nkey, (b) => nkeyAuthenticator(trimSeed(b))) };
+  }
+  return {};
+}
+
+function fileAuthenticator(kind: string, path: string, build: (bytes: Uint8Array) => Authenticator): Authenticator {
+  return build(readConfigFile(`bus.nats.${kind}`, path));
+}
+
+/** A seed file may end with a newline; the seed itself is the first non-empty line. */
+function trimSeed(bytes: Uint8Array): Uint8Array {
+  const line = new TextDecoder().decode(bytes).split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  return new TextEncoder().encode(line.trim());
+}
+
+function tls(config: NatsConfig): Partial<NodeConnectionOptions> {
+  const { ca, cert, key } = config.tls;
+  const wantsTls = Boolean(ca || cert || key) || config.servers.some((s) => s.startsWith('tls://'));
+  if (!wantsTls) return {};
+  if (Boolean(cert) !== Boolean(key)) throw new NatsConfigError('NATS TLS: tls.cert and tls.key go together');
+  return {
+    tls: {
+      ...(ca ? { ca: readText('bus.nats.tls.ca', ca) } : {}),
+      ...(cert ? { cert: readText('bus.nats.tls.cert', cert) } : {}),
+      ...(key ? { key: readText('bus.nats.tls.key', key) } : {}),
+    },
+  };
+}
+
+function readText(field: string, path: string): string {
+  return new TextDecoder().decode(readConfigFile(field, path));
+}
+
+function readConfigFile(field: string, path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new NatsConfigError(`${field}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      cause: err,
+    });
+  }
+}

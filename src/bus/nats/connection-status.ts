@@ -1,0 +1,38 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { BusEvents } from '../events.js';
+
+/** Mirrors the connection's status into the connected gauge and named events, until the connection closes. */
+export function watchConnection(nc: NatsConnection, events: BusEvents): { readonly connected: boolean; done: Promise<void> } {
+  const state = { connected: true, done: Promise.resolve() };
+  events.natsConnectionUp.set(1);
+  events.natsConnected({ server: nc.getServer() });
+  state.done = (async () => {
+    for await (const s of nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          state.connected = false;
+          events.natsConnectionUp.set(0);
+          events.natsDisconnected({ server: s.server });
+          break;
+        case 'reconnect':
+          state.connected = true;
+          events.natsConnectionUp.set(1);
+          events.natsReconnected({ server: s.server });
+          break;
+        case 'ldm':
+          events.natsLameDuck({ server: s.server });
+          break;
+        case 'error':
+          events.natsError({}, { error: s.error.message });
+          break;
+        case 'close':
+          state.connected = false;
+          events.natsConnectionUp.set(0);
+          break;
+        default:
+          break;
+      }
+    }
+  })().catch(() => {});
+  return state;
+}

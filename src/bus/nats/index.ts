@@ -1,0 +1,2 @@
+export { createNatsBus, type NatsBusOptions } from './nats-bus.js';
+export { NatsConfigError, NatsConnectError, StreamConfigError } from './errors.js';

@@ -1,0 +1,195 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { Telemetry } from '../../telemetry/telemetry.js';
+import { down, up, type Health } from '../../lifecycle/health.js';
+import { BusUnavailableError, type BatchHandler, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from '../bus.js';
+import type { NatsConfig } from '../config.js';
+import { busEvents } from '../events.js';
+import { connectionOptions } from './connection-options.js';
+import { watchConnection } from './connection-status.js';
+import { NatsConnectError, StreamConfigError } from './errors.js';
+import { publishAll, PublishError } from './publisher.js';
+import { startPullLoop } from './pull-loop.js';
+import { ensureStream } from './stream.js';
+
+export interface NatsBusOptions {
+  readonly config: NatsConfig;
+  readonly telemetry: Telemetry;
+}
+
+/** Bound on one JetStream API call or PubAck; a caller (the spool's forwarder) retries what timed out. */
+const REQUEST_TIMEOUT_MS = 5_000;
+/** Bound on draining the connection at close before it is closed outright. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+interface Connected {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly js: JetStreamClient;
+  readonly status: ReturnType<typeof watchConnection>;
+}
+
+/**
+ * The bus over NATS JetStream. The constructor only reads the config (a wrong file path fails here);
+ * `start()` connects and creates or checks the stream.
+ */
+export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
+  const events = busEvents(telemetry);
+  const options = connectionOptions(config);
+  const subscriptions = new Set<Subscription>();
+  const inflight = new Set<Promise<void>>();
+  let conn: Connected | undefined;
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function connectAndCheck(): Promise<void> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect(options);
+    } catch (err) {
+      const why = explain(err);
+      throw new NatsConnectError(`cannot connect to NATS at ${config.servers.join(', ')}: ${why}${hint(why, config)}`, { cause: err });
+    }
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
+      await ensureStream(jsm, config, events);
+      conn = { nc, jsm, js: jsm.jetstream(), status: watchConnection(nc, events) };
+    } catch (err) {
+      await nc.close().catch(() => {});
+      if (err instanceof StreamConfigError) throw err;
+      throw new NatsConnectError(`NATS at ${config.servers.join(', ')}: JetStream is not usable: ${explain(err)}`, { cause: err });
+    }
+  }
+
+  async function start(): Promise<void> {
+    if (closing) throw new BusUnavailableError('the NATS bus is closed');
+    starting ??= connectAndCheck();
+    try {
+      await starting;
+    } catch (err) {
+      starting = undefined; // a later start() may try again
+      throw err;
+    }
+  }
+
+  function ready(): Connected {
+    if (closing) throw new BusUnavailableError('the NATS bus is closed');
+    if (!conn) throw new BusUnavailableError('the NATS bus is not started');
+    return conn;
+  }
+
+  async function publish(messages: readonly BusMessage[]): Promise<void> {
+    const c = ready();
+    if (!c.status.connected) {
+      events.publishFailed({ bus: 'nats' }, { error: 'disconnected' }, messages.length);
+      throw new BusUnavailableError('disconnected from NATS (reconnecting)');
+    }
+    const end = events.publishSeconds.startTimer({ bus: 'nats' });
+    const target = { stream: config.stream, subject: config.subject, timeoutMs: REQUEST_TIMEOUT_MS };
+    const attempt = publishAll(c.js, target, messages);
+    inflight.add(attempt);
+    try {
+      await attempt;
+      end();
+    } catch (err) {
+      const failed = err instanceof PublishError ? err.failed : messages.length;
+      events.publishFailed({ bus: 'nats' }, { error: err instanceof Error ? err.message : String(err) }, failed);
+      throw err;
+    } finally {
+      inflight.delete(attempt);
+    }
+  }
+
+  function subscribe(subscribeOptions: SubscribeOptions, handler: BatchHandler): Subscription {
+    const c = ready();
+    const loop = startPullLoop(
+      {
+        js: c.js,
+        jsm: c.jsm,
+        stream: config.stream,
+        defaultSubject: config.subject,
+        events,
+        delivery: {
+          js: c.js,
+          deadLetterSubject: config.deadLetterSubject,
+          timeoutMs: REQUEST_TIMEOUT_MS,
+          onDeadLettered: (fields) => events.messageDeadLettered({ bus: 'nats' }, fields),
+        },
+      },
+      subscribeOptions,
+      handler,
+    );
+    const subscription: Subscription = {
+      close: async () => {
+        subscriptions.delete(subscription);
+        await loop.close();
+      },
+    };
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async function healthcheck(): Promise<Health> {
+    if (closing) return down('the NATS bus is closed');
+    if (!conn) return down('the NATS bus is not started');
+    if (conn.nc.isClosed()) return down('the NATS connection is closed');
+    if (!conn.status.connected) return down(`disconnected from NATS, reconnecting to ${config.servers.join(', ')}`);
+    try {
+      const info = await conn.jsm.streams.info(config.stream);
+      const leader = info.cluster?.leader ? `, leader ${info.cluster.leader}` : '';
+      return up(`${conn.nc.getServer()}; stream ${config.stream}: ${info.state.messages} messages${leader}`);
+    } catch (err) {
+      return down(`stream ${config.stream} unreachable: ${explain(err)}`);
+    }
+  }
+
+  /** Ordered shutdown: stop fetching, let in-hand batches and pending publishes finish, drain the connection. */
+  async function shutdown(): Promise<void> {
+    await Promise.all([...subscriptions].map((s) => s.close()));
+    await Promise.allSettled([...inflight]);
+    await starting?.catch(() => {});
+    const c = conn;
+    conn = undefined;
+    if (!c) return;
+    if (c.status.connected) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)));
+      await Promise.race([c.nc.drain().catch(() => {}), timeout]);
+      clearTimeout(timer);
+    }
+    if (!c.nc.isClosed()) await c.nc.close().catch(() => {});
+    await c.status.done;
+    events.natsConnectionUp.set(0);
+  }
+
+  return {
+    kind: 'nats',
+    start,
+    publish,
+    subscribe,
+    healthcheck,
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+/** Where to look, for the failures an operator can fix in the config. */
+function hint(why: string, config: NatsConfig): string {
+  if (/certificate|self.signed/i.test(why)) return ' (bus.nats.tls.ca must be the CA that signed the server certificate)';
+  if (/authorization|authentication/i.test(why)) return ' (check the credentials: bus.nats user/pass, token, creds or nkey)';
+  const usesTls = Boolean(config.tls.ca) || config.servers.some((s) => s.startsWith('tls://'));
+  if (/timeout/i.test(why) && usesTls && !config.tls.cert) {
+    return ' (if the servers verify clients, set bus.nats.tls.cert and bus.nats.tls.key)';
+  }
+  return '';
+}
+
+/** The client's message with its causes (a TLS failure is the cause of a connection error). */
+function explain(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  while (current instanceof Error && parts.length < 4) {
+    if (!parts.includes(current.message)) parts.push(current.message);
+    current = current.cause;
+  }
+  return parts.length > 0 ? parts.join(': ') : String(err);
+}

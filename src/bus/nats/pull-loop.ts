@@ -1,0 +1,122 @@
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { BatchHandler, SubscribeOptions, Subscription } from '../bus.js';
+import type { BusEvents } from '../events.js';
+import { deadline, pause } from '../abortable.js';
+import { BatchReader } from './batch-reader.js';
+import { ACK_WAIT_MS, ensureConsumer } from './consumer.js';
+import { toDelivery, type NatsDelivery, type NatsDeliveryDeps } from './delivery.js';
+
+export interface PullLoopDeps {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly defaultSubject: string;
+  readonly delivery: NatsDeliveryDeps;
+  readonly events: BusEvents;
+}
+
+/**
+ * Lifetime of one pull request. The client expects a server heartbeat every half of it, so a pull lost with
+ * its consumer leader (election, crash) is noticed and re-issued within about this long.
+ */
+const PULL_EXPIRES_MS = 5_000;
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 15_000;
+/** On close, how long to wait for prefetched messages to be handed back before leaving them to the ack wait. */
+const HAND_BACK_MS = 2_000;
+
+/**
+ * A durable pull consumer's loop: batches of up to batchSize, gathered for at most batchWaitMs, handed to
+ * `handler` one at a time. Outages and leader elections end the current consume; the loop then retries with
+ * backoff (never a busy loop), recreating the consumer if it vanished.
+ */
+export function startPullLoop(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler): Subscription {
+  const stop = new AbortController();
+  const done = run(deps, options, handler, stop.signal);
+  return {
+    close: async () => {
+      stop.abort();
+      await done;
+    },
+  };
+}
+
+async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler, stop: AbortSignal): Promise<void> {
+  let failures = 0;
+  while (!stop.aborted) {
+    let messages: ConsumerMessages | undefined;
+    try {
+      await ensureConsumer(deps.jsm, deps.stream, options, deps.defaultSubject);
+      const consumer = await deps.js.consumers.get(deps.stream, options.durable);
+      messages = await consumer.consume({ max_messages: options.batchSize, expires: PULL_EXPIRES_MS });
+      watchNotifications(messages);
+      const reader = new BatchReader<JsMsg>(messages[Symbol.asyncIterator]());
+      while (!stop.aborted) {
+        const batch = await reader.read(options.batchSize, options.batchWaitMs, stop);
+        if (batch.length > 0) {
+          failures = 0;
+          await handleBatch(deps, options, handler, batch);
+        }
+        if (reader.ended && !stop.aborted) throw new Error('the consumer stopped delivering');
+      }
+      await handBack(messages, reader);
+    } catch (err) {
+      messages?.stop();
+      if (stop.aborted) return;
+      failures += 1;
+      deps.events.consumerFailed(
+        { bus: 'nats', durable: options.durable },
+        { error: err instanceof Error ? err.message : String(err), attempt: failures },
+      );
+      await pause(backoffMs(failures), stop);
+    }
+  }
+}
+
+/**
+ * The client keeps looking for a consumer that disappeared (stream recreated, consumer deleted); ending the
+ * consume instead lets the loop recreate it.
+ */
+function watchNotifications(messages: ConsumerMessages): void {
+  void (async () => {
+    for await (const n of messages.status()) {
+      if (n.type === 'consumer_not_found' || n.type === 'consumer_deleted' || n.type === 'stream_not_found') {
+        messages.stop(new Error(`${n.type.replaceAll('_', ' ')}`));
+        return;
+      }
+    }
+  })().catch(() => {});
+}
+
+async function handleBatch(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler, batch: JsMsg[]): Promise<void> {
+  const deliveries: NatsDelivery[] = batch.map((m) => toDelivery(m, deps.delivery));
+  // A slow write (a sink retrying) must not make the server redeliver messages that are still being handled.
+  const progress = setInterval(() => deliveries.forEach((d) => d.working()), ACK_WAIT_MS / 3);
+  try {
+    await handler(deliveries);
+  } catch (err) {
+    // What the handler left unsettled comes back after the ack wait, like after a crash.
+    deps.events.handlerFailed({ bus: 'nats' }, { durable: options.durable, error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    clearInterval(progress);
+  }
+}
+
+/** Stops pulling and naks what was prefetched but not handled, so another process gets it without delay. */
+async function handBack(messages: ConsumerMessages, reader: BatchReader<JsMsg>): Promise<void> {
+  // stop() rather than close(): close() waits for the iterator to finish, and only reading it finishes it.
+  messages.stop();
+  const limit = deadline(HAND_BACK_MS, new AbortController().signal);
+  try {
+    for (const m of await reader.rest(limit.signal)) m.nak();
+  } catch {
+    // Left to the ack wait.
+  } finally {
+    limit.dispose();
+  }
+}
+
+function backoffMs(failures: number): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
+  return base * (0.8 + Math.random() * 0.4);
+}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { Bus, BusMessage, Delivery } from '../src/bus/bus.js';
+import { createNatsBus } from '../src/bus/nats/index.js';
+import { Telemetry } from '../src/telemetry/telemetry.js';
+import { createLogger } from '../src/telemetry/logger.js';
+import { natsTestConfig, startNatsCluster, type NatsHandle } from './helpers/nats.js';
+import { waitFor } from './helpers/wait.js';
+
+const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
+const batch = (prefix: string, n: number): BusMessage[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, data: new TextEncoder().encode(`${prefix}-${i}`) }));
+
+describe('NATS bus on a 3-node JetStream cluster', () => {
+  let cluster: NatsHandle;
+  let admin: NatsConnection;
+  let jsm: JetStreamManager;
+  const buses: Bus[] = [];
+  let n = 0;
+
+  /** A gateway-side and a consumer-side bus on one fresh R3 stream, each with its own connection. */
+  const setup = async () => {
+    n += 1;
+    const config = natsTestConfig({
+      servers: cluster.urls,
+      stream: `R3_${n}`,
+      subject: `r3n${n}.events`,
+      deadLetterSubject: `r3n${n}.dead`,
+      replicas: 3,
+    });
+    const gateway = createNatsBus({ config, telemetry: telemetry() });
+    const consumer = createNatsBus({ config, telemetry: telemetry() });
+    buses.push(gateway, consumer);
+    await gateway.start();
+    await consumer.start();
+    return { config, gateway, consumer };
+  };
+  /** The caller's retry (the spool's forwarder): the same batch again until JetStream acknowledges it. */
+  const publishUntilAcked = (bus: Bus, messages: BusMessage[]) =>
+    waitFor('a publish to be acknowledged', () => bus.publish(messages).then(() => true), { timeoutMs: 90_000, intervalMs: 200 });
+  const messagesIn = async (stream: string) => (await jsm.streams.info(stream)).state.messages;
+  const killLeader = async (stream: string, consumer?: string) => {
+    const leader = await cluster.leaderIndex(stream, consumer);
+    await cluster.kill(leader, 'SIGKILL');
+    return leader;
+  };
+
+  beforeAll(async () => {
+    cluster = await startNatsCluster(3);
+    admin = await connect({ servers: [...cluster.urls], maxReconnectAttempts: -1 });
+    jsm = await jetstreamManager(admin, { timeout: 10_000 });
+  });
+  afterAll(async () => {
+    await Promise.all(buses.map((b) => b.close()));
+    await admin?.close();
+    await cluster?.stop();
+  });
+
+  it('creates the stream with the configured replicas', async () => {
+    const { config } = await setup();
+    const info = await jsm.streams.info(config.stream);
+    expect(info.config.num_replicas).toBe(3);
+    expect(info.cluster?.replicas).toHaveLength(2);
+    expect(cluster.names).toContain(info.cluster?.leader);
+  });
+
+  it('stores every id exactly once when the stream leader is killed mid-publish', async () => {
+    const { config, gateway } = await setup();
+    let sent = 0;
+    const kill = { done: false, node: -1 };
+    let afterKill = 0;
+    // Publish continuously; keep going until well after the kill, so batches are in flight during the election.
+    const publishing = (async () => {
+      while (!kill.done || afterKill < 10) {
+        await publishUntilAcked(gateway, batch(`b${sent}`, 20));
+        sent += 1;
+        if (kill.done) afterKill += 1;
+      }
+    })();
+    await waitFor('some batches before the kill', () => sent >= 5);
+    kill.node = await killLeader(config.stream);
+    kill.done = true;
+    await publishing;
+
+    await waitFor('the stream to count every batch', async () => (await messagesIn(config.stream)) >= sent * 20);
+    expect(await messagesIn(config.stream)).toBe(sent * 20);
+    const info = await jsm.streams.info(config.stream);
+    expect(info.cluster?.leader).not.toBe(cluster.names[kill.node]);
+    await cluster.restart(kill.node);
+  });
+
+  it('keeps consuming when the consumer leader is killed', async () => {
+    const { config, gateway, consumer } = await setup();
+    const got = new Map<string, number>();
+    consumer.subscribe({ durable: 'store', batchSize: 25, batchWaitMs: 20, maxDeliver: 10 }, async (deliveries: Delivery[]) => {
+      for (const d of deliveries) got.set(d.id, (got.get(d.id) ?? 0) + 1);
+      await Promise.all(deliveries.map((d) => d.ack().catch(() => {})));
+    });
+    await publishUntilAcked(gateway, batch('first', 50));
+    await waitFor('the first 50', () => got.size === 50);
+
+    const killed = await killLeader(config.stream, 'store');
+    await publishUntilAcked(gateway, batch('second', 50));
+    await waitFor('all 100 after the election', () => got.size === 100, { timeoutMs: 90_000 });
+    expect(await messagesIn(config.stream)).toBe(100);
+    await cluster.restart(killed);
+  });
+});
