@@ -14,10 +14,13 @@ import { buildBus } from './bus.js';
 import { buildStores, type Stores } from './stores.js';
 import { closeWithin } from './close.js';
 import { down, up } from '../lifecycle/health.js';
+import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
+import { plainListener } from '../server/plain-listener.js';
+import { listen, closeServer } from './listen.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
-  start(): Promise<{ main: string; admin?: string }>;
+  start(): Promise<{ main: string; https?: string; admin?: string }>;
   /** Graceful: not ready → stop accepting → finish in-flight requests → flush the spool → close. */
   shutdown(): Promise<void>;
   readonly telemetry: Telemetry;
@@ -63,7 +66,19 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
   else for (const sink of stores.sinks) checks.push({ name: sink.name, check: () => sink.healthcheck() });
   const readiness = new Readiness(checks);
 
-  const main = await buildMainApp({ config, logger, telemetry, readiness, track, version });
+  const certs = config.tls.enabled ? createCertificateManager({ config: config.tls, telemetry }) : undefined;
+  if (certs) checks.push({ name: 'tls', check: () => certs.healthcheck() });
+  const main = await buildMainApp({
+    config,
+    logger,
+    telemetry,
+    readiness,
+    track,
+    version,
+    ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
+  });
+  // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
+  const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;
   const admin = config.admin.enabled
     ? await buildAdminApp({
         config: config.admin,
@@ -80,6 +95,7 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
     readiness.markStopping();
     const deadline = Date.now() + config.server.shutdownTimeout;
     logger.info({ event: 'shutdownStarted', deadlineMs: config.server.shutdownTimeout }, 'shutting down');
+    if (plain) await closeServer(plain, deadline);
     await closeWithin(main, deadline, logger);
     if (admin) await admin.close().catch(() => undefined);
     // The spool flushes to the bus until the deadline; what it cannot forward stays on disk for the next start.
@@ -87,6 +103,7 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
     await consumer?.close();
     await bus.close();
     for (const sink of stores.sinks) await sink.close();
+    await certs?.close();
     logger.info({ event: 'shutdownFinished', stats: spool.stats() }, 'stopped');
   };
 
@@ -102,11 +119,19 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
       await bus.start();
       await consumer?.start();
       await spool.start();
-      const mainAddress = await main.listen({ host: config.server.listen.host, port: config.server.listen.port });
+      await certs?.start();
+      let mainAddress: string;
+      let httpsAddress: string | undefined;
+      if (plain) {
+        httpsAddress = (await main.listen({ host: config.tls.listen.host, port: config.tls.listen.port })).replace(/^http:/, 'https:');
+        mainAddress = await listen(plain, config.server.listen.host, config.server.listen.port);
+      } else {
+        mainAddress = await main.listen({ host: config.server.listen.host, port: config.server.listen.port });
+      }
       const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
       readiness.markRunning();
-      logger.info({ event: 'started', main: mainAddress, admin: adminAddress, bus: bus.kind, version }, 'gatehouse is serving');
-      return { main: mainAddress, ...(adminAddress ? { admin: adminAddress } : {}) };
+      logger.info({ event: 'started', main: mainAddress, https: httpsAddress, admin: adminAddress, bus: bus.kind, version }, 'gatehouse is serving');
+      return { main: mainAddress, ...(httpsAddress ? { https: httpsAddress } : {}), ...(adminAddress ? { admin: adminAddress } : {}) };
     },
     shutdown() {
       stopping ??= shutdown();

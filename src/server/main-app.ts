@@ -9,13 +9,17 @@ import { installErrorHandlers } from './error-handler.js';
 import { httpMetrics } from './http-metrics.js';
 import { opsRoutes } from './ops-routes.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
-import { plainServerFactory } from './server-factory.js';
+import { plainServerFactory, secureServerFactory } from './server-factory.js';
+import { hstsHeader } from '../tls/http-redirect.js';
+import type { TlsServerOptions } from '../tls/server-options.js';
 import { trackingPlugin } from '../track/plugin.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 
 export interface MainAppDeps {
-  readonly config: Pick<Config, 'server' | 'tracking' | 'static'>;
+  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls'>;
+  /** Set when TLS is on: the app then listens with HTTPS (and HTTP/2 when configured). */
+  readonly tls?: TlsServerOptions;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
   readonly readiness: Readiness;
@@ -32,7 +36,9 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   const app = Fastify({
     ...fastifyBaseOptions(deps.logger, 'main'),
     bodyLimit: server.bodyLimit,
-    serverFactory: plainServerFactory(server),
+    serverFactory: deps.tls ? secureServerFactory(server, deps.tls) : plainServerFactory(server),
+    // Fastify must know the requests are HTTP/2 (no connection-specific headers in replies).
+    ...(deps.tls?.allowHTTP1 ? { http2: true as unknown as false } : {}),
     // Fastify's own hostname/ip logic is not used: the client IP comes from the trusted-proxy resolver.
     trustProxy: false,
     return503OnClosing: true,
@@ -40,8 +46,10 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   });
   installErrorHandlers(app);
   httpMetrics(app, deps.telemetry, 'main');
+  const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (hsts && request.protocol === 'https') reply.header('strict-transport-security', hsts);
   });
 
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
