@@ -28,6 +28,11 @@ export const NatsConfig = Section(
       default: 'gatehouse.dead',
       description: 'Subject poison messages are published to (with the reason in headers).',
     }),
+    serviceSubjects: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'More subjects the stream captures: service messages from other services ("tic.log.>", "tic.count.>", "tic.update.>") when consumer.serviceSubjects is enabled.',
+    }),
     replicas: Type.Integer({ minimum: 1, maximum: 5, default: 1, description: 'Stream replicas (3 in a cluster).' }),
     maxAge: Duration('7d', { description: 'How long the stream keeps events.' }),
     duplicateWindow: Duration('2m', { description: 'JetStream dedupe window for Nats-Msg-Id.' }),

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
-import { buildBus } from '../gateway/bus.js';
+import { createBus } from '../bus/index.js';
 import { buildStores } from '../gateway/stores.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { onShutdownSignals } from './signals.js';
@@ -14,7 +14,7 @@ export async function consume(config: Readonly<Config>): Promise<number> {
     return 2;
   }
   const telemetry = new Telemetry(logger);
-  const bus = buildBus(config.bus, telemetry);
+  const bus = createBus({ config: config.bus, telemetry });
   const { sinks } = buildStores(config, telemetry);
   const consumer = createConsumer({ config: config.consumer, bus, sinks, telemetry, subject: config.bus.nats.subject });
   const close = async () => {

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
-import { buildBus } from '../gateway/bus.js';
+import { createBus } from '../bus/index.js';
 import { buildStores } from '../gateway/stores.js';
 import type { Health } from '../lifecycle/health.js';
 
@@ -12,7 +12,7 @@ import type { Health } from '../lifecycle/health.js';
 export async function validate(config: Readonly<Config>, out: (line: string) => void): Promise<number> {
   const telemetry = new Telemetry(createLogger('silent'), { defaultMetrics: false });
   const components = [
-    { name: `bus (${config.bus.kind})`, c: buildBus(config.bus, telemetry) },
+    { name: `bus (${config.bus.kind})`, c: createBus({ config: config.bus, telemetry }) },
     ...buildStores(config, telemetry).sinks.map((s) => ({ name: `sink ${s.name}`, c: s })),
   ];
   let failed = 0;

@@ -16,6 +16,14 @@ export function crossChecks(c: Config): ConfigIssue[] {
     add('/sinks/cassandra/contactPoints', 'consumer.sinks includes "cassandra" but no contact points are listed');
   }
   const nats = c.bus.nats;
+  const service = c.consumer.serviceSubjects;
+  if (service.enabled && c.bus.kind === 'nats') {
+    for (const subject of [service.logs, service.counts, service.updates]) {
+      if (!nats.serviceSubjects.includes(subject)) {
+        add('/bus/nats/serviceSubjects', `add ${JSON.stringify(subject)} so the stream captures consumer.serviceSubjects`, nats.serviceSubjects);
+      }
+    }
+  }
   if (Boolean(nats.user) !== Boolean(nats.pass)) add('/bus/nats/pass', 'user and pass go together');
   if (Boolean(nats.tls.cert) !== Boolean(nats.tls.key)) add('/bus/nats/tls/key', 'tls.cert and tls.key go together');
 

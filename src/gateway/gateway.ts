@@ -10,7 +10,7 @@ import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
-import { buildBus } from './bus.js';
+import { createBus } from '../bus/index.js';
 import { buildStores, type Stores } from './stores.js';
 import { closeWithin } from './close.js';
 import { down, up } from '../lifecycle/health.js';
@@ -38,7 +38,7 @@ export interface Gateway {
 export async function createGateway(config: Readonly<Config>, options: { logger: Logger; version: string }): Promise<Gateway> {
   const { logger, version } = options;
   const telemetry = new Telemetry(logger);
-  const bus = buildBus(config.bus, telemetry);
+  const bus = createBus({ config: config.bus, telemetry });
   const embedded = config.bus.kind === 'memory';
   // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
   const stores = embedded

@@ -17,7 +17,7 @@ import { StreamConfigError } from './errors.js';
 export function wantedStream(config: NatsConfig) {
   return {
     name: config.stream,
-    subjects: [config.subject, config.deadLetterSubject],
+    subjects: [config.subject, config.deadLetterSubject, ...config.serviceSubjects],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
