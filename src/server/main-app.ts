@@ -13,6 +13,7 @@ import { plainServerFactory, secureServerFactory } from './server-factory.js';
 import { hstsHeader } from '../tls/http-redirect.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { trackingPlugin } from '../track/plugin.js';
+import { pageViewHook } from '../track/pageviews.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 
@@ -55,6 +56,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
   const track = deps.track;
   if (track && deps.config.tracking.enabled) await app.register(async (scope) => trackingPlugin(scope, track));
+  if (track && deps.config.tracking.pageViews.enabled) app.addHook('onSend', pageViewHook(track));
   const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
   await app.register(staticPlugin, {
     config: deps.config.static,
