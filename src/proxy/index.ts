@@ -1,0 +1,4 @@
+export { ProxyConfig, ProxyRoute } from './config.js';
+export { proxyPlugin, proxyClaimsRoot, type ProxyPluginOptions } from './plugin.js';
+export { classifyUpstreamError, type GatewayFailure } from './gateway-errors.js';
+export { UpstreamPool } from './upstream-pool.js';

@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, RequestGenericInterface } from 'fastify';
+import fastifyHttpProxy from '@fastify/http-proxy';
+import type { FastifyReplyFromHooks } from '@fastify/reply-from';
+import type { ProxyRoute } from './config.js';
+import type { ProxyEvents } from './events.js';
+import type { GatewayErrorReplier } from './gateway-errors.js';
+import { classifyUpstreamError } from './gateway-errors.js';
+import { withForwardHeaders, type HeaderRecord } from './forward-headers.js';
+import { hostConstraint } from './host-match.js';
+import { UpstreamPool } from './upstream-pool.js';
+
+export interface ProxyRouteDeps {
+  readonly route: ProxyRoute;
+  readonly clientIp: (request: FastifyRequest) => string;
+  readonly events: ProxyEvents;
+  readonly replyError: GatewayErrorReplier;
+  readonly reservedPrefixes: readonly string[];
+}
+
+// Only these may be sent again to another upstream: they carry no body and are idempotent (RFC 9110 §9.2.2).
+const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Headers a WebSocket backend needs from the handshake (the ws client writes its own Upgrade/Key/Version).
+const WS_HEADERS = ['cookie', 'authorization', 'user-agent', 'origin', 'accept-language'];
+
+/** Which upstream a request was given, so every caller (HTTP handler, WebSocket proxy) agrees on it. */
+interface Choice {
+  upstream: string;
+  /** Every upstream was down: the HTTP path answers 502 without trying; a WebSocket still tries the first. */
+  none: boolean;
+}
+
+/**
+ * One configured route as an @fastify/http-proxy instance. Round-robin, marking upstreams down and retrying on
+ * the next one are done here because @fastify/http-proxy only knows one upstream (its undici BalancedPool
+ * variant has no down-marking and no WebSocket support).
+ */
+export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteDeps): Promise<void> {
+  const { route, events, replyError } = deps;
+  const upstreams = route.upstreams.map((u) => new URL(u).origin);
+  const pool = new UpstreamPool(upstreams, route.retryAfterFailure);
+  const chosen = new WeakMap<FastifyRequest, Choice>();
+  const choose = (request: FastifyRequest): Choice => {
+    const picked = pool.pick();
+    const choice = { upstream: picked ?? upstreams[0] ?? '', none: picked === undefined };
+    chosen.set(request, choice);
+    return choice;
+  };
+  const choiceOf = (request: FastifyRequest) => chosen.get(request) ?? choose(request);
+  const forwardHeaders = (request: FastifyRequest, base: HeaderRecord) => withForwardHeaders(request, base, deps.clientIp(request));
+
+  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: FastifyReplyFromHooks, attempt: number) => {
+    const choice = attempt === 0 ? choiceOf(request) : choose(request);
+    if (choice.none) {
+      replyError(request, reply, { status: 502, code: 'BAD_GATEWAY' });
+      return reply;
+    }
+    reply.from(dest, {
+      ...options,
+      getUpstream: () => choice.upstream,
+      onError: (_reply, { error }) => {
+        const failure = classifyUpstreamError(error);
+        // A client that went away mid-request is not the upstream's fault.
+        if (request.raw.socket?.destroyed) return replyError(request, reply, failure);
+        events.upstreamFailed({ upstream: choice.upstream }, { reason: failure.reason, status: failure.status, reqId: request.id });
+        if (failure.connect && pool.markDown(choice.upstream)) {
+          events.upstreamDown({ upstream: choice.upstream }, { reason: failure.reason, retryAfterMs: route.retryAfterFailure });
+        }
+        // Nothing reached the failed upstream, so a bodiless idempotent request can go to the next one.
+        if (failure.connect && RETRYABLE.has(request.method) && attempt + 1 < upstreams.length && pool.available() > 0) {
+          return forward(request, reply, dest, options, attempt + 1);
+        }
+        replyError(request, reply, failure);
+      },
+    });
+    return reply;
+  };
+
+  const path = route.path.length > 1 ? route.path.replace(/\/+$/, '') : '';
+  await app.register(fastifyHttpProxy, {
+    upstream: '',
+    prefix: path,
+    rewritePrefix: route.rewritePrefix ?? (path || '/'),
+    config: { routeClass: 'proxy' },
+    constraints: route.host ? { host: hostConstraint(route.host) } : {},
+    disableRequestLogging: true,
+    // Without it the undici agent outlives the app and holds its keep-alive sockets open after close.
+    destroyAgent: true,
+    undici: {
+      connectTimeout: route.timeouts.connect,
+      headersTimeout: route.timeouts.response,
+      bodyTimeout: route.timeouts.idle,
+      // reply-from turns certificate checks off by default; an https upstream must prove who it is.
+      connect: { rejectUnauthorized: true },
+    },
+    replyOptions: {
+      getUpstream: (request) => choiceOf(httpOne(request)).upstream,
+      rewriteRequestHeaders: (request, headers) => forwardHeaders(httpOne(request), headers),
+      // reply-from retries a GET answered 503 up to ten times; the upstream's 503 is the client's answer.
+      retryDelay: () => null,
+    },
+    // Runs for WebSocket upgrades too (the handler does not: @fastify/http-proxy hijacks them before it).
+    preHandler: async (request, reply) => {
+      if (isReserved(request.url, deps.reservedPrefixes)) return reply.callNotFound();
+    },
+    handler: (request, reply, dest, options) => forward(request, reply, dest, options, 0),
+    ...(route.websocket
+      ? {
+          websocket: true as const,
+          wsClientOptions: {
+            handshakeTimeout: route.timeouts.connect,
+            rewriteRequestHeaders: (_headers: HeaderRecord, request: FastifyRequest) => forwardHeaders(request, pickHeaders(request, WS_HEADERS)),
+          },
+        }
+      : {}),
+  });
+}
+
+/**
+ * Paths owned by other routes (tracking) that a proxy must not serve even for a method they did not register:
+ * find-my-way keeps one tree per method, so `PUT /tr/v1/x` would otherwise fall through to a proxy on `/`.
+ */
+function isReserved(url: string, prefixes: readonly string[]): boolean {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return prefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+}
+
+/** reply-from types its hooks for any kind of server; the main listener is HTTP/1 (its server factory). */
+function httpOne(request: FastifyRequest<RequestGenericInterface, RawServerBase>): FastifyRequest {
+  return request as unknown as FastifyRequest;
+}
+
+function pickHeaders(request: FastifyRequest, names: readonly string[]): HeaderRecord {
+  const out: HeaderRecord = {};
+  for (const name of names) if (request.headers[name] !== undefined) out[name] = request.headers[name];
+  return out;
+}

@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { errorBody } from '../server/errors.js';
+import { compileCidrs } from '../track/enrich/cidr.js';
+import type { RateLimitConfig } from './config.js';
+import { rateLimitEvents } from './events.js';
+import { limitKey } from './keys.js';
+import { buildLimiters, type Decision } from './limiters.js';
+import { connectRedisStore } from './redis-store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Over its class limit on a route that answers anyway (the pixel): serve, but record nothing. */
+    rateLimited: boolean;
+  }
+}
+
+export interface RateLimitPluginOptions {
+  /** The decoded `rateLimit` config slice. */
+  readonly config: RateLimitConfig;
+  /** The client address as resolved through trusted proxies: the key of every `ip` rule. */
+  readonly clientIp: (request: FastifyRequest) => string;
+  readonly telemetry: Telemetry;
+}
+
+// Routes whose reply must not change under a limit: a broken image in an email is worse than an unrecorded open.
+const FLAG_ONLY = new Set(['pixel']);
+
+/**
+ * An `onRequest` hook limiting each client per route class (the route's `config.routeClass`, known before any
+ * body is read). It decorates the instance it is given, so call it on the root app — directly, or through
+ * `register` (it opts out of encapsulation like fastify-plugin does).
+ */
+export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPluginOptions): Promise<void> {
+  if (!app.hasRequestDecorator('rateLimited')) app.decorateRequest('rateLimited', false);
+  const { config } = opts;
+  if (!config.enabled) return;
+  const events = rateLimitEvents(opts.telemetry);
+  const allowed = compileCidrs(config.allowCidrs, 'rateLimit.allowCidrs');
+  const store = config.store === 'redis' ? connectRedisStore(config.redis.url, events) : undefined;
+  const limiters = buildLimiters(config, store?.client);
+  if (store) {
+    app.addHook('onReady', () => store.settled());
+    app.addHook('onClose', () => store.close());
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    const cls = request.routeOptions.config?.routeClass;
+    const limiter = cls === undefined ? undefined : limiters.get(cls);
+    if (!limiter || !cls) return;
+    const ip = opts.clientIp(request);
+    if (allowed.size > 0 && allowed.has(ip)) return;
+    let decision: Decision;
+    try {
+      decision = await limiter.check(limitKey(limiter.rule, request, ip));
+    } catch (err) {
+      // Not a limit verdict but a fault (the insurance limiter makes store outages verdicts): let it through.
+      request.log.error({ err }, 'rate limiter failed');
+      return;
+    }
+    if (decision.allowed) return;
+    events.rateLimited({ class: cls }, { ip });
+    if (FLAG_ONLY.has(cls)) {
+      request.rateLimited = true;
+      return;
+    }
+    return tooManyRequests(reply, decision);
+  });
+}
+// Hooks must reach every route of the app, not only those registered inside this plugin.
+Object.assign(rateLimitPlugin, { [Symbol.for('skip-override')]: true });
+
+/**
+ * 429 with Retry-After (RFC 9110 §10.2.3) and the RateLimit-* fields of draft-ietf-httpapi-ratelimit-headers
+ * (Reset in seconds). Sent only on 429, so proxied and static responses reach clients unchanged.
+ */
+function tooManyRequests(reply: FastifyReply, d: Extract<Decision, { allowed: false }>): FastifyReply {
+  return reply
+    .code(429)
+    .header('retry-after', String(d.resetS))
+    .header('ratelimit-limit', String(d.limit))
+    .header('ratelimit-remaining', String(d.remaining))
+    .header('ratelimit-reset', String(d.resetS))
+    .header('ratelimit-policy', d.policy)
+    .send(errorBody('RATE_LIMITED', 'too many requests', { retryAfter: d.resetS }));
+}
