@@ -1,6 +1,8 @@
 import type { Config } from './schema.js';
 import type { ConfigIssue } from './errors.js';
 import { tlsCrossChecks } from '../tls/cross-checks.js';
+import { rateLimitIssues } from '../ratelimit/index.js';
+import { proxyClaimsRoot } from '../proxy/index.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -46,5 +48,14 @@ export function crossChecks(c: Config): ConfigIssue[] {
   }
   if (c.server.healthPath === c.server.readyPath) add('/server/readyPath', 'must differ from healthPath', c.server.readyPath);
   issues.push(...tlsCrossChecks(c.tls));
+  issues.push(...rateLimitIssues(c.rateLimit));
+  if (c.static.enabled && proxyClaimsRoot(c.proxy)) {
+    add('/proxy/routes', 'a proxy route on "/" for every host leaves no room for static files: set static.enabled to false or give the route a host');
+  }
+  if (c.tls.enabled) {
+    for (const [path, port] of [['/server/listen/port', c.server.listen.port], ['/admin/listen/port', c.admin.listen.port]] as const) {
+      if (port !== 0 && port === c.tls.listen.port) add('/tls/listen/port', `the HTTPS listener needs its own port (${path.slice(1).replace(/\//g, '.')} uses it)`, port);
+    }
+  }
   return issues;
 }

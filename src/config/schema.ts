@@ -8,6 +8,8 @@ import { ConsumerConfig } from '../consumer/config.js';
 import { SinksConfig } from '../sinks/config.js';
 import { StaticConfig } from '../static/config.js';
 import { TlsConfig } from '../tls/config.js';
+import { ProxyConfig } from '../proxy/config.js';
+import { RateLimitConfig } from '../ratelimit/config.js';
 
 /** The whole of config.json. Each component declares its own slice beside its code. */
 export const ConfigSchema = Type.Object(
@@ -24,6 +26,8 @@ export const ConfigSchema = Type.Object(
     sinks: SinksConfig,
     static: StaticConfig,
     tls: TlsConfig,
+    proxy: ProxyConfig,
+    rateLimit: RateLimitConfig,
   },
   {
     $id: 'https://gatehouse.dev/config.schema.json',

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, RequestGenericInterface } from 'fastify';
-import fastifyHttpProxy from '@fastify/http-proxy';
+import fastifyHttpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { FastifyReplyFromHooks } from '@fastify/reply-from';
 import type { ProxyRoute } from './config.js';
 import type { ProxyEvents } from './events.js';
@@ -76,7 +76,7 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
   };
 
   const path = route.path.length > 1 ? route.path.replace(/\/+$/, '') : '';
-  await app.register(fastifyHttpProxy, {
+  const base: FastifyHttpProxyOptions = {
     upstream: '',
     prefix: path,
     rewritePrefix: route.rewritePrefix ?? (path || '/'),
@@ -103,15 +103,19 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
       if (isReserved(request.url, deps.reservedPrefixes)) return reply.callNotFound();
     },
     handler: (request, reply, dest, options) => forward(request, reply, dest, options, 0),
-    ...(route.websocket
-      ? {
-          websocket: true as const,
-          wsClientOptions: {
-            handshakeTimeout: route.timeouts.connect,
-            rewriteRequestHeaders: (_headers: HeaderRecord, request: FastifyRequest) => forwardHeaders(request, pickHeaders(request, WS_HEADERS)),
-          },
-        }
-      : {}),
+  };
+  if (!route.websocket) {
+    await app.register(fastifyHttpProxy, { ...base, websocket: false });
+    return;
+  }
+  await app.register(fastifyHttpProxy, {
+    ...base,
+    websocket: true,
+    // `rewriteRequestHeaders` is read by @fastify/http-proxy at run time (index.js) but missing from its types.
+    wsClientOptions: {
+      handshakeTimeout: route.timeouts.connect,
+      rewriteRequestHeaders: (_headers: HeaderRecord, request: FastifyRequest) => forwardHeaders(request, pickHeaders(request, WS_HEADERS)),
+    } as FastifyHttpProxyOptions['wsClientOptions'],
   });
 }
 

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { fastifyBaseOptions } from './fastify-base.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -16,9 +16,12 @@ import { trackingPlugin } from '../track/plugin.js';
 import { pageViewHook } from '../track/pageviews.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
+import { proxyPlugin } from '../proxy/index.js';
+import { rateLimitPlugin } from '../ratelimit/index.js';
+import { createClientIpResolver } from '../track/enrich/index.js';
 
 export interface MainAppDeps {
-  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls'>;
+  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'>;
   /** Set when TLS is on: the app then listens with HTTPS (and HTTP/2 when configured). */
   readonly tls?: TlsServerOptions;
   readonly logger: Logger;
@@ -30,7 +33,7 @@ export interface MainAppDeps {
 
 /**
  * The public listener. Route order is the precedence: ops endpoints, then tracking (tracking paths always
- * win), then the site-root fallback (static files, then root short links).
+ * win), then reverse-proxy routes, then the site-root fallback (static files, then root short links).
  */
 export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> {
   const { server } = deps.config;
@@ -53,10 +56,19 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     if (hsts && request.protocol === 'https') reply.header('strict-transport-security', hsts);
   });
 
+  // Before every route: a hook added later would not reach plugins registered earlier.
+  const resolveIp = createClientIpResolver(server.trustedProxies);
+  const clientIp = (r: FastifyRequest) => resolveIp(r.socket.remoteAddress ?? '', r.headers);
+  await app.register(rateLimitPlugin, { config: deps.config.rateLimit, clientIp, telemetry: deps.telemetry });
+
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
   const track = deps.track;
   if (track && deps.config.tracking.enabled) await app.register(async (scope) => trackingPlugin(scope, track));
   if (track && deps.config.tracking.pageViews.enabled) app.addHook('onSend', pageViewHook(track));
+  const t = deps.config.tracking.routes;
+  // Reserved prefixes keep every method of a tracking path away from a catch-all proxy (the router keeps one
+  // tree per method, so registering GET /tr/v1/* alone would let PUT /tr/v1/x through).
+  await app.register(proxyPlugin, { config: deps.config.proxy, clientIp, telemetry: deps.telemetry, reservedPrefixes: [t.track, t.server, t.pixel, t.redirect] });
   const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
   await app.register(staticPlugin, {
     config: deps.config.static,

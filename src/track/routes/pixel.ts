@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { recordEvents } from '../record.js';
 import { textInput } from './track.js';
@@ -16,6 +16,10 @@ export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Prom
   const prefix = ctx.config.routes.pixel;
   for (const path of [prefix, `${prefix}/`, `${prefix}/*`]) {
     app.get(path, { config: { routeClass: 'pixel' } }, async (request, reply) => {
+      if (request.rateLimited) {
+        ctx.rejected({ reason: 'rate_limited', route: 'pixel' });
+        return sendGif(reply);
+      }
       try {
         await recordEvents(ctx, request, reply, [textInput(request.url, prefix)], {
           route: 'pixel',
@@ -29,12 +33,16 @@ export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Prom
         if (reason !== 'invalid_event') ctx.rejected({ reason, route: 'pixel' });
         if (!(err instanceof HttpError)) request.log.error({ err }, 'pixel not recorded');
       }
-      return reply
-        .header('content-type', 'image/gif')
-        .header('cache-control', 'no-store, no-cache, must-revalidate, private')
-        .header('pragma', 'no-cache')
-        .header('expires', '0')
-        .send(PIXEL_GIF);
+      return sendGif(reply);
     });
   }
+}
+
+function sendGif(reply: FastifyReply) {
+  return reply
+    .header('content-type', 'image/gif')
+    .header('cache-control', 'no-store, no-cache, must-revalidate, private')
+    .header('pragma', 'no-cache')
+    .header('expires', '0')
+    .send(PIXEL_GIF);
 }
