@@ -20,6 +20,7 @@ const TOOLS = [
   { bin: 'chromium', pkg: 'chromium', for: 'browser tests' },
   { bin: 'redis-server', pkg: 'redis-server', for: 'shared rate-limit tests' },
   { bin: 'openssl', pkg: 'openssl', for: 'TLS tests' },
+  { bin: 'docker-compose', pkg: 'docker-compose', for: 'the docker-compose.yml check (docker compose config)' },
 ];
 
 const DEFAULT_DIRS = ['/usr/sbin', '/usr/bin'];
