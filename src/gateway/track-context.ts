@@ -18,8 +18,8 @@ export async function buildTrackContext(
   const salt = resolveSalt(config.enrich.salt);
   const trustedProxies = config.server.trustedProxies;
   const geo = config.enrich.geo.mmdb.length > 0 ? await openGeo(config.enrich.geo.mmdb) : undefined;
-  const enricher = createEnricher(config.enrich, { trustedProxies, salt, ...(geo ? { geo } : {}) });
-  const resolveIp = createClientIpResolver(trustedProxies);
+  const enricher = createEnricher(config.enrich, { trustedProxies, forwardedHeader: config.server.forwardedHeader, salt, ...(geo ? { geo } : {}) });
+  const resolveIp = createClientIpResolver(trustedProxies, { header: config.server.forwardedHeader });
   const { gpc, dnt } = config.tracking.privacy;
   // 'drop' never reaches enrichment (the route answers without recording).
   const gpcAction = gpc === 'drop' ? 'anonymize' : gpc;

@@ -21,8 +21,25 @@ export const ServerConfig = Section(
     requestTimeout: Duration('30s', { description: 'Longest time to receive a whole request (slowloris guard).' }),
     headersTimeout: Duration('10s', { description: 'Longest time to receive the request headers.' }),
     keepAliveTimeout: Duration('5s', { description: 'Idle time before a keep-alive connection is closed.' }),
+    maxRequestsPerSocket: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'Requests served on one keep-alive connection before it is closed (0: no limit).',
+    }),
+    forwardedHeader: Type.Union([Type.Literal('auto'), Type.Literal('x-forwarded-for'), Type.Literal('forwarded')], {
+      default: 'auto',
+      description:
+        'Which header the trusted proxies write. auto: whichever is present (when both are and disagree, the peer is used); naming one makes sure a client-sent copy of the other is ignored.',
+    }),
     shutdownTimeout: Duration('10s', {
       description: 'On SIGTERM, how long in-flight requests may take to finish before the process closes anyway.',
+    }),
+    workers: Type.Integer({
+      minimum: 0,
+      maximum: 256,
+      default: 1,
+      description:
+        'Processes serving the listeners (node:cluster; they share the ports, each with its own spool in <spool.dir>/worker-<i>). 1: a single process, no cluster; 0: one per CPU core.',
     }),
     healthPath: Type.String({ default: '/healthz', pattern: '^/', description: 'Liveness endpoint on the main listener.' }),
     readyPath: Type.String({ default: '/readyz', pattern: '^/', description: 'Readiness endpoint on the main listener.' }),

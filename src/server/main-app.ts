@@ -57,7 +57,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   });
 
   // Before every route: a hook added later would not reach plugins registered earlier.
-  const resolveIp = createClientIpResolver(server.trustedProxies);
+  const resolveIp = createClientIpResolver(server.trustedProxies, { header: server.forwardedHeader });
   const clientIp = (r: FastifyRequest) => resolveIp(r.socket.remoteAddress ?? '', r.headers);
   await app.register(rateLimitPlugin, { config: deps.config.rateLimit, clientIp, telemetry: deps.telemetry });
 

@@ -13,7 +13,7 @@ import { errorBody } from './errors.js';
  */
 export function plainListener(options: { server: ServerConfig; tls: TlsConfig; certs: CertificateManager; app: FastifyInstance }): Server {
   const { tls, certs, app } = options;
-  return createServer(hygiene(options.server), (req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(hygiene(options.server), (req: IncomingMessage, res: ServerResponse) => {
     const decision = decidePlainHttp({ method: req.method ?? 'GET', host: req.headers.host, url: req.url ?? '/' }, tls);
     switch (decision.action) {
       case 'challenge': {
@@ -31,4 +31,6 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
         app.routing(req, res);
     }
   });
+  if (options.server.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.server.maxRequestsPerSocket;
+  return server;
 }

@@ -14,6 +14,9 @@ export function hygiene(config: ServerConfig) {
     headersTimeout: config.headersTimeout,
     requestTimeout: config.requestTimeout,
     keepAliveTimeout: config.keepAliveTimeout,
+    // Node enforces the header and request timeouts only when it checks its connections (every 30 s by
+    // default), which would let a slowloris client hold a socket 30 times longer than configured.
+    connectionsCheckingInterval: Math.min(1_000, config.headersTimeout),
     // Hold the parser to the RFC: no lenient parsing of malformed requests.
     insecureHTTPParser: false,
   };
@@ -21,7 +24,13 @@ export function hygiene(config: ServerConfig) {
 
 /** Fastify's `serverFactory` for a plain-HTTP listener. */
 export function plainServerFactory(config: ServerConfig) {
-  return (handler: Handler): Server => createServer(hygiene(config), handler);
+  return (handler: Handler): Server => withRequestLimit(createServer(hygiene(config), handler), config);
+}
+
+/** A property, not a constructor option, in Node's http server. */
+function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T {
+  if (config.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = config.maxRequestsPerSocket;
+  return server;
 }
 
 /**
@@ -35,6 +44,6 @@ export function secureServerFactory(config: ServerConfig, tls: TlsServerOptions)
       server.setTimeout(config.requestTimeout);
       return withConnectionTracking(server) as unknown as Server;
     }
-    return createHttpsServer({ ...tls, ...hygiene(config) }, handler) as unknown as Server;
+    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config) }, handler), config) as unknown as Server;
   };
 }

@@ -1,0 +1,72 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from './helpers/gateway.js';
+
+let gw: TestGateway;
+let port: number;
+beforeAll(async () => {
+  gw = await startGateway({ server: { listen: { host: '127.0.0.1', port: 0 }, headersTimeout: '1s', requestTimeout: '2s', maxRequestsPerSocket: 2 } });
+  port = Number(new URL(gw.url).port);
+});
+afterAll(async () => gw?.stop());
+
+/** Opens a raw connection, writes `text`, and resolves with everything received until the server closes it. */
+function rawExchange(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let received = '';
+    socket.on('data', (d) => (received += d.toString()));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    socket.write(text);
+  });
+}
+
+/** Sends up to `n` requests one after another on one connection; returns the answers received before it closed. */
+function sequentialExchange(n: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const replies: string[] = [];
+    let current = '';
+    const send = () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.on('data', (d) => {
+      current += d.toString();
+      const end = current.indexOf('\r\n\r\n');
+      const length = Number(/content-length: (\d+)/i.exec(current)?.[1] ?? 0);
+      if (end >= 0 && current.length >= end + 4 + length) {
+        replies.push(current);
+        current = '';
+        if (replies.length < n) send();
+      }
+    });
+    socket.on('close', () => resolve(replies));
+    socket.on('error', reject);
+    send();
+  });
+}
+
+describe('connection hygiene', () => {
+  it('a client that never finishes its headers (slowloris) is cut off with 408', async () => {
+    const reply = await rawExchange('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+  });
+
+  it('a client that never finishes its body is cut off', async () => {
+    const reply = await rawExchange('POST /tr/v1/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ena');
+    expect(reply).not.toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('a keep-alive connection is closed after maxRequestsPerSocket requests', async () => {
+    const replies = await sequentialExchange(3);
+    expect(replies[0]).toMatch(/^HTTP\/1\.1 200 [^]*connection: keep-alive/i);
+    expect(replies[1]).toMatch(/^HTTP\/1\.1 200 [^]*connection: close/i);
+    // A client that ignores `Connection: close` is refused (Node answers 503) and the connection ends.
+    expect(replies[2]).toMatch(/^HTTP\/1\.1 503 /);
+  });
+
+  it('a malformed request line gets 400 and the server keeps serving', async () => {
+    const reply = await rawExchange('GARBAGE\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+});
