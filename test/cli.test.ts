@@ -46,6 +46,17 @@ describe('gatehouse CLI', () => {
     expect(run.stdout).toContain('FAIL  bus (nats)');
   });
 
+  it('validate: a TLS certificate file that does not exist fails naming its path', async () => {
+    const { path, dir } = writeConfig({
+      sinks: { duckdb: { path: '${DIR}/db.duckdb' } },
+      spool: { dir: '${DIR}/spool' },
+      tls: { enabled: true, listen: { port: 8443 }, certificates: [{ names: ['example.com'], cert: '${DIR}/missing.pem', key: '${DIR}/missing.key' }] },
+    });
+    const run = await runCli(['validate', '--config', path], { DIR: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/FAIL {2}\/tls\/certificates\/0/);
+  });
+
   it('links sign prints a link that the redirect route accepts', async () => {
     const { path } = writeConfig({ tracking: { redirects: { signingKey: 'cli-key' } } });
     const run = await runCli(['links', 'sign', 'https://example.net/x', 'https://go.example.com', '--config', path]);

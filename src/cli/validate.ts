@@ -4,18 +4,24 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { createBus } from '../bus/index.js';
 import { buildStores } from '../gateway/stores.js';
 import type { Health } from '../lifecycle/health.js';
+import { tlsFileChecks } from '../tls/cross-checks.js';
 
 /**
  * `gatehouse validate`: the config loaded (the caller did that) — now the health of the configured bus and
  * sinks, started and closed again. Listens on nothing. Exit 0 when all are up.
  */
 export async function validate(config: Readonly<Config>, out: (line: string) => void): Promise<number> {
+  let failed = 0;
+  // Certificate files are read here, not at load: a config can be checked on a machine without them.
+  for (const issue of config.tls.enabled ? tlsFileChecks(config.tls) : []) {
+    failed++;
+    out(`FAIL  ${issue.path}: ${issue.message}`);
+  }
   const telemetry = new Telemetry(createLogger('silent'), { defaultMetrics: false });
   const components = [
     { name: `bus (${config.bus.kind})`, c: createBus({ config: config.bus, telemetry }) },
     ...buildStores(config, telemetry).sinks.map((s) => ({ name: `sink ${s.name}`, c: s })),
   ];
-  let failed = 0;
   for (const { name, c } of components) {
     let health: Health;
     try {
@@ -32,7 +38,7 @@ export async function validate(config: Readonly<Config>, out: (line: string) => 
       out(`FAIL  ${name}: ${health.reason}`);
     }
   }
-  out(failed === 0 ? 'config is valid and every dependency is healthy' : `${failed} dependenc${failed === 1 ? 'y is' : 'ies are'} unhealthy`);
+  out(failed === 0 ? 'config is valid and every dependency is healthy' : `${failed} problem${failed === 1 ? '' : 's'} found`);
   return failed === 0 ? 0 : 1;
 }
 
