@@ -9,6 +9,7 @@ import { adminLinkRoutes } from './admin-links.js';
 import { installErrorHandlers } from './error-handler.js';
 import { httpMetrics } from './http-metrics.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
+import { adminDataRoutes, type AdminDataDeps } from '../admin/index.js';
 
 export interface AdminAppDeps {
   readonly config: AdminConfig;
@@ -17,6 +18,8 @@ export interface AdminAppDeps {
   readonly links?: LinkResolver;
   readonly signingKey: string;
   readonly redirectPrefix: string;
+  /** Event listing, live tail, stats, privacy requests, export and the dashboard (src/admin). */
+  readonly data?: Omit<AdminDataDeps, 'telemetry' | 'logger'>;
 }
 
 /** The admin listener (127.0.0.1:9100 by default): `/metrics` and the admin API under `/admin/`. */
@@ -28,12 +31,16 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<FastifyInstance
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   const auth = adminAuth(deps.config.token);
-  app.addHook('onRequest', auth);
+  // The dashboard's own files are public (they hold no data; their API calls carry the token).
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.publicAsset !== true) await auth(request);
+  });
 
   app.get(deps.config.metricsPath, { config: { routeClass: 'ops' } }, async (_req, reply) => {
     reply.type(deps.telemetry.registry.contentType);
     return deps.telemetry.metrics();
   });
   await adminLinkRoutes(app, { links: deps.links, signingKey: deps.signingKey, redirectPrefix: deps.redirectPrefix });
+  await adminDataRoutes(app, { ...deps.data, telemetry: deps.telemetry, logger: deps.logger });
   return app;
 }

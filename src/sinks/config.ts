@@ -4,6 +4,9 @@ import { Section, Duration } from '../config/types.js';
 export const DuckDbConfig = Section(
   {
     path: Type.String({ default: 'data/gatehouse.duckdb', minLength: 1, description: 'DuckDB database file.' }),
+    retention: Duration('0s', {
+      description: 'Events older than this are deleted by an hourly prune job (and once at start); "0s": kept forever.',
+    }),
   },
   { description: 'The embedded DuckDB store.' },
 );

@@ -15,6 +15,8 @@ import type { EventFilter } from './filter.js';
 import { deleteLink, getLink, linkHistory, listLinks, putLink, type LinkChange } from './links.js';
 import { migrate } from './migrations.js';
 import { countRecords, writeRecords } from './records.js';
+import { readStats, type StatsRange, type StatsReport } from './stats.js';
+import { copyEvents, type ExportFormat } from './export.js';
 
 /** The embedded store: a Sink for the consumer, the LinkStore of the gateway, and reads for the admin API. */
 export interface DuckDbStore extends Sink, LinkStore {
@@ -24,11 +26,15 @@ export interface DuckDbStore extends Sink, LinkStore {
   deleteEvents(owner: EventOwner): Promise<number>;
   pruneOlderThan(ms: number): Promise<number>;
   linkHistory(slug: string): Promise<LinkChange[]>;
+  /** The admin overview (see ./stats.ts). */
+  stats(range: StatsRange): Promise<StatsReport>;
+  /** Writes a time range of events to a file on this host with COPY; returns the rows written. */
+  exportEvents(filter: Pick<EventFilter, 'since' | 'until'>, format: ExportFormat, path: string): Promise<number>;
 }
 
 const NAME = 'duckdb';
 
-export function createDuckDbStore({ config, telemetry }: { config: DuckDbConfig; telemetry: Telemetry }): DuckDbStore {
+export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'>; telemetry: Telemetry }): DuckDbStore {
   const events = sinkEvents(telemetry);
   let state: 'new' | 'open' | 'closed' = 'new';
   let starting: Promise<void> | undefined;
@@ -109,6 +115,8 @@ export function createDuckDbStore({ config, telemetry }: { config: DuckDbConfig;
     list: () => use('links.list', listLinks),
     delete: (slug) => use('links.delete', (conn) => deleteLink(conn, slug)),
     linkHistory: (slug) => use('links.history', (conn) => linkHistory(conn, slug)),
+    stats: (range) => use('stats', (conn) => readStats(conn, range)),
+    exportEvents: (filter, format, path) => use('export', (conn) => copyEvents(conn, filter, format, path)),
   };
   return store;
 }
