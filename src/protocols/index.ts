@@ -1,0 +1,2 @@
+export { ProtocolsConfig } from './config.js';
+export { protocolsPlugin, type ProtocolsPluginOptions } from './plugin.js';

@@ -1,0 +1,33 @@
+/**
+ * Personal identifiers under the names trackers use for them. In params they are renamed to Gatehouse's PII
+ * fields, which enrichment replaces by salted hashes; in `raw` they are redacted, so the original payload never
+ * keeps what the event itself may not.
+ */
+const RENAME: Record<string, 'email' | 'cell' | 'uname'> = {
+  email: 'email',
+  $email: 'email',
+  phone: 'cell',
+  cell: 'cell',
+  username: 'uname',
+  uname: 'uname',
+};
+
+export const REDACTED = '[redacted]';
+
+/** Params with PII keys renamed to email / cell / uname (hashed by enrichment). */
+export function piiParams(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) out[RENAME[key.toLowerCase()] ?? key] = value;
+  return out;
+}
+
+/** A deep copy of a payload with every PII-named value redacted. */
+export function redactPii(value: unknown, depth = 0): unknown {
+  if (depth > 32 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => redactPii(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = RENAME[key.toLowerCase()] && v !== null && typeof v !== 'object' ? REDACTED : redactPii(v, depth + 1);
+  }
+  return out;
+}

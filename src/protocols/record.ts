@@ -1,0 +1,86 @@
+import { isIP } from 'node:net';
+import type { FastifyRequest } from 'fastify';
+import { buildEvent, type BuildLimits, type BuiltEvent, type FieldError } from '../track/build.js';
+import type { TrackContext } from '../track/context.js';
+import type { TrackEvent } from '../track/event.js';
+import { privacyAction } from '../track/privacy.js';
+import { HttpError } from '../server/errors.js';
+import { piiParams, redactPii } from './pii.js';
+
+/** One event of a foreign protocol, already mapped onto Gatehouse field names. */
+export interface ProtocolItem {
+  /** Read by buildEvent (same validation and limits as /tr/v1); `params` is an object of strings. */
+  readonly fields: Record<string, unknown>;
+  /** The original payload of this one event, kept in `raw`. */
+  readonly raw: unknown;
+  /** Facts an authenticated server vouches for; they replace the connection's in enrichment. */
+  readonly trusted?: { readonly ip?: string; readonly userAgent?: string };
+  /** The page's referrer as the tracker saw it; stored as `last`, which referrer enrichment reads. */
+  readonly referrer?: string;
+}
+
+export type ProtocolOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropped'; reason: string };
+
+/**
+ * The protocol counterpart of recordEvents: privacy signals → build (all items, all errors) → enrich →
+ * pipeline, resolving once durable. Identity differs on purpose: a foreign tracker manages its own ids
+ * (anonymousId, duid, distinct_id), so no gateway cookie is read or set and no visitor id is invented.
+ */
+export async function recordProtocolEvents(
+  ctx: TrackContext,
+  request: FastifyRequest,
+  items: readonly ProtocolItem[],
+  options: { route: string; limits: BuildLimits },
+): Promise<ProtocolOutcome> {
+  const action = privacyAction(request.headers, ctx.config.privacy);
+  if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
+  const anonymize = action === 'anonymize';
+
+  const built: BuiltEvent[] = [];
+  const bad: { index: number; errors: FieldError[] }[] = [];
+  items.forEach((item, index) => {
+    const params = item.fields.params as Record<string, string> | undefined;
+    // For script-sent events the referrer travels as `last` (enrichment does not read their Referer header).
+    const fields = { ...item.fields, ...(params ? { params: piiParams(params) } : {}), ...(item.referrer && !item.fields.last ? { last: item.referrer } : {}) };
+    const result = buildEvent(fields, options.limits, false);
+    if (result.ok) built.push(result.event);
+    else bad.push({ index, errors: result.errors });
+  });
+  if (bad.length > 0) {
+    ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, items.length);
+    const only = items.length === 1 ? bad[0] : undefined;
+    throw new HttpError(
+      400,
+      'INVALID_EVENT',
+      only ? `invalid fields: ${only.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : `${bad.length} of ${items.length} events are invalid; none was stored`,
+      only ? { fields: only.errors } : { items: bad },
+    );
+  }
+
+  const connectionIp = ctx.clientIp(request);
+  const receivedAt = new Date();
+  const events = built.map((b, i): TrackEvent => {
+    const item = items[i] as ProtocolItem;
+    if (anonymize) {
+      delete b.fields.vid;
+      delete b.fields.sid;
+      delete b.fields.uid;
+      delete b.fields.did;
+    }
+    const trustedIp = item.trusted?.ip && isIP(item.trusted.ip) ? item.trusted.ip : undefined;
+    const headers = { ...request.headers };
+    if (item.trusted?.userAgent) headers['user-agent'] = item.trusted.userAgent;
+    const event = ctx.enrich(b, {
+      clientIp: trustedIp ?? connectionIp,
+      headers,
+      receivedAt,
+      host: request.hostname,
+      origin: 'protocol',
+      anonymize,
+    });
+    // The original payload carries the ids and addresses a privacy signal asked us not to keep.
+    return anonymize ? event : { ...event, raw: JSON.stringify(redactPii(item.raw)) };
+  });
+  await ctx.pipeline.accept(events);
+  return { kind: 'accepted', ids: events.map((e) => e.eid) };
+}
