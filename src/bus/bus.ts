@@ -32,6 +32,14 @@ export interface SubscribeOptions {
 
 export type BatchHandler = (batch: Delivery[]) => Promise<void>;
 
+/** How far a durable consumer is behind the stream. */
+export interface ConsumerLag {
+  /** Messages in the stream not yet delivered to the consumer. */
+  readonly pending: number;
+  /** Messages delivered but not yet acked (being handled, or waiting for a redelivery). */
+  readonly ackPending: number;
+}
+
 export interface Subscription {
   /** Stops pulling, waits for the batch in hand, then releases. */
   close(): Promise<void>;
@@ -48,6 +56,8 @@ export interface Bus {
   publish(messages: readonly BusMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Subscription;
   healthcheck(): Promise<Health>;
+  /** The lag of a durable consumer, where the bus keeps one server-side (NATS); rejects when it cannot be read. */
+  lag?(durable: string): Promise<ConsumerLag>;
   close(): Promise<void>;
 }
 

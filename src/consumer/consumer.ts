@@ -5,6 +5,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackEvent } from '../track/event.js';
 import { decodeEvent, EventDecodeError } from '../track/codec.js';
 import type { ConsumerConfig } from './config.js';
+import { consumerLagMetrics } from './lag-metrics.js';
 import { serviceSubscriptions } from './service-messages.js';
 import { down, up, type Health } from '../lifecycle/health.js';
 
@@ -46,6 +47,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [telemetry.registry],
   });
+  const readLag = bus.lag?.bind(bus);
+  if (readLag) consumerLagMetrics(telemetry.registry, () => readLag(config.durable));
   let subscriptions: Subscription[] = [];
   let lastError: string | undefined;
 

@@ -36,14 +36,18 @@ export function createSpool({ config, bus, telemetry }: SpoolOptions): Spool {
   let parts: Running | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  /** Size of the last append refused for lack of room (0: none); it is full while that would not fit. */
+  let refusedBytes = 0;
 
   const stats = (): SpoolStats => {
     const oldest = parts?.index.oldestAppendedAt;
+    const used = (parts?.index.pendingBytes ?? 0) + (parts?.writer.queuedBytes ?? 0);
     return {
       pendingBytes: parts?.index.pendingBytes ?? 0,
       pendingRecords: parts?.index.pendingRecords ?? 0,
       oldestAgeMs: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest),
       maxBytes: config.maxBytes,
+      full: used >= config.maxBytes || (refusedBytes > 0 && used + refusedBytes > config.maxBytes),
     };
   };
   const metrics = spoolMetrics(telemetry.registry, stats, () => parts?.forwarder.backoff.attempts ?? 0);
@@ -67,6 +71,8 @@ export function createSpool({ config, bus, telemetry }: SpoolOptions): Spool {
       for (const r of records) bytes += recordSize(r);
       const { index, writer } = parts;
       if (index.pendingBytes + writer.queuedBytes + bytes > config.maxBytes) {
+        // A call larger than the whole spool never fits; it says nothing about how full the spool is.
+        if (bytes <= config.maxBytes) refusedBytes = bytes;
         events.full({}, { records: records.length, bytes, pendingBytes: index.pendingBytes });
         throw new SpoolFullError();
       }

@@ -52,9 +52,11 @@ describe('spool append', () => {
     await spool.append(ids('f', 8).map(message));
     const overflowing = ['o-a', 'o-b', 'o-c'].map(message);
     await expect(spool.append(overflowing)).rejects.toBeInstanceOf(SpoolFullError);
-    expect(spool.stats()).toMatchObject({ pendingRecords: 8, pendingBytes: size * 8, maxBytes: size * 10 });
+    // Full (for /readyz) while a call like the refused one would be refused again, though pendingBytes < maxBytes.
+    expect(spool.stats()).toMatchObject({ pendingRecords: 8, pendingBytes: size * 8, maxBytes: size * 10, full: true });
     release();
     await waitFor('space freed by forwarding', () => spool.stats().pendingBytes === 0);
+    expect(spool.stats().full).toBe(false);
     await spool.append(overflowing);
     await waitFor('the refused call accepted and published', () => bus.unique().has('o-c'));
     expect(bus.unique().size).toBe(11);

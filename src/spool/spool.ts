@@ -7,6 +7,11 @@ export interface SpoolStats {
   /** Age of the oldest unforwarded record, 0 when empty. */
   readonly oldestAgeMs: number;
   readonly maxBytes: number;
+  /**
+   * The spool refuses appends: it is at maxBytes, or an append of the size it last refused would still not fit.
+   * (Appends are refused before pendingBytes reaches maxBytes, so pendingBytes alone never says "full".)
+   */
+  readonly full: boolean;
 }
 
 /** The durable local log in front of the bus (see DESIGN.md, Pipeline). */

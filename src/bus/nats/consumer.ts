@@ -9,7 +9,7 @@ import {
   type ConsumerInfo,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import type { SubscribeOptions } from '../bus.js';
+import type { ConsumerLag, SubscribeOptions } from '../bus.js';
 
 /**
  * How long the server waits for an ack before redelivering. The pull loop signals progress while a handler
@@ -65,4 +65,10 @@ async function consumerInfo(jsm: JetStreamManager, stream: string, durable: stri
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
     throw err;
   }
+}
+
+/** A durable consumer's lag, from its info (`num_pending`, `num_ack_pending`). */
+export async function consumerLag(jsm: JetStreamManager, stream: string, durable: string): Promise<ConsumerLag> {
+  const info = await jsm.consumers.info(stream, durable);
+  return { pending: info.num_pending, ackPending: info.num_ack_pending };
 }

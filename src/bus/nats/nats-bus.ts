@@ -2,11 +2,20 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import { down, up, type Health } from '../../lifecycle/health.js';
-import { BusUnavailableError, type BatchHandler, type Bus, type BusMessage, type SubscribeOptions, type Subscription } from '../bus.js';
+import {
+  BusUnavailableError,
+  type BatchHandler,
+  type Bus,
+  type BusMessage,
+  type ConsumerLag,
+  type SubscribeOptions,
+  type Subscription,
+} from '../bus.js';
 import type { NatsConfig } from '../config.js';
 import { busEvents } from '../events.js';
 import { connectionOptions } from './connection-options.js';
 import { watchConnection } from './connection-status.js';
+import { consumerLag } from './consumer.js';
 import { NatsConnectError, StreamConfigError } from './errors.js';
 import { publishAll, PublishError } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
@@ -143,6 +152,10 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     }
   }
 
+  async function lag(durable: string): Promise<ConsumerLag> {
+    return consumerLag(ready().jsm, config.stream, durable);
+  }
+
   /** Ordered shutdown: stop fetching, let in-hand batches and pending publishes finish, drain the connection. */
   async function shutdown(): Promise<void> {
     await Promise.all([...subscriptions].map((s) => s.close()));
@@ -168,6 +181,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     publish,
     subscribe,
     healthcheck,
+    lag,
     close: () => (closing ??= shutdown()),
   };
 }
