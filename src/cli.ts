@@ -9,6 +9,8 @@ import { validate } from './cli/validate.js';
 import { links } from './cli/links.js';
 import { setupCassandra } from './cli/setup.js';
 import { certs } from './cli/certs.js';
+import { replay } from './cli/replay.js';
+import { adminCommand } from './cli/admin-commands.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -45,9 +47,36 @@ async function main(argv: readonly string[]): Promise<number> {
       return links(config, rest, opts, out);
     case 'certs':
       return certs(config, opts, out);
+    case 'replay':
+      return runReplay(config, args.values);
+    case 'events':
+    case 'stats':
+    case 'forget':
+    case 'export':
+      return adminCommand(command, config, args.values, out, err);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+/** `replay` with a live progress line on a terminal (one line per page otherwise) and Ctrl-C to stop. */
+function runReplay(config: Parameters<typeof replay>[0], values: Record<string, string | boolean | undefined>): Promise<number> {
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+  const tty = process.stderr.isTTY;
+  return replay(
+    config,
+    { ...(str(values.destination) ? { destination: str(values.destination) } : {}), ...(str(values.since) ? { since: str(values.since) } : {}), ...(str(values.until) ? { until: str(values.until) } : {}) },
+    {
+      out: (line) => {
+        if (tty) process.stderr.write('\r\x1b[K');
+        out(line);
+      },
+      progress: (line) => process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`),
+      signal: abort.signal,
+    },
+  );
 }
 
 main(process.argv.slice(2)).then(

@@ -26,6 +26,19 @@ export function parseCli(argv: readonly string[]): CliArgs {
         host: { type: 'string' },
         admin: { type: 'string' },
         json: { type: 'boolean' },
+        destination: { type: 'string' },
+        // events, stats, forget, export (src/cli/admin-*.ts)
+        follow: { type: 'boolean', short: 'f' },
+        ename: { type: 'string' },
+        etyp: { type: 'string' },
+        vid: { type: 'string' },
+        uid: { type: 'string' },
+        url: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        limit: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string', short: 'o' },
       },
     });
     return {
@@ -54,6 +67,13 @@ Commands:
   links rm SLUG            delete a short link
   links sign URL           print a signed tracked-redirect link for URL
   certs                    list TLS certificates: names, issuer, expiry
+  replay --destination NAME --since TIME [--until TIME]
+                           re-send stored events to one destination (TIME: ISO 8601, or "24h" for 24 hours ago)
+  events [--follow]        print stored events as JSON lines, newest first (--follow: the live tail)
+                           filters: --ename X --etyp X --vid ID --uid ID --url U --since T --until T --limit N
+  stats [--since T]        a summary of traffic (default: the last 7 days; T is ISO 8601 or 24h, 7d)
+  forget --vid ID|--uid ID erase one person's events from every store that supports deletion
+  export --out PATH        write events to a file: --format parquet|ndjson|csv --since T --until T
 
 Options:
   -c, --config PATH        config file (default: $GATEHOUSE_CONFIG or ./config.json)

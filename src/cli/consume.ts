@@ -5,6 +5,7 @@ import { createBus } from '../bus/index.js';
 import { buildStores } from '../gateway/stores.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { onShutdownSignals } from './signals.js';
+import { createDestinations } from '../destinations/index.js';
 
 /** `gatehouse consume`: JetStream → sinks until SIGTERM, acking only after every sink has the batch. */
 export async function consume(config: Readonly<Config>): Promise<number> {
@@ -17,8 +18,11 @@ export async function consume(config: Readonly<Config>): Promise<number> {
   const bus = createBus({ config: config.bus, telemetry });
   const { sinks } = buildStores(config, telemetry);
   const consumer = createConsumer({ config: config.consumer, bus, sinks, telemetry, subject: config.bus.nats.subject });
+  // Each destination is its own durable JetStream consumer, so none holds back the store or the others.
+  const destinations = createDestinations({ config, bus, telemetry });
   const close = async () => {
     await consumer.close();
+    await destinations.close();
     await bus.close();
     for (const s of sinks) await s.close();
   };
@@ -27,6 +31,7 @@ export async function consume(config: Readonly<Config>): Promise<number> {
     for (const s of sinks) await s.start();
     await bus.start();
     await consumer.start();
+    await destinations.start();
   } catch (err) {
     logger.fatal({ err }, 'could not start the consumer');
     await close().catch(() => undefined);

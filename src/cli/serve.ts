@@ -1,10 +1,16 @@
+import cluster from 'node:cluster';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createGateway } from '../gateway/gateway.js';
 import { onShutdownSignals } from './signals.js';
+import { servePrimary, serveWorker, workerCount } from '../workers/index.js';
 
 /** `gatehouse serve`: runs until SIGTERM/SIGINT, then shuts down gracefully and exits 0. */
 export async function serve(config: Readonly<Config>, version: string): Promise<number> {
+  // `server.workers` > 1: a primary forks the workers (src/workers); each worker runs this same command.
+  if (cluster.isWorker) return serveWorker(config, version);
+  const workers = workerCount(config.server.workers);
+  if (workers > 1) return servePrimary(config, version, workers);
   const logger = createLogger(config.log.level);
   const gateway = await createGateway(config, { logger, version });
   onShutdownSignals(logger, () => gateway.shutdown());

@@ -10,6 +10,8 @@ import { StaticConfig } from '../static/config.js';
 import { TlsConfig } from '../tls/config.js';
 import { ProxyConfig } from '../proxy/config.js';
 import { RateLimitConfig } from '../ratelimit/config.js';
+import { ProtocolsConfig } from '../protocols/config.js';
+import { DestinationsConfig } from '../destinations/config.js';
 
 /** The whole of config.json. Each component declares its own slice beside its code. */
 export const ConfigSchema = Type.Object(
@@ -28,6 +30,8 @@ export const ConfigSchema = Type.Object(
     tls: TlsConfig,
     proxy: ProxyConfig,
     rateLimit: RateLimitConfig,
+    protocols: ProtocolsConfig,
+    destinations: DestinationsConfig,
   },
   {
     $id: 'https://gatehouse.dev/config.schema.json',

@@ -8,15 +8,17 @@ import { buildAdminApp } from '../server/admin-app.js';
 import { createSpool } from '../spool/index.js';
 import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
-import { createLinkResolver } from '../track/links/link-resolver.js';
+import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
-import { createBus } from '../bus/index.js';
+import { createBus, type Bus } from '../bus/index.js';
 import { buildStores, type Stores } from './stores.js';
 import { closeWithin } from './close.js';
 import { down, up } from '../lifecycle/health.js';
 import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
 import { plainListener } from '../server/plain-listener.js';
 import { listen, closeServer } from './listen.js';
+import { createDestinations } from '../destinations/index.js';
+import { createRetentionJob } from '../admin/index.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -31,25 +33,41 @@ export interface Gateway {
   readonly admin?: FastifyInstance;
 }
 
+export interface GatewayOptions {
+  readonly logger: Logger;
+  readonly version: string;
+  /**
+   * Set in a worker process of the embedded mode (src/workers): the bus to the primary, which owns the consumer
+   * and the DuckDB store, and short links resolved through it. The worker then builds no store of its own.
+   */
+  readonly primary?: { readonly bus: Bus; readonly links?: LinkResolver };
+}
+
 /**
  * The `serve` process. With the memory bus it is the whole pipeline in one process (spool → in-process bus →
  * consumer → DuckDB); with NATS the consumer runs separately (`gatehouse consume`).
  */
-export async function createGateway(config: Readonly<Config>, options: { logger: Logger; version: string }): Promise<Gateway> {
-  const { logger, version } = options;
+export async function createGateway(config: Readonly<Config>, options: GatewayOptions): Promise<Gateway> {
+  const { logger, version, primary } = options;
   const telemetry = new Telemetry(logger);
-  const bus = createBus({ config: config.bus, telemetry });
-  const embedded = config.bus.kind === 'memory';
+  const bus = primary?.bus ?? createBus({ config: config.bus, telemetry });
+  const embedded = config.bus.kind === 'memory' && !primary;
   // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
-  const stores = embedded
-    ? buildStores(config, telemetry)
-    : config.sinks.cassandra.contactPoints.length > 0
-      ? buildStores(config, telemetry, ['cassandra'])
-      : { sinks: [] };
-  const consumer: Consumer | undefined = embedded ? createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry }) : undefined;
+  // A worker of the embedded mode stores nothing either: the primary owns DuckDB (one process can open it).
+  const stores: Stores = primary
+    ? { sinks: [] }
+    : embedded
+      ? buildStores(config, telemetry)
+      : config.sinks.cassandra.contactPoints.length > 0
+        ? buildStores(config, telemetry, ['cassandra'])
+        : { sinks: [] };
+  // Embedded mode: destinations are fed by the store consumer after its sinks (with NATS, `consume` runs them).
+  const destinations = embedded ? createDestinations({ config, bus, telemetry }) : undefined;
+  const consumerSinks = destinations?.sink ? [...stores.sinks, destinations.sink] : stores.sinks;
+  const consumer: Consumer | undefined = embedded ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry }) : undefined;
   const spool = createSpool({ config: config.spool, bus, telemetry });
   const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
-  const links = stores.links ? createLinkResolver(stores.links) : undefined;
+  const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;
   const track = await buildTrackContext(config, { pipeline, telemetry, links });
 
   const checks: Check[] = [
@@ -58,7 +76,7 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
       name: 'spool',
       check: async () => {
         const s = spool.stats();
-        return s.pendingBytes >= s.maxBytes ? down('spool is full') : up(`${s.pendingRecords} pending`);
+        return s.full ? down('spool is full') : up(`${s.pendingRecords} pending`);
       },
     },
   ];
@@ -87,8 +105,17 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
         ...(links ? { links } : {}),
         signingKey: config.tracking.redirects.signingKey,
         redirectPrefix: config.tracking.routes.redirect,
+        data: {
+          pipeline,
+          ...(stores.duckdb ? { store: stores.duckdb } : {}),
+          readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
+        },
       })
     : undefined;
+  const retention =
+    stores.duckdb && config.sinks.duckdb.retention > 0
+      ? createRetentionJob({ store: stores.duckdb, retentionMs: config.sinks.duckdb.retention, telemetry, logger })
+      : undefined;
 
   let stopping: Promise<void> | undefined;
   const shutdown = async () => {
@@ -98,9 +125,11 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
     if (plain) await closeServer(plain, deadline);
     await closeWithin(main, deadline, logger);
     if (admin) await admin.close().catch(() => undefined);
+    retention?.stop();
     // The spool flushes to the bus until the deadline; what it cannot forward stays on disk for the next start.
     await spool.close(Math.max(1_000, deadline - Date.now()));
     await consumer?.close();
+    await destinations?.close();
     await bus.close();
     for (const sink of stores.sinks) await sink.close();
     await certs?.close();
@@ -117,7 +146,9 @@ export async function createGateway(config: Readonly<Config>, options: { logger:
     async start() {
       for (const sink of stores.sinks) await sink.start();
       await bus.start();
+      await destinations?.start();
       await consumer?.start();
+      await retention?.start();
       await spool.start();
       await certs?.start();
       let mainAddress: string;

@@ -19,9 +19,10 @@ import { staticPlugin } from '../static/plugin.js';
 import { proxyPlugin } from '../proxy/index.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
 import { createClientIpResolver } from '../track/enrich/index.js';
+import { protocolsPlugin } from '../protocols/index.js';
 
 export interface MainAppDeps {
-  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'>;
+  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'> & Partial<Pick<Config, 'protocols'>>;
   /** Set when TLS is on: the app then listens with HTTPS (and HTTP/2 when configured). */
   readonly tls?: TlsServerOptions;
   readonly logger: Logger;
@@ -64,6 +65,8 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
   const track = deps.track;
   if (track && deps.config.tracking.enabled) await app.register(async (scope) => trackingPlugin(scope, track));
+  const protocols = deps.config.protocols;
+  if (track && protocols && deps.config.tracking.enabled) await app.register(protocolsPlugin, { config: protocols, track });
   if (track && deps.config.tracking.pageViews.enabled) app.addHook('onSend', pageViewHook(track));
   const t = deps.config.tracking.routes;
   // Reserved prefixes keep every method of a tracking path away from a catch-all proxy (the router keeps one
@@ -72,6 +75,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
   await app.register(staticPlugin, {
     config: deps.config.static,
+    telemetry: deps.telemetry,
     ...(rootLinks ? { shortLink: (req, reply, slug) => tryShortLink(rootLinks, req, reply, slug) } : {}),
   });
   return app;

@@ -1,0 +1,92 @@
+import type { Config } from '../config/schema.js';
+import { createBus } from '../bus/index.js';
+import { createConsumer } from '../consumer/consumer.js';
+import { buildStores, type Stores } from '../gateway/stores.js';
+import { buildAdminApp } from '../server/admin-app.js';
+import { createLinkResolver } from '../track/links/link-resolver.js';
+import { createRetentionJob } from '../admin/index.js';
+import { createLogger } from '../telemetry/logger.js';
+import { onShutdownSignals } from '../cli/signals.js';
+import { ClusterTelemetry } from './cluster-telemetry.js';
+import { workerEvents } from './events.js';
+import { announcingResolver, primaryServices } from './primary-services.js';
+import { Supervisor } from './supervisor.js';
+
+/** Time a worker gets beyond `server.shutdownTimeout` to flush its spool before it is killed. */
+const SPOOL_FLUSH_GRACE_MS = 10_000;
+
+/**
+ * `gatehouse serve` with `server.workers` > 1: this process forks the workers (which share the listening ports)
+ * and serves the admin listener with the metrics of all. In the embedded mode it also owns what only one process
+ * may open: the in-process bus, the consumer and the DuckDB store; workers publish to it over IPC.
+ */
+export async function servePrimary(config: Readonly<Config>, version: string, count: number): Promise<number> {
+  const logger = createLogger(config.log.level).child({ role: 'primary' });
+  // Closures below reach the supervisor, built once the services it answers with exist.
+  const telemetry = new ClusterTelemetry(logger, (): Promise<unknown[][]> => supervisor.collectMetrics());
+  const embedded = config.bus.kind === 'memory';
+  const bus = embedded ? createBus({ config: config.bus, telemetry }) : undefined;
+  // As in a single process: with NATS, short links live in Cassandra when it is configured.
+  const stores: Stores = embedded
+    ? buildStores(config, telemetry)
+    : config.sinks.cassandra.contactPoints.length > 0
+      ? buildStores(config, telemetry, ['cassandra'])
+      : { sinks: [] };
+  const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry }) : undefined;
+  const announce = (slug: string) => supervisor.broadcast({ gh: 'linkChanged', slug });
+  const links = stores.links ? announcingResolver(createLinkResolver(stores.links), announce) : undefined;
+  const services = primaryServices({ ...(bus ? { bus } : {}), ...(consumer ? { consumer } : {}), ...(links ? { links } : {}) });
+  const supervisor: Supervisor = new Supervisor({ count, logger, events: workerEvents(telemetry), handle: (call) => services.handle(call) });
+  const retention =
+    stores.duckdb && config.sinks.duckdb.retention > 0
+      ? createRetentionJob({ store: stores.duckdb, retentionMs: config.sinks.duckdb.retention, telemetry, logger })
+      : undefined;
+  const admin = config.admin.enabled
+    ? await buildAdminApp({
+        config: config.admin,
+        logger,
+        telemetry,
+        ...(links ? { links } : {}),
+        signingKey: config.tracking.redirects.signingKey,
+        redirectPrefix: config.tracking.routes.redirect,
+        data: {
+          ...(embedded ? { pipeline: services.live } : {}),
+          ...(stores.duckdb ? { store: stores.duckdb } : {}),
+          readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
+        },
+      })
+    : undefined;
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      logger.info({ event: 'shutdownStarted', workers: count }, 'shutting down');
+      // Workers first: they finish their requests and flush their spools through this process's bus.
+      await supervisor.stop(config.server.shutdownTimeout + SPOOL_FLUSH_GRACE_MS);
+      if (admin) await admin.close().catch(() => undefined);
+      retention?.stop();
+      await consumer?.close();
+      await bus?.close();
+      for (const sink of stores.sinks) await sink.close();
+      logger.info({ event: 'shutdownFinished' }, 'stopped');
+    })());
+  onShutdownSignals(logger, shutdown);
+
+  try {
+    for (const sink of stores.sinks) await sink.start();
+    await bus?.start();
+    await consumer?.start();
+    await retention?.start();
+    const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
+    const addresses = await supervisor.start();
+    logger.info(
+      { event: 'started', ...addresses, admin: adminAddress, workers: count, pids: supervisor.pids(), bus: config.bus.kind, version },
+      'gatehouse is serving',
+    );
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    await shutdown().catch(() => undefined);
+    return 1;
+  }
+  return new Promise<number>(() => undefined); // runs until a signal ends the process
+}

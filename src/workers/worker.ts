@@ -1,0 +1,60 @@
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { createGateway, type GatewayOptions } from '../gateway/gateway.js';
+import { createLogger } from '../telemetry/logger.js';
+import { onShutdownSignals } from '../cli/signals.js';
+import { createIpcBus } from './ipc-bus.js';
+import { ipcLinkResolver } from './ipc-links.js';
+import { PrimaryChannel } from './primary-channel.js';
+import { workerConfig, workerIndex } from './worker-config.js';
+
+/**
+ * `gatehouse serve` in a worker process: a gateway on the shared listening ports with its own spool. In the
+ * embedded mode it stores nothing itself: its bus and short links go to the primary over IPC. With NATS it is a
+ * full gateway. It stops gracefully when the primary asks, on SIGTERM/SIGINT, or when the primary is gone.
+ */
+export async function serveWorker(config: Readonly<Config>, version: string): Promise<number> {
+  const index = workerIndex();
+  const logger = createLogger(config.log.level).child({ worker: index });
+  const channel = new PrimaryChannel();
+  const primary: GatewayOptions['primary'] =
+    config.bus.kind === 'memory' ? { bus: createIpcBus(channel), links: ipcLinkResolver(channel) } : undefined;
+  const gateway = await createGateway(workerConfig(config, index), { logger, version, ...(primary ? { primary } : {}) });
+  // The primary aggregates this registry with every other worker's (AggregatorRegistry.aggregate).
+  AggregatorRegistry.setRegistries([gateway.telemetry.registry]);
+
+  const stop = () =>
+    gateway.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  channel.on((message) => {
+    if (message.gh === 'shutdown') void stop();
+    else if (message.gh === 'metrics') {
+      gateway.telemetry.registry.getMetricsAsJSON().then(
+        (metrics) => channel.notify({ gh: 'metrics', id: message.id, metrics }),
+        (err: Error) => channel.notify({ gh: 'metrics', id: message.id, error: err.message }),
+      );
+    }
+  });
+  // Without the primary nothing can be forwarded: stop taking events; the spool keeps what is not yet stored.
+  process.once('disconnect', () => {
+    logger.warn({ event: 'primaryGone' }, 'the primary closed the channel; shutting down');
+    void stop();
+  });
+  onShutdownSignals(logger, () => gateway.shutdown());
+
+  try {
+    const addresses = await gateway.start();
+    channel.notify({ gh: 'ready', main: addresses.main, ...(addresses.https ? { https: addresses.https } : {}) });
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    await gateway.shutdown().catch(() => undefined);
+    // The open IPC channel would keep this process alive; the primary sees the exit code.
+    process.exit(1);
+  }
+  return new Promise<number>(() => undefined); // runs until the primary or a signal ends the process
+}
