@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, writeConfig } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
 describe('gatehouse CLI', () => {
   it('--help and --version', async () => {
@@ -55,6 +57,19 @@ describe('gatehouse CLI', () => {
     const run = await runCli(['validate', '--config', path], { DIR: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/FAIL {2}\/tls\/certificates\/0/);
+  });
+
+  it('certs lists names, source, issuer and expiry of the configured certificates', async () => {
+    const { path, dir } = writeConfig({
+      tls: { enabled: true, listen: { port: 8443 }, certificates: [{ names: ['shop.example.com', 'www.example.com'], cert: '${DIR}/c.pem', key: '${DIR}/k.pem' }] },
+    });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=Gatehouse Test CA',
+      '-addext', 'subjectAltName=DNS:shop.example.com,DNS:www.example.com', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    const run = await runCli(['certs', '--config', path], { DIR: dir });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^(shop|www)\.example\.com\tstatic\t.*Gatehouse Test CA.*\texpires \d{4}-\d\d-\d\dT.* \((29|30) days\)$/);
   });
 
   it('links sign prints a link that the redirect route accepts', async () => {
