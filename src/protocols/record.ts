@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { buildEvent, type BuildLimits, type BuiltEvent, type FieldError } from '../track/build.js';
+import type { BuildLimits } from '../track/build.js';
+import { buildBatch } from '../track/build-batch.js';
 import type { TrackContext } from '../track/context.js';
 import type { TrackEvent } from '../track/event.js';
 import { privacyAction } from '../track/privacy.js';
-import { HttpError } from '../server/errors.js';
 import { piiParams, redactPii } from './pii.js';
 
 /** One event of a foreign protocol, already mapped onto Gatehouse field names. */
@@ -36,26 +36,12 @@ export async function recordProtocolEvents(
   if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
   const anonymize = action === 'anonymize';
 
-  const built: BuiltEvent[] = [];
-  const bad: { index: number; errors: FieldError[] }[] = [];
-  items.forEach((item, index) => {
+  // For script-sent events the referrer travels as `last` (enrichment does not read their Referer header).
+  const inputs = items.map((item) => {
     const params = item.fields.params as Record<string, string> | undefined;
-    // For script-sent events the referrer travels as `last` (enrichment does not read their Referer header).
-    const fields = { ...item.fields, ...(params ? { params: piiParams(params) } : {}), ...(item.referrer && !item.fields.last ? { last: item.referrer } : {}) };
-    const result = buildEvent(fields, options.limits, false);
-    if (result.ok) built.push(result.event);
-    else bad.push({ index, errors: result.errors });
+    return { ...item.fields, ...(params ? { params: piiParams(params) } : {}), ...(item.referrer && !item.fields.last ? { last: item.referrer } : {}) };
   });
-  if (bad.length > 0) {
-    ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, items.length);
-    const only = items.length === 1 ? bad[0] : undefined;
-    throw new HttpError(
-      400,
-      'INVALID_EVENT',
-      only ? `invalid fields: ${only.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : `${bad.length} of ${items.length} events are invalid; none was stored`,
-      only ? { fields: only.errors } : { items: bad },
-    );
-  }
+  const built = buildBatch(inputs, options.limits, false, (n) => ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n));
 
   const connectionIp = ctx.clientIp(request);
   const receivedAt = new Date();

@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { buildEvent, type BuiltEvent, type FieldError } from './build.js';
+import { buildBatch } from './build-batch.js';
 import type { TrackContext } from './context.js';
 import type { ClientFields, EventOrigin } from './event.js';
 import { applyIdentity } from './identity.js';
 import { privacyAction } from './privacy.js';
-import { HttpError } from '../server/errors.js';
 
 export interface RecordOptions {
   readonly route: string;
@@ -35,23 +34,9 @@ export async function recordEvents(
   const action = privacyAction(request.headers, ctx.config.privacy);
   if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
 
-  const built: BuiltEvent[] = [];
-  const items: { index: number; errors: FieldError[] }[] = [];
-  inputs.forEach((input, index) => {
-    const result = buildEvent(input, ctx.config.limits, options.fromText);
-    if (result.ok) built.push(result.event);
-    else items.push({ index, errors: result.errors });
-  });
-  if (items.length > 0) {
-    ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, inputs.length);
-    const only = inputs.length === 1 ? items[0] : undefined;
-    throw new HttpError(
-      400,
-      'INVALID_EVENT',
-      only ? `invalid fields: ${only.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : `${items.length} of ${inputs.length} events are invalid; none was stored`,
-      only ? { fields: only.errors } : { items },
-    );
-  }
+  const built = buildBatch(inputs, ctx.config.limits, options.fromText, (n) =>
+    ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n),
+  );
 
   const clientIp = ctx.clientIp(request);
   applyIdentity(
