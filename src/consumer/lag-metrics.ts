@@ -26,5 +26,9 @@ export function consumerLagMetrics(registry: Registry, read: () => Promise<Consu
       },
     });
   gauge('gatehouse_consumer_pending', 'Events in the stream not yet delivered to the consumer.', (l) => l.pending);
-  gauge('gatehouse_consumer_ack_pending', 'Events delivered to the consumer and not yet acked (being written or awaiting redelivery).', (l) => l.ackPending);
+  gauge(
+    'gatehouse_consumer_ack_pending',
+    'Events delivered to the consumer and not yet acked (being written, or waiting for a redelivery).',
+    (l) => l.ackPending,
+  );
 }
