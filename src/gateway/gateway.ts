@@ -17,6 +17,7 @@ import { down, up } from '../lifecycle/health.js';
 import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
 import { plainListener } from '../server/plain-listener.js';
 import { listen, closeServer } from './listen.js';
+import { startBusInBackground, type BusStarter } from './bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
 import { createRetentionJob } from '../admin/index.js';
 
@@ -118,6 +119,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
       : undefined;
 
   let stopping: Promise<void> | undefined;
+  let busStarter: BusStarter | undefined;
   const shutdown = async () => {
     readiness.markStopping();
     const deadline = Date.now() + config.server.shutdownTimeout;
@@ -130,6 +132,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     await spool.close(Math.max(1_000, deadline - Date.now()));
     await consumer?.close();
     await destinations?.close();
+    busStarter?.stop();
     await bus.close();
     for (const sink of stores.sinks) await sink.close();
     await certs?.close();
@@ -145,7 +148,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     ...(admin ? { admin } : {}),
     async start() {
       for (const sink of stores.sinks) await sink.start();
-      await bus.start();
+      // With NATS, a gateway must serve from its spool even when started during an outage.
+      if (bus.kind === 'nats') busStarter = await startBusInBackground(bus, logger);
+      else await bus.start();
       await destinations?.start();
       await consumer?.start();
       await retention?.start();
