@@ -55,7 +55,7 @@ describe('a gateway started while NATS is down', () => {
       const jsm = await jetstreamManager(nc);
       await waitFor('the spooled event in the stream', async () => (await jsm.streams.info('GATEHOUSE')).state.messages === 1);
       const msg = await jsm.streams.getMessage('GATEHOUSE', { seq: 1 });
-      expect(msg.header?.get('Nats-Msg-Id')).toBe('spooled-while-down-1');
+      expect(msg?.header?.get('Nats-Msg-Id')).toBe('spooled-while-down-1');
     } finally {
       await nc.close();
     }

@@ -6,6 +6,7 @@ import { buildStores } from '../gateway/stores.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { onShutdownSignals } from './signals.js';
 import { createDestinations } from '../destinations/index.js';
+import { consumerMetricsServer } from '../consumer/metrics-server.js';
 
 /** `gatehouse consume`: JetStream → sinks until SIGTERM, acking only after every sink has the batch. */
 export async function consume(config: Readonly<Config>): Promise<number> {
@@ -20,23 +21,29 @@ export async function consume(config: Readonly<Config>): Promise<number> {
   const consumer = createConsumer({ config: config.consumer, bus, sinks, telemetry, subject: config.bus.nats.subject });
   // Each destination is its own durable JetStream consumer, so none holds back the store or the others.
   const destinations = createDestinations({ config, bus, telemetry });
+  const metrics = config.consumer.metrics.enabled
+    ? await consumerMetricsServer({ logger, telemetry, checks: { bus: () => bus.healthcheck(), store: () => consumer.healthcheck() } })
+    : undefined;
   const close = async () => {
+    await metrics?.close();
     await consumer.close();
     await destinations.close();
     await bus.close();
     for (const s of sinks) await s.close();
   };
   onShutdownSignals(logger, close);
+  let metricsAt: string | undefined;
   try {
     for (const s of sinks) await s.start();
     await bus.start();
     await consumer.start();
     await destinations.start();
+    metricsAt = await metrics?.listen({ host: config.consumer.metrics.host, port: config.consumer.metrics.port });
   } catch (err) {
     logger.fatal({ err }, 'could not start the consumer');
     await close().catch(() => undefined);
     return 1;
   }
-  logger.info({ event: 'consumerStarted', durable: config.consumer.durable, sinks: sinks.map((s) => s.name) }, 'consuming');
+  logger.info({ event: 'consumerStarted', durable: config.consumer.durable, sinks: sinks.map((s) => s.name), metrics: metricsAt }, 'consuming');
   return new Promise<number>(() => undefined);
 }

@@ -1,5 +1,5 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
-import { Section, Duration } from '../config/types.js';
+import { Section, Duration, Host, Port } from '../config/types.js';
 
 export const ConsumerConfig = Section(
   {
@@ -17,6 +17,14 @@ export const ConsumerConfig = Section(
       description: 'Deliveries before a message that keeps failing goes to the dead-letter subject.',
     }),
     retryBackoff: Duration('1s', { description: 'First delay before a failed batch is redelivered (doubles, up to 1m).' }),
+    metrics: Section(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Serve /metrics, /healthz and /readyz of `gatehouse consume`.' }),
+        host: Host('127.0.0.1', { description: 'Address of the consumer metrics listener.' }),
+        port: Port(9101, { description: 'Port of the consumer metrics listener (the gateway admin listener uses 9100).' }),
+      },
+      { description: 'The metrics listener of the consumer process (the gateway has its admin listener).' },
+    ),
     serviceSubjects: Section(
       {
         enabled: Type.Boolean({ default: false, description: 'Also store log, counter and update messages from other services.' }),
