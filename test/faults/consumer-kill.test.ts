@@ -1,29 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import { removeDir, Rig, setupFor, startCluster, startConsumeChild, startLocalGateway, type FaultCluster, type Setup } from './harness.js';
+import { faultSuite, startConsumeChild, startLocalGateway } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the consumer process is killed -9 mid-batch', () => {
-  let cluster: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await cluster?.stop();
-  });
+  const suite = faultSuite(3);
+  const { rig } = suite;
 
   it('redelivers what the killed consumer held, and stores every 2xx event once', async () => {
-    setup = setupFor(cluster.nats, 'consumerkill');
-    const s = setup;
+    const s = suite.scenario('consumerkill');
     // Batches of 100 out of a backlog: the consumer always has a batch in hand and more prefetched.
     const consumerConfig = { consumer: { ...s.raw().consumer, batchSize: 100 } };
     const gw = await startLocalGateway(rig, s);
@@ -33,12 +19,12 @@ describe('delivery: the consumer process is killed -9 mid-batch', () => {
     const first = await startConsumeChild(rig, s, consumerConfig);
     // Mid-batch: messages delivered to it and not yet acked, with some batches already acked before them.
     await waitFor('the consumer to be mid-batch', async () => {
-      const info = await cluster.jsm.consumers.info(s.stream, 'gatehouse-store');
+      const info = await suite.cluster.jsm.consumers.info(s.stream, 'gatehouse-store');
       return info.ack_floor.stream_seq >= 100 && info.num_ack_pending > 0;
     }, { intervalMs: 5 });
     first.signal('SIGKILL');
     expect((await first.exited()).signal).toBe('SIGKILL');
-    const heldAtKill = (await cluster.lag(s.stream)).ackPending;
+    const heldAtKill = (await suite.cluster.lag(s.stream)).ackPending;
 
     const second = await startConsumeChild(rig, s, consumerConfig);
     const atRestart = load.okCount;
@@ -46,11 +32,11 @@ describe('delivery: the consumer process is killed -9 mid-batch', () => {
     const tally = await load.stop();
 
     // What the killed process held comes back after the consumer's ack wait.
-    await settle('consumer kill', gw.pendingRecords, () => cluster.lag(s.stream), 120_000);
+    await settle('consumer kill', gw.pendingRecords, () => suite.cluster.lag(s.stream), 120_000);
     second.signal('SIGTERM');
     expect(await second.exited()).toEqual({ code: 0, signal: null });
 
-    const result = ledger('consumer killed -9 mid-batch', tally, await holdings(cluster, s, 'consumerkill'));
+    const result = ledger('consumer killed -9 mid-batch', tally, await holdings(suite.cluster, s, 'consumerkill'));
     expect(heldAtKill).toBeGreaterThan(0);
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);

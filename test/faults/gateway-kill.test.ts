@@ -1,39 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import {
-  removeDir,
-  Rig,
-  servePorts,
-  setupFor,
-  startCluster,
-  startLocalConsumer,
-  startServeChild,
-  type FaultCluster,
-  type Setup,
-} from './harness.js';
+import { faultSuite, servePorts, startLocalConsumer, startServeChild } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the gateway is killed -9 under load', () => {
-  let cluster: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await cluster?.stop();
-  });
+  const suite = faultSuite(3);
+  const { rig } = suite;
 
   it('replays its spool after a restart on the same dir, and every 2xx event is stored once', async () => {
-    setup = setupFor(cluster.nats, 'gatewaykill');
-    const s = setup;
+    const s = suite.scenario('gatewaykill');
     await startLocalConsumer(rig, s);
     const ports = await servePorts();
     // fsync "always" (the default): a 2xx means the event is on disk, whatever happens to the process.
@@ -49,10 +25,10 @@ describe('delivery: the gateway is killed -9 under load', () => {
     await waitFor('load on the restarted gateway', () => load.okCount >= atKill + 400 || load.finished, { timeoutMs: 60_000 });
     const tally = await load.stop();
 
-    await settle('gateway kill', gw.pendingRecords, () => cluster.lag(s.stream));
+    await settle('gateway kill', gw.pendingRecords, () => suite.cluster.lag(s.stream));
     gw.signal('SIGTERM');
     expect(await gw.exited()).toEqual({ code: 0, signal: null });
-    const result = ledger('gateway killed -9 under load, restarted', tally, await holdings(cluster, s, 'gatewaykill'));
+    const result = ledger('gateway killed -9 under load, restarted', tally, await holdings(suite.cluster, s, 'gatewaykill'));
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);
     expect(result.streamed).toBe(result.stored);

@@ -1,18 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import {
-  removeDir,
-  Rig,
-  servePorts,
-  setupFor,
-  startCluster,
-  startLocalConsumer,
-  startServeChild,
-  type FaultCluster,
-  type Setup,
-} from './harness.js';
+import { faultSuite, servePorts, startLocalConsumer, startServeChild } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 
 /** A POST the server has read the headers of (it answered 100 Continue) and still waits for the body of. */
@@ -38,25 +28,11 @@ async function heldRequest(base: string, body: string): Promise<{ send(): void; 
 }
 
 describe('delivery: the gateway gets SIGTERM under load', () => {
-  let cluster: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await cluster?.stop();
-  });
+  const suite = faultSuite(3);
+  const { rig } = suite;
 
   it('finishes in-flight requests, forwards or keeps what it accepted, and exits 0', async () => {
-    setup = setupFor(cluster.nats, 'sigterm');
-    const s = setup;
+    const s = suite.scenario('sigterm');
     await startLocalConsumer(rig, s);
     const ports = await servePorts();
     // Info level: the last log line tells how much the spool still held at exit.
@@ -86,10 +62,10 @@ describe('delivery: the gateway gets SIGTERM under load', () => {
     await waitFor('load on the restarted gateway', () => load.okCount >= atRestart + 300 || load.finished, { timeoutMs: 60_000 });
     const tally = await load.stop();
 
-    await settle('gateway SIGTERM', gw.pendingRecords, () => cluster.lag(s.stream));
+    await settle('gateway SIGTERM', gw.pendingRecords, () => suite.cluster.lag(s.stream));
     gw.signal('SIGTERM');
     expect(await gw.exited()).toEqual({ code: 0, signal: null });
-    const result = ledger('gateway SIGTERM under load, restarted', tally, await holdings(cluster, s, 'sigterm'));
+    const result = ledger('gateway SIGTERM under load, restarted', tally, await holdings(suite.cluster, s, 'sigterm'));
     expect(tally.ok.has(heldId)).toBe(true);
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -295,4 +296,45 @@ export function metricValue(text: string, name: string): number {
 /** Removes a scenario's temp dir (spool, DuckDB file, configs). */
 export function removeDir(setup: Setup | undefined): void {
   if (setup) rmSync(setup.dir, { recursive: true, force: true });
+}
+
+export interface FaultSuite {
+  readonly rig: Rig;
+  /** The cluster of this file (started in beforeAll). */
+  readonly cluster: FaultCluster;
+  /** A scenario's stream, subjects and directories on this cluster; removed after the test. */
+  scenario(name: string, replicas?: number): Setup;
+}
+
+/**
+ * The lifecycle every fault scenario shares: one cluster per file, the scenario's processes released and its
+ * directories removed after each test, the cluster stopped at the end (also when a test failed half-way).
+ */
+export function faultSuite(size: number): FaultSuite {
+  const rig = new Rig();
+  let cluster: FaultCluster | undefined;
+  let setup: Setup | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(size);
+  });
+  afterEach(async () => {
+    await rig.release();
+    removeDir(setup);
+    setup = undefined;
+  });
+  afterAll(async () => {
+    await rig.release();
+    await cluster?.stop();
+  });
+  return {
+    rig,
+    get cluster() {
+      if (!cluster) throw new Error('the fault cluster is not started');
+      return cluster;
+    },
+    scenario(name, replicas = size) {
+      setup = setupFor(this.cluster.nats, name, replicas);
+      return setup;
+    },
+  };
 }

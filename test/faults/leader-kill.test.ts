@@ -1,45 +1,31 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import { removeDir, Rig, setupFor, startCluster, startLocalConsumer, startLocalGateway, type FaultCluster, type Setup } from './harness.js';
+import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the stream leader is killed under load', () => {
-  let cluster: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await cluster?.stop();
-  });
+  const suite = faultSuite(3);
+  const { rig } = suite;
 
   it('stores every 2xx event exactly once across the election', async () => {
-    setup = setupFor(cluster.nats, 'leaderkill');
-    const s = setup;
+    const s = suite.scenario('leaderkill');
     await startLocalConsumer(rig, s);
     const gw = await startLocalGateway(rig, s);
     const load = new Load({ url: () => gw.url, prefix: 'leaderkill', rate: 150, max: 3_000 }).start();
 
     await waitFor('events flowing before the kill', () => load.okCount >= 300);
-    const leader = await cluster.nats.leaderIndex(s.stream);
-    await cluster.nats.kill(leader, 'SIGKILL');
+    const leader = await suite.cluster.nats.leaderIndex(s.stream);
+    await suite.cluster.nats.kill(leader, 'SIGKILL');
     const atKill = load.okCount;
-    await waitFor('a new stream leader', async () => (await cluster.nats.leaderIndex(s.stream)) !== leader, { timeoutMs: 60_000 });
+    await waitFor('a new stream leader', async () => (await suite.cluster.nats.leaderIndex(s.stream)) !== leader, { timeoutMs: 60_000 });
     // Keep the load on past the election, so publishes were in flight during and after it.
     await waitFor('load after the election', () => load.okCount >= atKill + 600 || load.finished, { timeoutMs: 60_000 });
-    await cluster.nats.restart(leader);
+    await suite.cluster.nats.restart(leader);
     const tally = await load.stop();
 
-    await settle('leader kill', gw.pendingRecords, () => cluster.lag(s.stream));
-    const result = ledger('leader killed (SIGKILL)', tally, await holdings(cluster, s, 'leaderkill'));
+    await settle('leader kill', gw.pendingRecords, () => suite.cluster.lag(s.stream));
+    const result = ledger('leader killed (SIGKILL)', tally, await holdings(suite.cluster, s, 'leaderkill'));
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);
     expect(result.streamed).toBe(result.stored);

@@ -1,41 +1,27 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import { removeDir, Rig, setupFor, startCluster, startLocalConsumer, startLocalGateway, type FaultCluster, type Setup } from './harness.js';
+import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 
 /** How long two of the three nodes stay down (the scenario's specification, not a wait for a condition). */
 const OUTAGE_MS = 15_000;
 
 describe('delivery: two of three NATS nodes down (quorum lost) under load', () => {
-  let cluster: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await cluster?.stop();
-  });
+  const suite = faultSuite(3);
+  const { rig } = suite;
 
   it('answers 2xx from the spool while the stream has no quorum, and stores every 2xx event once after', async () => {
-    setup = setupFor(cluster.nats, 'quorum');
-    const s = setup;
+    const s = suite.scenario('quorum');
     const consumer = await startLocalConsumer(rig, s);
     const gw = await startLocalGateway(rig, s);
     const load = new Load({ url: () => gw.url, prefix: 'quorum', rate: 100, max: 3_000 }).start();
 
     await waitFor('events stored before the outage', async () => (await consumer.store.countEvents({ ename: 'quorum' })) >= 200);
     // The stream leader and one follower: the survivor alone cannot elect a leader or accept a write.
-    const leader = await cluster.nats.leaderIndex(s.stream);
+    const leader = await suite.cluster.nats.leaderIndex(s.stream);
     const down = [leader, (leader + 1) % 3];
-    await Promise.all(down.map((i) => cluster.nats.kill(i, 'SIGKILL')));
+    await Promise.all(down.map((i) => suite.cluster.nats.kill(i, 'SIGKILL')));
     const outageStart = Date.now();
     const atOutage = load.okCount;
 
@@ -48,14 +34,14 @@ describe('delivery: two of three NATS nodes down (quorum lost) under load', () =
     const spooled = await gw.pendingRecords();
     expect(spooled).toBeGreaterThan(0);
 
-    await Promise.all(down.map((i) => cluster.nats.restart(i)));
-    await waitFor('a stream leader again', () => cluster.nats.leaderIndex(s.stream).then(() => true), { timeoutMs: 60_000 });
+    await Promise.all(down.map((i) => suite.cluster.nats.restart(i)));
+    await waitFor('a stream leader again', () => suite.cluster.nats.leaderIndex(s.stream).then(() => true), { timeoutMs: 60_000 });
     const atRecovery = load.okCount;
     await waitFor('load after the recovery', () => load.okCount >= atRecovery + 200 || load.finished, { timeoutMs: 60_000 });
     const tally = await load.stop();
 
-    await settle('quorum loss', gw.pendingRecords, () => cluster.lag(s.stream), 120_000);
-    const result = ledger('2 of 3 nodes down for 15 s', tally, await holdings(cluster, s, 'quorum'));
+    await settle('quorum loss', gw.pendingRecords, () => suite.cluster.lag(s.stream), 120_000);
+    const result = ledger('2 of 3 nodes down for 15 s', tally, await holdings(suite.cluster, s, 'quorum'));
     expect(duringOutage).toBeGreaterThan(0);
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);

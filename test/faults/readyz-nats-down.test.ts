@@ -1,36 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import { removeDir, Rig, setupFor, startCluster, startLocalConsumer, startLocalGateway, type FaultCluster, type Setup } from './harness.js';
+import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: /readyz follows the NATS connection', () => {
-  let single: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    single = await startCluster(1);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await single?.stop();
-  });
+  const suite = faultSuite(1);
+  const { rig } = suite;
 
   it('turns 503 while its only NATS node is down and 200 when it is back, losing no 2xx event', async () => {
-    setup = setupFor(single.nats, 'readyz', 1);
-    const s = setup;
+    const s = suite.scenario('readyz');
     const consumer = await startLocalConsumer(rig, s);
     const gw = await startLocalGateway(rig, s);
     expect((await gw.readyz()).status).toBe(200);
     const load = new Load({ url: () => gw.url, prefix: 'readyz', rate: 100, max: 2_000 }).start();
     await waitFor('events stored before the outage', async () => (await consumer.store.countEvents({ ename: 'readyz' })) >= 100);
 
-    await single.nats.kill(0, 'SIGKILL');
+    await suite.cluster.nats.kill(0, 'SIGKILL');
     const down = await waitFor('/readyz to be 503', async () => {
       const r = await gw.readyz();
       return r.status === 503 ? r : undefined;
@@ -40,7 +26,7 @@ describe('delivery: /readyz follows the NATS connection', () => {
     // The spool takes the load meanwhile: 2xx answers keep coming while /readyz says 503.
     await waitFor('2xx answers during the outage', () => load.okCount >= atOutage + 100);
 
-    await single.nats.restart(0);
+    await suite.cluster.nats.restart(0);
     const up = await waitFor('/readyz to be 200 again', async () => {
       const r = await gw.readyz();
       return r.status === 200 ? r : undefined;
@@ -50,8 +36,8 @@ describe('delivery: /readyz follows the NATS connection', () => {
     await waitFor('load after the recovery', () => load.okCount >= atRecovery + 100 || load.finished);
     const tally = await load.stop();
 
-    await settle('readyz', gw.pendingRecords, () => single.lag(s.stream));
-    const result = ledger('single NATS node down and back (/readyz 503 → 200)', tally, await holdings(single, s, 'readyz'));
+    await settle('readyz', gw.pendingRecords, () => suite.cluster.lag(s.stream));
+    const result = ledger('single NATS node down and back (/readyz 503 → 200)', tally, await holdings(suite.cluster, s, 'readyz'));
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);
     expect(result.streamed).toBe(result.stored);

@@ -1,19 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
 import type { Sink } from '../../src/sinks/sink.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import {
-  metricValue,
-  removeDir,
-  Rig,
-  setupFor,
-  startCluster,
-  startLocalConsumer,
-  startLocalGateway,
-  type FaultCluster,
-  type Setup,
-} from './harness.js';
+import { faultSuite, metricValue, startLocalConsumer, startLocalGateway } from './harness.js';
 import { holdings, ledger, settle, storedByEid } from './ledger.js';
 
 /** A sink that throws while `failing` is set, and counts how often it refused each event. */
@@ -46,25 +36,11 @@ class FlakySink implements Sink {
 }
 
 describe('delivery: the sink fails for a while, and a poison message', () => {
-  let cluster: FaultCluster;
-  let setup: Setup | undefined;
-  const rig = new Rig();
-
-  beforeAll(async () => {
-    cluster = await startCluster(3);
-  });
-  afterEach(async () => {
-    await rig.release();
-    removeDir(setup);
-  });
-  afterAll(async () => {
-    await rig.release();
-    await cluster?.stop();
-  });
+  const suite = faultSuite(3);
+  const { rig } = suite;
 
   it('naks and retries while the sink fails, stores every 2xx event once after, and dead-letters poison', async () => {
-    setup = setupFor(cluster.nats, 'sinkfail');
-    const s = setup;
+    const s = suite.scenario('sinkfail');
     let flaky: FlakySink | undefined;
     const consumer = await startLocalConsumer(rig, s, { wrap: (sink) => (flaky = new FlakySink(sink)) });
     if (!flaky) throw new Error('the sink was not wrapped');
@@ -78,7 +54,7 @@ describe('delivery: the sink fails for a while, and a poison message', () => {
     await waitFor('events stored before the failure', async () => (await consumer.store.countEvents({ ename: 'sinkfail' })) >= 300);
 
     // A poison message straight onto the event subject, as a misbehaving publisher would send it.
-    const js = jetstream(cluster.nc);
+    const js = jetstream(suite.cluster.nc);
     await js.publish(s.subject, new TextEncoder().encode('{"eid": "poison-1", not json'), { msgID: 'poison-sinkfail-1' });
 
     sink.failing = true;
@@ -94,9 +70,9 @@ describe('delivery: the sink fails for a while, and a poison message', () => {
     await waitFor('load after the recovery', () => load.okCount >= atRecovery + 300 || load.finished, { timeoutMs: 60_000 });
     const tally = await load.stop();
 
-    await settle('sink failure', gw.pendingRecords, () => cluster.lag(s.stream));
+    await settle('sink failure', gw.pendingRecords, () => suite.cluster.lag(s.stream));
     expect(await lagGauges()).toEqual({ pending: 0, ackPending: 0 });
-    const result = ledger('sink fails, then recovers', tally, await holdings(cluster, s, 'sinkfail'));
+    const result = ledger('sink fails, then recovers', tally, await holdings(suite.cluster, s, 'sinkfail'));
     expect(unhealthy.status).toBe('down');
     expect(result.lost).toEqual([]);
     expect(result.duplicates).toBe(0);
@@ -104,7 +80,7 @@ describe('delivery: the sink fails for a while, and a poison message', () => {
     expect(result.foreign).toEqual([]);
 
     const dead = await waitFor('the poison message on the dead-letter subject', () =>
-      cluster.jsm.streams.getMessage(s.stream, { last_by_subj: s.deadLetterSubject }),
+      suite.cluster.jsm.streams.getMessage(s.stream, { last_by_subj: s.deadLetterSubject }),
     );
     expect(new TextDecoder().decode(dead.data)).toBe('{"eid": "poison-1", not json');
     expect(dead.header.get('Gatehouse-Reason')).toBe('event is not valid JSON');
