@@ -11,6 +11,7 @@ import { clientOptions } from '../src/sinks/cassandra/client-options.js';
 import { dayOf } from '../src/sinks/cassandra/cql.js';
 import { recordKeyQuery } from '../src/sinks/cassandra/record-rows.js';
 import type { TrackEvent } from '../src/track/event.js';
+import type { EventPage } from '../src/sinks/cassandra/index.js';
 
 /**
  * Against a real cluster: CASSANDRA_CONTACT_POINTS=host[:port],... (and CASSANDRA_DC, default datacenter1).
@@ -115,6 +116,61 @@ describe.runIf(Boolean(contactPoints))('Cassandra sink', () => {
         newer.eid,
       ], { prepare: true });
       expect(day.rowLength).toBe(1);
+    });
+
+    it('lists what was written by day and by visitor, paged by the driver state', async () => {
+      const ename = `listed-${randomUUID()}`;
+      const vid = randomUUID();
+      const written = Array.from({ length: 7 }, (_, i) => contractEvent({ ename, vid, received: new Date(Date.now() - (i + 1) * 1000).toISOString() }));
+      await sink.write(written);
+      const pages = async (q: { vid?: string }) => {
+        const seen: string[] = [];
+        let before: string | null = null;
+        do {
+          const page: EventPage = await sink.reads.listEvents({ fields: { ename }, limit: 3, since: new Date(Date.now() - 3_600_000), ...q, ...(before ? { before } : {}) });
+          seen.push(...page.events.map((e) => e.eid));
+          before = page.next;
+        } while (before);
+        return seen;
+      };
+      expect(await pages({})).toEqual(written.map((e) => e.eid)); // one host and day: newest first
+      expect(await pages({ vid })).toEqual(written.map((e) => e.eid));
+      const out: string[] = [];
+      for await (const e of sink.reads.events({ since: new Date(Date.now() - 3_600_000) })) if (e.ename === ename) out.push(e.eid);
+      expect(out).toEqual(written.map((e) => e.eid).reverse());
+    });
+
+    it('reads stats from events_by_day and hits', async () => {
+      const host = `stats-${randomUUID()}.example`;
+      const url = `https://${host}/page`;
+      await sink.write([contractEvent({ host, url, vid: 'sa' }), contractEvent({ host, url, vid: 'sb' }), contractEvent({ host, url, vid: 'sc', bot: true })]);
+      const s = await sink.reads.stats({ since: new Date(Date.now() - 3_600_000), until: new Date(Date.now() + 1000), bucket: 'hour', top: 100_000 }, ['pages', 'totals', 'bots']);
+      expect(s.pages).toContainEqual({ key: url, events: 2 });
+      expect(s.totals?.events).toBeGreaterThanOrEqual(2);
+      expect(s.bots?.filtered).toBeGreaterThanOrEqual(1);
+    });
+
+    it('erases a visitor from every table', async () => {
+      const vid = randomUUID();
+      const mine = [contractEvent({ vid }), contractEvent({ vid, host: undefined })];
+      const other = contractEvent();
+      await sink.write([...mine, other]);
+      expect((await sink.reads.visitorEvents(vid)).map((e) => e.eid).sort()).toEqual(mine.map((e) => e.eid).sort());
+      expect(await sink.reads.eraseVisitor(vid)).toBe(2);
+      expect(await sink.reads.visitorEvents(vid)).toEqual([]);
+      expect(await readEvents(reader, [...mine.map((e) => e.eid), other.eid])).toHaveLength(1);
+      for (const table of ['visitors', 'sessions']) {
+        expect((await reader.execute(`SELECT vid FROM ${table} WHERE vid = ?`, [vid], { prepare: true })).rowLength, table).toBe(0);
+      }
+      for (const e of mine) {
+        const rs = await reader.execute('SELECT eid FROM events_by_day WHERE host = ? AND day = ? AND received = ? AND eid = ?', [
+          e.host ?? '',
+          dayOf(new Date(e.received)),
+          new Date(e.received),
+          e.eid,
+        ], { prepare: true });
+        expect(rs.rowLength).toBe(0);
+      }
     });
 
     it('keeps short links with their history', async () => {

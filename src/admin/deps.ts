@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CassandraReads } from '../sinks/cassandra/index.js';
 import type { DuckDbStore } from '../sinks/duckdb/index.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { EventPipeline } from '../track/pipeline.js';
@@ -9,9 +10,11 @@ export interface AdminDataDeps {
   readonly logger: Logger;
   /** The embedded store; absent in cluster mode (the events live in Cassandra, written by `gatehouse consume`). */
   readonly store?: DuckDbStore;
+  /** Reads of the Cassandra sink, when it is one here (cluster mode with sinks.cassandra.contactPoints). */
+  readonly cassandra?: CassandraReads;
   /** Accepted events, live (the SSE tail). */
   readonly pipeline?: EventPipeline;
-  /** Stores that keep events but cannot erase or be read here yet (named in erasure answers). */
+  /** Stores that keep events; those without reads here are named in erasure answers (`notErased`). */
   readonly readOnlySinks?: readonly string[];
   /** SSE tuning; defaults suit production. */
   readonly live?: { readonly queueLimit?: number; readonly bufferLimit?: number; readonly heartbeatMs?: number };

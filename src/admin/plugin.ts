@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { adminStores } from './admin-stores.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { AdminDataDeps } from './deps.js';
 import { eventRoutes } from './events-routes.js';
@@ -8,9 +9,10 @@ import { statsRoute } from './stats-route.js';
 
 /** "See your data": the event listing, live tail, stats, privacy requests and export, and the dashboard. */
 export async function adminDataRoutes(app: FastifyInstance, deps: AdminDataDeps): Promise<void> {
-  await eventRoutes(app, deps);
+  const stores = adminStores(deps);
+  await eventRoutes(app, deps, stores);
   await liveRoute(app, deps);
-  await statsRoute(app, deps);
-  await exportRoute(app, deps);
+  await statsRoute(app, deps, stores);
+  await exportRoute(app, deps, stores);
   await dashboardRoutes(app);
 }

@@ -1,28 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../server/errors.js';
 import type { StatsReport } from '../sinks/duckdb/index.js';
+import type { AdminStore, StatsParts } from './admin-store.js';
+import { storeWith } from './admin-stores.js';
 import type { AdminDataDeps } from './deps.js';
-import { asClientError, unsupported } from './errors.js';
+import { asClientError, unsupported, unsupportedBy } from './errors.js';
 import { integer, text, time } from './query.js';
 import { rejectedCounts, type RejectedCount } from './rejected.js';
+import { REPORTS, type Report, type StoreReport } from './reports.js';
 
-/** Reports of `GET /admin/stats`, and which need the DuckDB store (cluster mode has only `rejected`). */
-export const REPORTS = [
-  'totals', 'series', 'pages', 'referrers', 'channels', 'campaigns', 'countries', 'browsers', 'os', 'devices',
-  'emailOpens', 'linkClicks', 'bots', 'rejected',
-] as const;
-export type Report = (typeof REPORTS)[number];
-const WITHOUT_STORE: ReadonlySet<Report> = new Set(['rejected']);
+export { REPORTS, type Report } from './reports.js';
 
 const DAY = 86_400_000;
 
-export type StatsAnswer = Partial<Omit<StatsReport, 'range'>> & { range: StatsReport['range']; rejected?: RejectedCount[] };
+export type StatsAnswer = StatsParts & { range: StatsReport['range']; rejected?: RejectedCount[] };
 
 /**
  * `GET /admin/stats?since&until&bucket=hour|day&top=N&reports=a,b`: the overview. Defaults: the last 7 days,
  * hourly points up to two days, daily beyond; every report. Human figures leave bots out (see StatsReport).
  */
-export async function statsRoute(app: FastifyInstance, deps: AdminDataDeps): Promise<void> {
+export async function statsRoute(app: FastifyInstance, deps: AdminDataDeps, stores: readonly AdminStore[]): Promise<void> {
   app.get('/admin/stats', { config: { routeClass: 'admin' } }, async (request): Promise<StatsAnswer> => {
     const q = request.query as Record<string, unknown>;
     const now = Date.now();
@@ -37,12 +34,16 @@ export async function statsRoute(app: FastifyInstance, deps: AdminDataDeps): Pro
 
     const range = { since: since.toISOString(), until: until.toISOString(), bucket: bucket as 'hour' | 'day' };
     const answer: StatsAnswer = { range };
-    const needStore = reports.filter((r) => !WITHOUT_STORE.has(r));
+    const needStore = reports.filter((r): r is StoreReport => r !== 'rejected');
     if (needStore.length > 0) {
-      if (!deps.store) throw unsupported(`the reports ${needStore.join(', ')}`, { unsupported: needStore, supported: [...WITHOUT_STORE] });
-      const store = deps.store;
-      const full = await asClientError(() => store.stats({ since, until, bucket, top }));
-      for (const r of needStore) Object.assign(answer, { [r]: full[r as keyof StatsReport] });
+      const store = storeWith(stores, 'stats');
+      if (!store) throw unsupported(`the reports ${needStore.join(', ')}`, { unsupported: needStore, supported: ['rejected'] });
+      const missing = needStore.filter((r) => !store.reports.includes(r));
+      if (missing.length) {
+        throw unsupportedBy(`the ${store.name} store cannot give the reports ${missing.join(', ')}`, { unsupported: missing, supported: [...store.reports, 'rejected'] });
+      }
+      const parts = await asClientError(() => store.stats({ since, until, bucket, top }, needStore));
+      for (const r of needStore) Object.assign(answer, { [r]: parts[r] });
     }
     if (reports.includes('rejected')) answer.rejected = await rejectedCounts(deps.telemetry);
     return answer;

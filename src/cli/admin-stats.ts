@@ -5,7 +5,8 @@ type Out = (line: string) => void;
 interface Ranked {
   key: string;
   events: number;
-  visitors: number;
+  /** Absent where the store cannot tell (Cassandra's page counters). */
+  visitors?: number;
 }
 interface Stats {
   range: { since: string; until: string; bucket: string };
@@ -39,7 +40,7 @@ export async function stats(client: AdminClient, opts: { since?: string; until?:
     ['Top pages', s.pages], ['Referrers', s.referrers], ['Channels', s.channels], ['Countries', s.countries],
     ['Browsers', s.browsers], ['OS', s.os], ['Devices', s.devices],
   ];
-  for (const [title, rows] of lists) section(out, title, rows?.map((r) => [r.key, `${fmt(r.events)} events, ${fmt(r.visitors)} visitors`]));
+  for (const [title, rows] of lists) section(out, title, rows?.map((r) => [r.key, r.visitors === undefined ? `${fmt(r.events)} events` : `${fmt(r.events)} events, ${fmt(r.visitors)} visitors`]));
   section(out, 'Campaigns', s.campaigns?.map((c) => [`${c.key}${c.source ? ` (${c.source}/${c.medium ?? '-'})` : ''}`, `${fmt(c.events)} events`]));
   section(out, 'Short links', s.linkClicks?.map((l) => [l.slug, `${fmt(l.clicks)} clicks, ${fmt(l.bots)} by bots`]));
   section(out, 'Rejected (since the gateway started)', s.rejected?.map((r) => [`${r.reason} (${r.route})`, fmt(r.count)]));

@@ -109,6 +109,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
         data: {
           pipeline,
           ...(stores.duckdb ? { store: stores.duckdb } : {}),
+          ...(stores.cassandra ? { cassandra: stores.cassandra.reads } : {}),
           readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
         },
       })

@@ -3,13 +3,15 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Sink } from '../sinks/sink.js';
 import type { LinkStore } from '../track/links/link-store.js';
 import { createDuckDbStore, type DuckDbStore } from '../sinks/duckdb/index.js';
-import { createCassandraSink } from '../sinks/cassandra/index.js';
+import { createCassandraSink, type CassandraSink } from '../sinks/cassandra/index.js';
 
 export interface Stores {
   readonly sinks: Sink[];
   /** Where short links live: DuckDB when it is a sink here, else Cassandra when configured. */
   readonly links?: LinkStore;
   readonly duckdb?: DuckDbStore;
+  /** The Cassandra sink, when it is one here: its reads serve the admin API in cluster mode. */
+  readonly cassandra?: CassandraSink;
 }
 
 /** Builds the sinks named in `consumer.sinks` (not started). */
@@ -17,16 +19,17 @@ export function buildStores(config: Pick<Config, 'consumer' | 'sinks'>, telemetr
   const sinks: Sink[] = [];
   let duckdb: DuckDbStore | undefined;
   let links: LinkStore | undefined;
+  let cassandra: CassandraSink | undefined;
   for (const name of names) {
     if (name === 'duckdb') {
       duckdb = createDuckDbStore({ config: config.sinks.duckdb, telemetry });
       sinks.push(duckdb);
       links ??= duckdb;
     } else {
-      const cassandra = createCassandraSink({ config: config.sinks.cassandra, telemetry });
+      cassandra = createCassandraSink({ config: config.sinks.cassandra, telemetry });
       sinks.push(cassandra);
       links ??= cassandra;
     }
   }
-  return { sinks, ...(links ? { links } : {}), ...(duckdb ? { duckdb } : {}) };
+  return { sinks, ...(links ? { links } : {}), ...(duckdb ? { duckdb } : {}), ...(cassandra ? { cassandra } : {}) };
 }

@@ -4,20 +4,23 @@ import type { Telemetry } from '../../telemetry/telemetry.js';
 import type { TrackEvent } from '../../track/event.js';
 import type { LinkStore } from '../../track/links/link-store.js';
 import type { CassandraConfig } from '../config.js';
-import { SinkStartError, reasonOf } from '../errors.js';
+import { SinkQueryError, SinkStartError, reasonOf } from '../errors.js';
 import { sinkEvents } from '../events.js';
 import { SinkWriteError, type ServiceRecord, type Sink } from '../sink.js';
 import { partitionBatches } from './batching.js';
-import { clientOptions, loadCa } from './client-options.js';
+import { clientOptions, consistencyOf, loadCa } from './client-options.js';
+import { driverReader } from './cql-reader.js';
 import { ttlSeconds } from './cql.js';
 import { eventToRows } from './event-rows.js';
 import { countsAsHit, hitIncrements } from './hits.js';
+import { hostDayWrites } from './hosts.js';
 import { cassandraLinks } from './links.js';
+import { createCassandraReads, type CassandraReads } from './reads.js';
 import { recordToRow } from './record-rows.js';
 import { runGroups, storedEids } from './run.js';
 
-/** The cluster-mode sink and link store; reads for dashboards go to the tables directly (setup/schema.cql). */
-export type CassandraSink = Sink & LinkStore;
+/** The cluster-mode sink and link store, with the reads and erasure of the admin API (`reads`). */
+export type CassandraSink = Sink & LinkStore & { readonly reads: CassandraReads };
 
 const NAME = 'cassandra';
 
@@ -66,7 +69,7 @@ export function createCassandraSink({ config, telemetry }: { config: CassandraCo
         if (unique.length === 0) return;
         const rows = unique.flatMap((e) => eventToRows(e, { ttlSeconds: ttl })); // validates before any write
         const markers = rows.filter((r) => r.table === 'events');
-        const others = rows.filter((r) => r.table !== 'events');
+        const others = [...rows.filter((r) => r.table !== 'events'), ...hostDayWrites(unique, ttl)];
         const known = await storedEids(c, unique.filter(countsAsHit).map((e) => e.eid));
         await runGroups(c, partitionBatches(others), true);
         await runGroups(c, hitIncrements(unique, known).map((w) => [w]), false);
@@ -99,6 +102,12 @@ export function createCassandraSink({ config, telemetry }: { config: CassandraCo
       await c?.shutdown().catch(() => undefined);
     },
     ...cassandraLinks(() => connected()),
+    reads: createCassandraReads(
+      driverReader(() => {
+        if (closed || !client) throw new SinkQueryError(NAME, 'Cassandra reads failed', { cause: new Error(closed ? 'the Cassandra sink is closed' : 'the Cassandra sink is not started') });
+        return client;
+      }, consistencyOf(config.consistency)),
+    ),
   };
   return sink;
 }
