@@ -52,6 +52,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
         data: {
           ...(embedded ? { pipeline: services.live } : {}),
           ...(stores.duckdb ? { store: stores.duckdb } : {}),
+          ...(stores.cassandra ? { cassandra: stores.cassandra.reads } : {}),
           readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
         },
       })

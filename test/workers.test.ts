@@ -1,0 +1,120 @@
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawnCli, writeConfig, exited } from './helpers/cli.js';
+import { freePort } from './helpers/net.js';
+import { waitFor } from './helpers/wait.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+type LogLine = Record<string, unknown>;
+
+/** `gatehouse serve` with 2 workers, as a real child process; its JSON log lines are collected as they come. */
+async function startCluster(extra: Record<string, unknown> = {}) {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const { path, dir } = writeConfig({
+    server: { listen: { host: '127.0.0.1', port }, workers: 2, shutdownTimeout: '20s' },
+    admin: { listen: { port: adminPort } },
+    // debug: each accepted event is logged with the index of the worker that took it.
+    log: { level: 'debug' },
+    spool: { dir: join('${DIR}', 'spool') },
+    sinks: { duckdb: { path: join('${DIR}', 'db.duckdb') } },
+    ...extra,
+  });
+  const child = spawnCli(['serve', '--config', path], { DIR: dir });
+  children.push(child);
+  const logs: LogLine[] = [];
+  let partial = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line) as LogLine);
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const started = await waitFor('the primary to report both workers serving', () => {
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
+    return logs.find((l) => l.role === 'primary' && l.event === 'started');
+  });
+  return { child, logs, dir, base: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, pids: started.pids as number[] };
+}
+
+/** One event, on a new connection each time (the primary hands connections to the workers in turn). */
+function track(base: string, eid: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${base}/tr/v1/?ename=cluster_test&eid=${eid}`, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const acceptedBy = (logs: LogLine[]) => new Set(logs.filter((l) => l.event === 'eventAccepted').map((l) => l.worker));
+
+async function storedCount(admin: string, ename: string): Promise<number> {
+  const res = await fetch(`${admin}/admin/events?ename=${ename}&limit=1000`);
+  const body = (await res.json()) as { events: { eid: string }[] };
+  return new Set(body.events.map((e) => e.eid)).size;
+}
+
+async function countInFile(dir: string, prefix: string): Promise<{ rows: number; distinct: number }> {
+  const db = await DuckDBInstance.create(join(dir, 'db.duckdb'));
+  const conn = await db.connect();
+  const rows = (await conn.runAndReadAll(`select count(*), count(distinct eid) from events where eid like '${prefix}%'`)).getRows();
+  conn.closeSync();
+  return { rows: Number(rows[0]?.[0]), distinct: Number(rows[0]?.[1]) };
+}
+
+describe('serve with 2 workers (a real child process)', () => {
+  it('both workers serve, metrics are aggregated, and SIGTERM exits 0 with every accepted event stored once', async () => {
+    const { child, logs, dir, base, admin, pids } = await startCluster();
+    expect(pids).toHaveLength(2);
+    const n = 40;
+    const statuses = await Promise.all(Array.from({ length: n }, (_, i) => track(base, `both-${String(i).padStart(3, '0')}`)));
+    expect(statuses).toEqual(statuses.map(() => 200));
+    expect(acceptedBy(logs)).toEqual(new Set([0, 1]));
+
+    // The primary's /metrics sums the workers' counters with its own (the consumer's).
+    await waitFor('the stored events to show in the aggregated metrics', async () => {
+      const text = await (await fetch(`${admin}/metrics`)).text();
+      return text.includes(`gatehouse_event_accepted_total{origin="track"} ${n}`) && text.includes('gatehouse_worker_started_total 2');
+    });
+    await waitFor('every event in DuckDB', async () => (await storedCount(admin, 'cluster_test')) === n);
+
+    // Sent while shutting down is not required; sent before the signal must all be stored when it exits.
+    const more = await Promise.all(Array.from({ length: 20 }, (_, i) => track(base, `both-late-${String(i).padStart(3, '0')}`)));
+    expect(more).toEqual(more.map(() => 200));
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(await countInFile(dir, 'both-')).toEqual({ rows: n + 20, distinct: n + 20 });
+  });
+
+  it('a worker killed with SIGKILL is restarted and replays its own spool; nothing is stored twice', async () => {
+    // A long batch wait keeps forwarded events unacknowledged (so still in the worker's spool) for a while.
+    const { child, logs, dir, base, admin, pids } = await startCluster({ consumer: { batchWait: '10s', batchSize: 10_000 } });
+    const n = 20;
+    const statuses = await Promise.all(Array.from({ length: n }, (_, i) => track(base, `kill-${String(i).padStart(3, '0')}`)));
+    expect(statuses).toEqual(statuses.map(() => 200));
+    expect(acceptedBy(logs)).toEqual(new Set([0, 1]));
+
+    process.kill(pids[0] as number, 'SIGKILL');
+    const recovered = await waitFor('worker 0 to be restarted and recover its spool', () =>
+      logs.filter((l) => l.worker === 0 && l.event === 'spoolRecovered').at(1),
+    );
+    expect(recovered.pendingRecords).toBeGreaterThan(0);
+    expect(logs.some((l) => l.role === 'primary' && l.event === 'workerExited' && l.signal === 'SIGKILL')).toBe(true);
+    await waitFor('the restarted worker to serve', () => logs.filter((l) => l.worker === 0 && l.event === 'started').length === 2);
+
+    await waitFor('every event in DuckDB', async () => (await storedCount(admin, 'cluster_test')) === n, { timeoutMs: 90_000 });
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(await countInFile(dir, 'kill-')).toEqual({ rows: n, distinct: n });
+  });
+});
