@@ -6,6 +6,7 @@ import type { ProxyEvents } from './events.js';
 import type { GatewayErrorReplier } from './gateway-errors.js';
 import { classifyUpstreamError } from './gateway-errors.js';
 import { withForwardHeaders, type HeaderRecord } from './forward-headers.js';
+import { stripHopByHop } from './hop-by-hop.js';
 import { hostConstraint } from './host-match.js';
 import { UpstreamPool } from './upstream-pool.js';
 
@@ -95,6 +96,8 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
     replyOptions: {
       getUpstream: (request) => choiceOf(httpOne(request)).upstream,
       rewriteRequestHeaders: (request, headers) => forwardHeaders(httpOne(request), headers),
+      // The client connection is ours to manage (keep-alive, close at maxRequestsPerSocket), not the upstream's.
+      rewriteHeaders: (headers) => stripHopByHop(headers),
       // reply-from retries a GET answered 503 up to ten times; the upstream's 503 is the client's answer.
       retryDelay: () => null,
     },
