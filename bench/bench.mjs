@@ -1,0 +1,270 @@
+// The benchmark suite (npm run bench [-- --quick] [-- --only=pixel,post,...]): Gatehouse against nginx, Caddy
+// and bare Fastify in the same run, on the same pinned cores. Writes bench/RESULTS.md. See bench/README.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startPinned, stop, stopAll, waitPort, cpuSeconds, peakRssMb, rssMb } from './lib/proc.mjs';
+import { freePort } from './lib/ports.mjs';
+import { startNatsCluster } from './lib/nats.mjs';
+import { upstreamConf } from './lib/peers.mjs';
+import { wrkScript } from './lib/wrk.mjs';
+import { compare, median } from './lib/measure.mjs';
+import { eventBody } from './lib/bodies.mjs';
+import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics } from './lib/servers.mjs';
+import { writeResults } from './lib/report.mjs';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const only = (argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
+const P = quick
+  ? { seconds: 3, warmSeconds: 1, reps: 1, consumerEvents: 20_000, lagSeconds: 5, soakSeconds: 20 }
+  : { seconds: 10, warmSeconds: 3, reps: 3, consumerEvents: 200_000, lagSeconds: 30, soakSeconds: 300 };
+const SUT = '0'; // the core of the server under test
+const LOAD = '1'; // wrk, upstreams, NATS, the lag scenario's consumer
+const ROOT = join(import.meta.dirname, '..');
+const log = (s) => process.stdout.write(`${s}\n`);
+const want = (name) => only.length === 0 || only.includes(name);
+
+const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+// nginx workers run as an unprivileged user: they must be able to read the files served from here.
+chmodSync(work, 0o755);
+const results = { quick, params: P, startedAt: new Date().toISOString(), scenarios: {}, loadBefore: loadavg() };
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+process.on('uncaughtException', (err) => {
+  console.error(err);
+  void stopAll().then(() => process.exit(1));
+});
+
+function loadavg() {
+  return execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ');
+}
+
+function setup() {
+  const www = join(work, 'www');
+  mkdirSync(join(www, 'bench'), { recursive: true });
+  writeFileSync(join(www, 'bench', '10k.html'), `<!doctype html><title>bench</title><p>${'lorem ipsum '.repeat(850)}`.slice(0, 10 * 1024));
+  const cert = join(work, 'cert.pem');
+  const key = join(work, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '2'], { stdio: 'ignore' });
+  const scripts = join(work, 'scripts');
+  mkdirSync(scripts);
+  return {
+    www,
+    cert,
+    key,
+    get: wrkScript(scripts, 'get', {}),
+    close: wrkScript(scripts, 'close', { close: true }),
+    post: wrkScript(scripts, 'post', { method: 'POST', body: eventBody(), headers: { 'Content-Type': 'application/json' } }),
+  };
+}
+
+const PIXEL = '/img/v1/?campaign=november&uid=u-12345&content=open&source=newsletter&medium=email';
+const REDIRECT = `/rdr/v1/?url=${encodeURIComponent('https://example.com/landing?id=42')}&campaign=november&uid=u-12345`;
+
+/** A scenario with Gatehouse and its peers, each started fresh (peak RSS is the scenario's). */
+async function scenario(key, title, { gatehouse, peers, path, script, tls = false }) {
+  if (!want(key)) return;
+  log(`\n${title}`);
+  const dir = join(work, key);
+  const gh = await startGatehouse(join(dir, 'gatehouse'), SUT, gatehouse);
+  const started = [gh];
+  const targets = [{ name: 'gatehouse', pid: gh.pid, url: tls ? `https://localhost:${gh.tlsPort}${path}` : `${gh.base}${path}`, script }];
+  // --gatehouse-only: no peers (for profiling Gatehouse with BENCH_NODE_ARGS=--cpu-prof).
+  for (const [name, start] of argv.includes('--gatehouse-only') ? [] : peers) {
+    const peerDir = join(dir, name.replace(/\W+/g, '-'));
+    mkdirSync(peerDir, { recursive: true });
+    const s = await start(peerDir);
+    started.push(s);
+    targets.push({ name, pid: s.pid, url: tls ? `https://localhost:${s.tlsPort}${path}` : `${s.base}${path}`, script });
+  }
+  try {
+    const rows = await compare(targets, { ...P, log });
+    const m = await metrics(gh.adminPort);
+    results.scenarios[key] = { title, rows, gatehouse: pickMetrics(m) };
+  } finally {
+    for (const s of started) await s.stop();
+  }
+}
+
+function pickMetrics(m) {
+  return {
+    accepted: m.gatehouse_event_accepted_total ?? 0,
+    rejected: m.gatehouse_event_rejected_total ?? 0,
+    spoolPending: m.gatehouse_spool_pending_records ?? 0,
+    forwarded: m.gatehouse_forwarded_total ?? 0,
+  };
+}
+
+async function consumerScenario(nats, files) {
+  if (!want('consumer')) return;
+  log('\n7. consumer: JetStream → DuckDB');
+  const runs = [];
+  for (let r = 0; r < P.reps; r++) {
+    const dir = join(work, 'consumer', `r${r}`);
+    mkdirSync(dir, { recursive: true });
+    const { gatehouseConf } = await import('./lib/peers.mjs');
+    const stream = { stream: `CONSUME${r}`, subject: `bench.consume${r}.events`, deadLetterSubject: `bench.consume${r}.dead` };
+    const config = gatehouseConf(dir, { port: 1, adminPort: 2, upstreamPort: 3, www: files.www, nats: { urls: nats.urls, stream } });
+    const probe = join(import.meta.dirname, 'lib/consumer-probe.mjs');
+    const filled = await runJson(LOAD, [probe, 'prefill', config, String(P.consumerEvents)]);
+    log(`  prefilled ${filled.prefilled}`);
+    const res = await runJson(SUT, [probe, 'drain', config, String(P.consumerEvents)]);
+    log(`  rep ${r + 1}: ${res.eps.toFixed(0)} events/s, ${res.cpuUsPerEvent.toFixed(1)} µs CPU/event, RSS ${res.rssMb?.toFixed(0)} MB`);
+    runs.push(res);
+  }
+  results.scenarios.consumer = {
+    title: '7. Consumer alone: JetStream (R3) → DuckDB',
+    eps: median(runs.map((r) => r.eps)),
+    cpuUs: median(runs.map((r) => r.cpuUsPerEvent)),
+    rssMb: Math.max(...runs.map((r) => r.rssMb ?? 0)),
+    runs,
+  };
+}
+
+function runJson(core, args, { onLine } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', ['-c', core, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last;
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      const lines = (buf + d).split('\n');
+      buf = lines.pop();
+      for (const l of lines) {
+        if (!l.startsWith('{')) continue;
+        last = JSON.parse(l);
+        onLine?.(last, child);
+      }
+    });
+    child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`${args[1]} exited ${code}`))));
+  });
+}
+
+async function lagScenario(nats, files) {
+  if (!want('lag')) return;
+  log('\n8. end-to-end lag at 5,000 events/s');
+  const dir = join(work, 'lag');
+  const stream = { stream: 'LAG', subject: 'bench.lag.events', deadLetterSubject: 'bench.lag.dead' };
+  const gh = await startGatehouse(join(dir, 'gatehouse'), SUT, { upstreamPort: files.upstreamPort, www: files.www, nats: { urls: nats.urls, stream } });
+  const probePath = join(import.meta.dirname, 'lib/consumer-probe.mjs');
+  let probeChild;
+  let stored = 0;
+  let isReady;
+  const ready = new Promise((resolve) => (isReady = resolve));
+  const done = runJson(LOAD, [probePath, 'lag', join(dir, 'gatehouse', 'gatehouse.json')], {
+    onLine: (o, child) => {
+      probeChild = child;
+      if (o.ready) isReady();
+      if (o.progress !== undefined) stored = o.progress;
+    },
+  });
+  await Promise.race([ready, done]);
+  const cpu0 = cpuSeconds(gh.pid);
+  const load = await runJson(LOAD, [join(import.meta.dirname, 'lib/rate-load.mjs'), `${gh.base}/tr/v1/`, '5000', String(P.lagSeconds)]);
+  const cpu = cpuSeconds(gh.pid) - cpu0;
+  const deadline = Date.now() + 60_000;
+  while (stored < load.ok && Date.now() < deadline) await sleep(100);
+  process.kill(probeChild.pid, 'SIGTERM');
+  const lag = await done;
+  const rss = peakRssMb(gh.pid);
+  await gh.stop();
+  log(`  sent ${load.sent} (${load.rate.toFixed(0)}/s), ok ${load.ok}; lag p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms`);
+  results.scenarios.lag = { title: '8. End-to-end lag (accepted → in DuckDB) at 5,000 events/s', load, lag, cpuUs: (cpu * 1e6) / Math.max(1, load.ok), rssMb: rss };
+}
+
+async function workersScenario(nats, files) {
+  if (!want('workers')) return;
+  log('\n9. multi-core: event POST with 1 and 2 workers (server and wrk on both cores)');
+  const rows = [];
+  for (const workers of [1, 2]) {
+    const gh = await startGatehouse(join(work, 'workers', `w${workers}`), '0,1', { upstreamPort: files.upstreamPort, www: files.www, nats: { urls: nats.urls }, workers });
+    try {
+      const [row] = await compare([{ name: `${workers} worker${workers > 1 ? 's' : ''}`, pid: gh.pid, url: `${gh.base}/tr/v1/`, script: files.post, wrkCore: '0,1', connections: 100 }], { ...P, log });
+      row.workers = workers;
+      row.rssMb = Math.max(...rssMb(gh.pid), row.rssMb);
+      rows.push(row);
+    } finally {
+      await gh.stop();
+    }
+  }
+  results.scenarios.workers = { title: '9. Multi-core: durable event POSTs on 2 cores (NATS pipeline)', rows };
+}
+
+async function soakScenario(nats, files) {
+  if (!want('soak')) return;
+  log(`\n10. soak: ${P.soakSeconds} s of pixel + POST load, RSS sampled`);
+  const gh = await startGatehouse(join(work, 'soak'), SUT, { upstreamPort: files.upstreamPort, www: files.www, nats: { urls: nats.urls } });
+  const samples = [];
+  const t0 = Date.now();
+  const { runWrk } = await import('./lib/wrk.mjs');
+  const loads = [
+    runWrk({ url: `${gh.base}${PIXEL}`, script: files.get, seconds: P.soakSeconds, connections: 20 }),
+    runWrk({ url: `${gh.base}/tr/v1/`, script: files.post, seconds: P.soakSeconds, connections: 20 }),
+  ];
+  while (Date.now() - t0 < P.soakSeconds * 1000) {
+    await sleep(Math.min(10_000, P.soakSeconds * 100));
+    samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMb: rssMb(gh.pid)[0] });
+  }
+  const [pixel, post] = await Promise.all(loads);
+  const m = await metrics(gh.adminPort);
+  const rss = peakRssMb(gh.pid);
+  await gh.stop();
+  results.scenarios.soak = { title: `10. Soak: ${P.soakSeconds} s of mixed load`, samples, rssMb: rss, rps: pixel.rps + post.rps, bad: pixel.bad + post.bad, gatehouse: pickMetrics(m) };
+  log(`  RSS samples (MB): ${samples.map((x) => x.rssMb.toFixed(0)).join(' ')}`);
+}
+
+async function main() {
+  const files = setup();
+  log(`work dir ${work}; load average ${results.loadBefore}`);
+  const upstreamPort = await freePort();
+  files.upstreamPort = upstreamPort;
+  const upDir = join(work, 'upstream');
+  mkdirSync(upDir, { recursive: true });
+  const upstream = startPinned(LOAD, 'nginx', ['-p', upDir, '-e', join(upDir, 'error.log'), '-c', upstreamConf(upDir, { port: upstreamPort, root: join(upDir, 'root') })]);
+  await waitPort(upstreamPort, { child: upstream });
+  const nats = await startNatsCluster(join(work, 'nats'), LOAD);
+  log(`NATS cluster: ${nats.urls.join(' ')}`);
+  const base = { upstreamPort, www: files.www };
+  const gh = { ...base, nats: { urls: nats.urls } };
+  const nginx = ['nginx', (dir) => startNginx(dir, SUT, { upstreamPort, www: files.www, cert: files.cert, key: files.key })];
+  const caddy = ['caddy', (dir) => startCaddy(dir, SUT, { upstreamPort })];
+  const bare = ['bare fastify', (dir) => startBareFastify(dir, SUT, { upstreamPort })];
+  try {
+    await scenario('pixel', '1. Email pixel through the full pipeline (NATS R3)', { gatehouse: gh, peers: [nginx, bare], path: PIXEL, script: files.get });
+    await scenario('post', '2. JSON event POST (~500 B) through the full pipeline (NATS R3)', { gatehouse: gh, peers: [nginx, bare], path: '/tr/v1/', script: files.post });
+    await scenario('redirect', '3. Tracked redirect (302) through the full pipeline', { gatehouse: gh, peers: [nginx, bare], path: REDIRECT, script: files.get });
+    await scenario('proxy1k', '4a. Reverse proxy, 1 KB response', { gatehouse: gh, peers: [nginx, caddy, bare], path: '/up/1k', script: files.get });
+    await scenario('proxy100k', '4b. Reverse proxy, 100 KB response', { gatehouse: gh, peers: [nginx, caddy, bare], path: '/up/100k', script: files.get });
+    await scenario('static', '5. Static 10 KB file', { gatehouse: gh, peers: [nginx], path: '/bench/10k.html', script: files.get });
+    await scenario('tls', '6. TLS: a new connection per request (handshake + pixel)', {
+      gatehouse: { ...gh, tls: { cert: files.cert, key: files.key } },
+      peers: [nginx],
+      path: PIXEL,
+      script: files.close,
+      tls: true,
+    });
+    await consumerScenario(nats, files);
+    await lagScenario(nats, files);
+    await workersScenario(nats, files);
+    await soakScenario(nats, files);
+  } finally {
+    await nats.stop();
+    await stop(upstream);
+    await stopAll();
+  }
+  results.loadAfter = loadavg();
+  results.finishedAt = new Date().toISOString();
+  writeFileSync(join(work, 'results.json'), JSON.stringify(results, null, 2));
+  const out = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(ROOT, 'bench', quick ? 'RESULTS.quick.md' : 'RESULTS.md');
+  writeResults(out, results);
+  log(`\nwrote ${out} (raw: ${join(work, 'results.json')})`);
+  if (!argv.includes('--keep')) rmSync(join(work, 'nats'), { recursive: true, force: true });
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+// The consumer of Gatehouse (dist/), instrumented: JetStream → decode → batch → DuckDB → ack, exactly as
+// `gatehouse consume` runs it, with each sink write timed per event (accepted = `received`, stored = write done).
+//   node consumer-probe.mjs prefill CONFIG N      publish N realistic events to the stream (load side)
+//   node consumer-probe.mjs drain CONFIG N        consume until N events are stored; report events/s and CPU
+//   node consumer-probe.mjs lag CONFIG            consume until SIGTERM; report lag percentiles (accepted → stored)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
+import { pathToFileURL } from 'node:url';
+import { cpuSeconds } from './proc.mjs';
+
+const dist = (p) => import(pathToFileURL(join(import.meta.dirname, '../../dist', p)).href);
+const { loadConfigFile } = await dist('config/load.js');
+const { createLogger } = await dist('telemetry/logger.js');
+const { Telemetry } = await dist('telemetry/telemetry.js');
+const { createBus } = await dist('bus/index.js');
+const { buildStores } = await dist('gateway/stores.js');
+const { createConsumer } = await dist('consumer/consumer.js');
+const { encodeEvent } = await dist('track/codec.js');
+const { uuidv7 } = await dist('track/uuid7.js');
+
+const [mode, configPath, countArg] = process.argv.slice(2);
+const config = loadConfigFile(configPath);
+const telemetry = new Telemetry(createLogger('warn'), { defaultMetrics: false });
+const bus = createBus({ config: config.bus, telemetry });
+const out = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+/** An event as the gateway stores it after enrichment: about 500 bytes of JSON. */
+function sampleEvent(i) {
+  return {
+    eid: uuidv7(),
+    received: new Date().toISOString(),
+    origin: 'track',
+    ename: 'load/page',
+    etyp: 'page',
+    vid: '0190b7c4-8f3a-7c2e-9d4f-3a1b2c3d4e5f',
+    sid: '0190b7c4-9a1b-7d3e-8e5f-4b2c3d4e5f60',
+    url: `https://www.example.com/products/item-${i % 1000}?utm_source=newsletter&utm_medium=email`,
+    ref: 'https://www.google.com/',
+    ref_host: 'www.google.com',
+    channel: 'search',
+    host: 'www.example.com',
+    ip: '203.0.113.0',
+    ua_browser: 'Chrome 126',
+    ua_os: 'Mac OS 10.15.7',
+    ua_device: 'desktop',
+    bot: false,
+    culture: 'en-GB',
+    source: 'newsletter',
+    medium: 'email',
+    campaign: 'november',
+    w: 1440,
+    h: 900,
+    params: { plan: 'pro', experiment: 'b', position: String(i % 7) },
+  };
+}
+
+async function prefill(n) {
+  await bus.start();
+  const batch = 500;
+  const inFlight = [];
+  for (let i = 0; i < n; i += batch) {
+    const messages = [];
+    for (let j = i; j < Math.min(n, i + batch); j++) {
+      const e = sampleEvent(j);
+      messages.push({ id: e.eid, data: encodeEvent(e) });
+    }
+    inFlight.push(bus.publish(messages));
+    if (inFlight.length >= 8) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  await bus.close();
+  out({ prefilled: n });
+}
+
+function timedSinks(sinks, onStored) {
+  return sinks.map((sink) => ({
+    name: sink.name,
+    start: () => sink.start(),
+    healthcheck: () => sink.healthcheck(),
+    close: () => sink.close(),
+    write: async (events) => {
+      await sink.write(events);
+      onStored(events, Date.now());
+    },
+  }));
+}
+
+async function consume(n) {
+  const { sinks } = buildStores(config, telemetry, ['duckdb']);
+  let stored = 0;
+  const lags = [];
+  let resolveDone;
+  const done = new Promise((resolve) => (resolveDone = resolve));
+  const timed = timedSinks(sinks, (events, at) => {
+    stored += events.length;
+    if (mode === 'lag') for (const e of events) lags.push(at - Date.parse(e.received));
+    if (n && stored >= n) resolveDone();
+  });
+  const consumer = createConsumer({ config: config.consumer, bus, sinks: timed, telemetry, subject: config.bus.nats.subject });
+  for (const s of timed) await s.start();
+  await bus.start();
+  const cpu0 = cpuSeconds(process.pid);
+  const t0 = Date.now();
+  await consumer.start();
+  if (mode === 'lag') {
+    out({ ready: true });
+    const progress = setInterval(() => out({ progress: stored }), 200);
+    await new Promise((resolve) => process.once('SIGTERM', resolve));
+    clearInterval(progress);
+  } else {
+    await done;
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const cpu = cpuSeconds(process.pid) - cpu0;
+  await consumer.close();
+  await bus.close();
+  for (const s of timed) await s.close();
+  lags.sort((a, b) => a - b);
+  const pct = (p) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] : NaN);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  out({ rssMb: hwm ? Number(hwm[1]) / 1024 : NaN, stored, seconds, eps: stored / seconds, cpuUsPerEvent: (cpu * 1e6) / Math.max(1, stored), p50: pct(50), p99: pct(99), max: lags.at(-1) ?? NaN });
+  process.exit(0);
+}
+
+if (mode === 'prefill') await prefill(Number(countArg));
+else await consume(mode === 'drain' ? Number(countArg) : 0);

@@ -1,0 +1,80 @@
+/* global fetch */
+// Starting the servers under test (pinned to the server core) and reading Gatehouse's own metrics.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { startPinned, stop, waitPort } from './proc.mjs';
+import { freePort } from './ports.mjs';
+import { gatehouseConf, nginxPeerConf, caddyConf } from './peers.mjs';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** `node dist/cli.js serve` (BENCH_NODE_ARGS adds flags, e.g. --cpu-prof). */
+export async function startGatehouse(dir, core, opts) {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const adminPort = await freePort();
+  const tlsPort = opts.tls ? await freePort() : undefined;
+  const path = gatehouseConf(dir, { ...opts, port, adminPort, ...(opts.tls ? { tls: { ...opts.tls, port: tlsPort } } : {}) });
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = startPinned(core, process.execPath, [...nodeArgs, join(ROOT, 'dist/cli.js'), 'serve', '--config', path], {
+    cwd: dir,
+    logFile: join(dir, 'gatehouse.log'),
+  });
+  await waitPort(port, { child });
+  if (tlsPort) await waitPort(tlsPort, { child });
+  if (opts.workers > 1) await waitMetrics(adminPort, (m) => (m.gatehouse_worker_started_total ?? 0) >= opts.workers);
+  return { child, pid: child.pid, port, tlsPort, adminPort, base: `http://127.0.0.1:${port}`, stop: () => stop(child, 30_000) };
+}
+
+export async function startNginx(dir, core, opts) {
+  const port = await freePort();
+  const tlsPort = await freePort();
+  const conf = nginxPeerConf(dir, { ...opts, port, tlsPort });
+  const child = startPinned(core, 'nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', conf], { logFile: join(dir, 'nginx.out') });
+  await waitPort(port, { child });
+  await waitPort(tlsPort, { child });
+  return { child, pid: child.pid, port, tlsPort, base: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+export async function startCaddy(dir, core, { upstreamPort }) {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const conf = caddyConf(dir, { port, upstreamPort });
+  const child = startPinned(core, 'caddy', ['run', '--config', conf, '--adapter', 'caddyfile'], {
+    env: { XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), HOME: dir },
+    logFile: join(dir, 'caddy.log'),
+  });
+  await waitPort(port, { child });
+  return { child, pid: child.pid, port, base: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+export async function startBareFastify(dir, core, { upstreamPort }) {
+  const port = await freePort();
+  const child = startPinned(core, process.execPath, [join(import.meta.dirname, 'bare-fastify.mjs'), ROOT, String(port), String(upstreamPort)], {
+    logFile: join(dir, 'bare-fastify.log'),
+  });
+  await waitPort(port, { child });
+  return { child, pid: child.pid, port, base: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+/** Gatehouse's /metrics as { name: sum over label sets }. */
+export async function metrics(adminPort) {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (m) out[m[1]] = (out[m[1]] ?? 0) + Number(m[3]);
+  }
+  return out;
+}
+
+export async function waitMetrics(adminPort, ok, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = await metrics(adminPort).catch(() => undefined);
+    if (m && ok(m)) return m;
+    if (Date.now() > deadline) throw new Error('Gatehouse metrics never reached the expected state');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
