@@ -3,14 +3,7 @@ import { loadConfigFile } from './config/load.js';
 import { ConfigError } from './config/errors.js';
 import { parseCli, USAGE, UsageError } from './cli/args.js';
 import { packageVersion } from './cli/version.js';
-import { serve } from './cli/serve.js';
-import { consume } from './cli/consume.js';
-import { validate } from './cli/validate.js';
-import { links } from './cli/links.js';
-import { setupCassandra } from './cli/setup.js';
-import { certs } from './cli/certs.js';
-import { replay } from './cli/replay.js';
-import { adminCommand } from './cli/admin-commands.js';
+import type { replay } from './cli/replay.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -32,35 +25,38 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(typeof args.values.host === 'string' ? { host: args.values.host } : {}),
     json: args.values.json === true,
   };
+  // Each command's module is loaded on use: a command then loads only the drivers it needs (no cassandra-driver
+  // or acme-client in a gateway that uses neither), which keeps start-up and memory small.
   switch (command) {
     case 'serve':
-      return serve(config, packageVersion());
+      return (await import('./cli/serve.js')).serve(config, packageVersion());
     case 'consume':
-      return consume(config);
+      return (await import('./cli/consume.js')).consume(config);
     case 'validate':
       out(`config ${args.config}: ok`);
-      return validate(config, out);
+      return (await import('./cli/validate.js')).validate(config, out);
     case 'setup':
       if (rest[0] !== 'cassandra') throw new UsageError('setup needs a target: cassandra');
-      return setupCassandra(config, out);
+      return (await import('./cli/setup.js')).setupCassandra(config, out);
     case 'links':
-      return links(config, rest, opts, out);
+      return (await import('./cli/links.js')).links(config, rest, opts, out);
     case 'certs':
-      return certs(config, opts, out);
+      return (await import('./cli/certs.js')).certs(config, opts, out);
     case 'replay':
       return runReplay(config, args.values);
     case 'events':
     case 'stats':
     case 'forget':
     case 'export':
-      return adminCommand(command, config, args.values, out, err);
+      return (await import('./cli/admin-commands.js')).adminCommand(command, config, args.values, out, err);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
 }
 
 /** `replay` with a live progress line on a terminal (one line per page otherwise) and Ctrl-C to stop. */
-function runReplay(config: Parameters<typeof replay>[0], values: Record<string, string | boolean | undefined>): Promise<number> {
+async function runReplay(config: Parameters<typeof replay>[0], values: Record<string, string | boolean | undefined>): Promise<number> {
+  const { replay } = await import('./cli/replay.js');
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);

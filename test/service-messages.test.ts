@@ -35,7 +35,7 @@ beforeAll(async () => {
   );
   const telemetry = new Telemetry(createLogger('silent'), { defaultMetrics: false });
   bus = createBus({ config: config.bus, telemetry });
-  const stores = buildStores(config, telemetry);
+  const stores = await buildStores(config, telemetry);
   store = stores.duckdb as DuckDbStore;
   consumer = createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry, subject: config.bus.nats.subject });
   await store.start();

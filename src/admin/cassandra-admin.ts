@@ -1,4 +1,6 @@
-import { CASSANDRA_REPORTS, type CassandraReads, type CassandraReport } from '../sinks/cassandra/index.js';
+// The report list comes from the driver-free module, so the admin API does not load cassandra-driver.
+import { CASSANDRA_REPORTS, type CassandraReport } from '../sinks/cassandra/stats-aggregate.js';
+import type { CassandraReads } from '../sinks/cassandra/index.js';
 import type { ExportFormat } from '../sinks/duckdb/index.js';
 import type { AdminStore } from './admin-store.js';
 import { writeEventsFile } from './event-file.js';

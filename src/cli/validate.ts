@@ -20,7 +20,7 @@ export async function validate(config: Readonly<Config>, out: (line: string) => 
   const telemetry = new Telemetry(createLogger('silent'), { defaultMetrics: false });
   const components = [
     { name: `bus (${config.bus.kind})`, c: createBus({ config: config.bus, telemetry }) },
-    ...buildStores(config, telemetry).sinks.map((s) => ({ name: `sink ${s.name}`, c: s })),
+    ...(await buildStores(config, telemetry)).sinks.map((s) => ({ name: `sink ${s.name}`, c: s })),
   ];
   for (const { name, c } of components) {
     let health: Health;

@@ -58,9 +58,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const stores: Stores = primary
     ? { sinks: [] }
     : embedded
-      ? buildStores(config, telemetry)
+      ? await buildStores(config, telemetry)
       : config.sinks.cassandra.contactPoints.length > 0
-        ? buildStores(config, telemetry, ['cassandra'])
+        ? await buildStores(config, telemetry, ['cassandra'])
         : { sinks: [] };
   // Embedded mode: destinations are fed by the store consumer after its sinks (with NATS, `consume` runs them).
   const destinations = embedded ? createDestinations({ config, bus, telemetry }) : undefined;

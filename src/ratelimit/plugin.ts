@@ -6,7 +6,6 @@ import type { RateLimitConfig } from './config.js';
 import { rateLimitEvents } from './events.js';
 import { limitKey } from './keys.js';
 import { buildLimiters, type Decision } from './limiters.js';
-import { connectRedisStore } from './redis-store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,7 +36,8 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
   if (!config.enabled) return;
   const events = rateLimitEvents(opts.telemetry);
   const allowed = compileCidrs(config.allowCidrs, 'rateLimit.allowCidrs');
-  const store = config.store === 'redis' ? connectRedisStore(config.redis.url, events) : undefined;
+  // ioredis is loaded only when the Redis store is configured.
+  const store = config.store === 'redis' ? (await import('./redis-store.js')).connectRedisStore(config.redis.url, events) : undefined;
   const limiters = buildLimiters(config, store?.client);
   if (store) {
     app.addHook('onReady', () => store.settled());

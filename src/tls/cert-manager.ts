@@ -4,7 +4,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { down, up, type Component, type Health } from '../lifecycle/health.js';
 import type { TlsConfig } from './config.js';
 import { AcmeStorage } from './acme-storage.js';
-import { createAcmeIssuer, type AcmeIssuer } from './acme-issuer.js';
+import type { AcmeIssuer } from './acme-issuer.js';
 import { ChallengeStore } from './challenges.js';
 import { CertificateStore, certificateEntry, type CertificateListing } from './certificate-store.js';
 import { loadSavedCertificates, loadStaticCertificates } from './certificate-loader.js';
@@ -47,7 +47,8 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
   const events = tlsEvents(telemetry);
   const names = acme.enabled ? acme.domains.map((d) => d.toLowerCase()) : [];
   const storage = new AcmeStorage(acme.dir, acme.directoryUrl);
-  let issuer: AcmeIssuer | undefined;
+  // acme-client (and its HTTP stack) is loaded only when a certificate is ordered: most gateways never do.
+  let issuer: Promise<AcmeIssuer> | undefined;
   let state: 'new' | 'started' | 'closed' = 'new';
 
   const due = (name: string, at: number) => {
@@ -58,8 +59,9 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
   async function obtain(name: string): Promise<CertificateListing> {
     if (state === 'closed') throw new TlsError('TLS_CLOSED', 'the certificate manager is closed');
     const previous = store.get(name);
-    issuer ??= createAcmeIssuer(acme, storage, challenges);
-    const pem = await issuer.issue(name);
+    issuer ??= import('./acme-issuer.js').then((m) => m.createAcmeIssuer(acme, storage, challenges));
+    issuer.catch(() => (issuer = undefined)); // a failed load or set-up is retried on the next order
+    const pem = await (await issuer).issue(name);
     const entry = certificateEntry('acme', pem);
     store.set(name, entry); // the next handshake sees it: no listener restart
     const fields = { serialNumber: entry.info.serialNumber, notAfter: entry.info.notAfter.toISOString() };
@@ -151,7 +153,7 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
       // An order in progress may poll a slow CA for minutes; shutdown waits a little, then abandons it (the CA lets
       // the order expire, and the next start orders again).
       await Promise.race([renewal.close(), delay(CLOSE_GRACE_MS, undefined, { ref: false })]);
-      issuer?.close();
+      await issuer?.then((i) => i.close(), () => undefined);
     },
   };
 }

@@ -28,9 +28,9 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   const bus = embedded ? createBus({ config: config.bus, telemetry }) : undefined;
   // As in a single process: with NATS, short links live in Cassandra when it is configured.
   const stores: Stores = embedded
-    ? buildStores(config, telemetry)
+    ? await buildStores(config, telemetry)
     : config.sinks.cassandra.contactPoints.length > 0
-      ? buildStores(config, telemetry, ['cassandra'])
+      ? await buildStores(config, telemetry, ['cassandra'])
       : { sinks: [] };
   const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry }) : undefined;
   const announce = (slug: string) => supervisor.broadcast({ gh: 'linkChanged', slug });

@@ -8,6 +8,10 @@ import type { CqlRow } from './cql-reader.js';
 export const SCANNED_REPORTS = [
   'totals', 'series', 'referrers', 'channels', 'campaigns', 'countries', 'browsers', 'os', 'devices', 'emailOpens', 'linkClicks', 'bots',
 ] as const;
+
+/** Reports Cassandra answers: `pages` from the hits counters, the others by reading events_by_day. */
+export const CASSANDRA_REPORTS = ['pages', ...SCANNED_REPORTS] as const;
+export type CassandraReport = (typeof CASSANDRA_REPORTS)[number];
 export type ScannedReport = (typeof SCANNED_REPORTS)[number];
 
 export interface RankedRow {

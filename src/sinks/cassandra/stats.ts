@@ -1,11 +1,9 @@
 import { SinkQueryError } from '../errors.js';
 import { allRows, type CqlReader } from './cql-reader.js';
 import { daysNewestFirst, hitsOfDay, hostsOfDay, scanOfDay } from './read-statements.js';
-import { SCANNED_REPORTS, createStatsAggregate, scanColumns, type ScanRange, type ScannedReport, type ScannedStats } from './stats-aggregate.js';
+import { createStatsAggregate, type CassandraReport, scanColumns, type ScanRange, type ScannedReport, type ScannedStats } from './stats-aggregate.js';
 
-/** Reports Cassandra answers: `pages` from the hits counters, the others by reading events_by_day. */
-export const CASSANDRA_REPORTS = ['pages', ...SCANNED_REPORTS] as const;
-export type CassandraReport = (typeof CASSANDRA_REPORTS)[number];
+export { CASSANDRA_REPORTS, type CassandraReport } from './stats-aggregate.js';
 
 /** A page's hits from the counters: whole UTC days, bots left out, no visitor count (a counter has none). */
 export interface PageHits {
