@@ -6,10 +6,13 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnCli, writeConfig, exited } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
+import { startReceiver, type Receiver } from './helpers/receivers.js';
 
 const children: ChildProcess[] = [];
-afterEach(() => {
+const receivers: Receiver[] = [];
+afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const r of receivers.splice(0)) await r.close();
 });
 
 type LogLine = Record<string, unknown>;
@@ -73,8 +76,12 @@ async function countInFile(dir: string, prefix: string): Promise<{ rows: number;
 }
 
 describe('serve with 2 workers (a real child process)', () => {
-  it('both workers serve, metrics are aggregated, and SIGTERM exits 0 with every accepted event stored once', async () => {
-    const { child, logs, dir, base, admin, pids } = await startCluster();
+  it('both workers serve, metrics are aggregated, destinations are fed, and SIGTERM exits 0 with every accepted event stored once', async () => {
+    const hook = await startReceiver('webhook', { secret: 'workers-hook-secret', path: '/hook' });
+    receivers.push(hook);
+    const { child, logs, dir, base, admin, pids } = await startCluster({
+      destinations: { webhooks: [{ name: 'hook', url: `${hook.url}/hook`, secret: 'workers-hook-secret', batchWait: '50ms' }] },
+    });
     expect(pids).toHaveLength(2);
     const n = 40;
     const statuses = await Promise.all(Array.from({ length: n }, (_, i) => track(base, `both-${String(i).padStart(3, '0')}`)));
@@ -87,6 +94,9 @@ describe('serve with 2 workers (a real child process)', () => {
       return text.includes(`gatehouse_event_accepted_total{origin="track"} ${n}`) && text.includes('gatehouse_worker_started_total 2');
     });
     await waitFor('every event in DuckDB', async () => (await storedCount(admin, 'cluster_test')) === n);
+    // The primary's consumer feeds the destinations, whichever worker accepted the event.
+    await waitFor('every event at the webhook', () => new Set(hook.acceptedIds().filter((id) => id.startsWith('both-'))).size === n);
+    expect(hook.violations).toEqual([]);
 
     // Sent while shutting down is not required; sent before the signal must all be stored when it exits.
     const more = await Promise.all(Array.from({ length: 20 }, (_, i) => track(base, `both-late-${String(i).padStart(3, '0')}`)));

@@ -4,14 +4,14 @@ import type { Config } from '../config/schema.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { Readiness, type Check } from '../server/readiness.js';
 import { buildMainApp } from '../server/main-app.js';
-import { buildAdminApp } from '../server/admin-app.js';
 import { createSpool } from '../spool/index.js';
 import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
 import { createBus, type Bus } from '../bus/index.js';
-import { buildStores, type Stores } from './stores.js';
+import type { Stores } from './stores.js';
+import { adminListener, ownedStores, retentionJob } from './store-services.js';
 import { closeWithin } from './close.js';
 import { down, up } from '../lifecycle/health.js';
 import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
@@ -19,7 +19,6 @@ import { plainListener } from '../server/plain-listener.js';
 import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from './bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
-import { createRetentionJob } from '../admin/index.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -55,13 +54,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const embedded = config.bus.kind === 'memory' && !primary;
   // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
   // A worker of the embedded mode stores nothing either: the primary owns DuckDB (one process can open it).
-  const stores: Stores = primary
-    ? { sinks: [] }
-    : embedded
-      ? await buildStores(config, telemetry)
-      : config.sinks.cassandra.contactPoints.length > 0
-        ? await buildStores(config, telemetry, ['cassandra'])
-        : { sinks: [] };
+  const stores: Stores = primary ? { sinks: [] } : await ownedStores(config, telemetry, embedded);
   // Embedded mode: destinations are fed by the store consumer after its sinks (with NATS, `consume` runs them).
   const destinations = embedded ? createDestinations({ config, bus, telemetry }) : undefined;
   const consumerSinks = destinations?.sink ? [...stores.sinks, destinations.sink] : stores.sinks;
@@ -98,26 +91,8 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   });
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
   const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;
-  const admin = config.admin.enabled
-    ? await buildAdminApp({
-        config: config.admin,
-        logger,
-        telemetry,
-        ...(links ? { links } : {}),
-        signingKey: config.tracking.redirects.signingKey,
-        redirectPrefix: config.tracking.routes.redirect,
-        data: {
-          pipeline,
-          ...(stores.duckdb ? { store: stores.duckdb } : {}),
-          ...(stores.cassandra ? { cassandra: stores.cassandra.reads } : {}),
-          readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
-        },
-      })
-    : undefined;
-  const retention =
-    stores.duckdb && config.sinks.duckdb.retention > 0
-      ? createRetentionJob({ store: stores.duckdb, retentionMs: config.sinks.duckdb.retention, telemetry, logger })
-      : undefined;
+  const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, ...(links ? { links } : {}) });
+  const retention = retentionJob(config, stores, telemetry, logger);
 
   let stopping: Promise<void> | undefined;
   let busStarter: BusStarter | undefined;

@@ -1,10 +1,10 @@
 import type { Config } from '../config/schema.js';
 import { createBus } from '../bus/index.js';
 import { createConsumer } from '../consumer/consumer.js';
-import { buildStores, type Stores } from '../gateway/stores.js';
-import { buildAdminApp } from '../server/admin-app.js';
+import { createDestinations } from '../destinations/index.js';
+import type { Stores } from '../gateway/stores.js';
+import { adminListener, ownedStores, retentionJob } from '../gateway/store-services.js';
 import { createLinkResolver } from '../track/links/link-resolver.js';
-import { createRetentionJob } from '../admin/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { onShutdownSignals } from '../cli/signals.js';
 import { ClusterTelemetry } from './cluster-telemetry.js';
@@ -27,36 +27,17 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   const embedded = config.bus.kind === 'memory';
   const bus = embedded ? createBus({ config: config.bus, telemetry }) : undefined;
   // As in a single process: with NATS, short links live in Cassandra when it is configured.
-  const stores: Stores = embedded
-    ? await buildStores(config, telemetry)
-    : config.sinks.cassandra.contactPoints.length > 0
-      ? await buildStores(config, telemetry, ['cassandra'])
-      : { sinks: [] };
-  const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry }) : undefined;
+  const stores: Stores = await ownedStores(config, telemetry, embedded);
+  // Destinations are fed by the store consumer after its sinks, as in a single process.
+  const destinations = bus ? createDestinations({ config, bus, telemetry }) : undefined;
+  const consumerSinks = destinations?.sink ? [...stores.sinks, destinations.sink] : stores.sinks;
+  const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry }) : undefined;
   const announce = (slug: string) => supervisor.broadcast({ gh: 'linkChanged', slug });
   const links = stores.links ? announcingResolver(createLinkResolver(stores.links), announce) : undefined;
   const services = primaryServices({ ...(bus ? { bus } : {}), ...(consumer ? { consumer } : {}), ...(links ? { links } : {}) });
   const supervisor: Supervisor = new Supervisor({ count, logger, events: workerEvents(telemetry), handle: (call) => services.handle(call) });
-  const retention =
-    stores.duckdb && config.sinks.duckdb.retention > 0
-      ? createRetentionJob({ store: stores.duckdb, retentionMs: config.sinks.duckdb.retention, telemetry, logger })
-      : undefined;
-  const admin = config.admin.enabled
-    ? await buildAdminApp({
-        config: config.admin,
-        logger,
-        telemetry,
-        ...(links ? { links } : {}),
-        signingKey: config.tracking.redirects.signingKey,
-        redirectPrefix: config.tracking.routes.redirect,
-        data: {
-          ...(embedded ? { pipeline: services.live } : {}),
-          ...(stores.duckdb ? { store: stores.duckdb } : {}),
-          ...(stores.cassandra ? { cassandra: stores.cassandra.reads } : {}),
-          readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
-        },
-      })
-    : undefined;
+  const retention = retentionJob(config, stores, telemetry, logger);
+  const admin = await adminListener(config, { logger, telemetry, stores, ...(links ? { links } : {}), ...(embedded ? { live: services.live } : {}) });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -67,6 +48,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
       if (admin) await admin.close().catch(() => undefined);
       retention?.stop();
       await consumer?.close();
+      await destinations?.close();
       await bus?.close();
       for (const sink of stores.sinks) await sink.close();
       logger.info({ event: 'shutdownFinished' }, 'stopped');
@@ -76,6 +58,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   try {
     for (const sink of stores.sinks) await sink.start();
     await bus?.start();
+    await destinations?.start();
     await consumer?.start();
     await retention?.start();
     const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
