@@ -87,7 +87,7 @@ function timedSinks(sinks, onStored) {
 }
 
 async function consume(n) {
-  const { sinks } = buildStores(config, telemetry, ['duckdb']);
+  const { sinks } = await buildStores(config, telemetry, ['duckdb']);
   let stored = 0;
   const lags = [];
   let resolveDone;

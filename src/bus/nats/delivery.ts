@@ -30,8 +30,7 @@ export function toDelivery(m: JsMsg, deps: NatsDeliveryDeps): NatsDelivery {
     settled = true;
     return true;
   };
-  // A confirmed ack (AckAck), so `ack()` resolving means the server recorded it; if it did not, the message
-  // comes back after the ack wait, which idempotent sinks absorb.
+  // Dead letters (rare) keep a confirmed ack (AckAck): the original is known to be settled once republished.
   const confirmAck = async () => {
     try {
       await m.ackAck({ timeout: deps.timeoutMs });
@@ -50,8 +49,12 @@ export function toDelivery(m: JsMsg, deps: NatsDeliveryDeps): NatsDelivery {
     working: () => {
       if (!settled) m.working();
     },
+    // A plain ack, not a confirmed one (AckAck): waiting for the server's reply cost a request round trip per
+    // message (a large share of the consumer's CPU, bench/RESULTS.md). An ack that is lost only brings the message
+    // back after the ack wait, and the sinks are idempotent by id, so nothing is doubled. The connection's drain
+    // at close flushes acks still in the client's buffer.
     ack: async () => {
-      if (claim()) await confirmAck();
+      if (claim()) m.ack();
     },
     nak: (delayMs) => {
       if (claim()) m.nak(Math.max(0, Math.round(delayMs)));
