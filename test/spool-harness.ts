@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,4 +112,33 @@ export async function metricCount(telemetry: Telemetry, name: string): Promise<n
   const { values } = await metric.get();
   const count = values.find((v) => (v as { metricName?: string }).metricName === `${name}_count`) ?? values[0];
   return count?.value ?? 0;
+}
+
+export interface SpoolSuite {
+  /** This test's directory (a new one for each test). */
+  readonly dir: string;
+  /** Starts a spool in this test's directory; it is closed after the test. */
+  open(bus: RecordingBus, overrides?: Partial<SpoolConfig>): ReturnType<typeof startSpool>;
+}
+
+/** The lifecycle the spool tests share: a temp directory per test, every spool closed and the directory removed after. */
+export function useSpools(): SpoolSuite {
+  let dir = '';
+  let remove = async (): Promise<void> => undefined;
+  const closers: Array<() => Promise<void>> = [];
+  beforeEach(async () => ({ dir, remove } = await tempDir()));
+  afterEach(async () => {
+    for (const close of closers.splice(0)) await close();
+    await remove();
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    async open(bus, overrides = {}) {
+      const s = await startSpool(spoolConfig(dir, overrides), bus);
+      closers.push(() => s.spool.close(0));
+      return s;
+    },
+  };
 }

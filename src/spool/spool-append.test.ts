@@ -1,27 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
-import { RecordingBus, ids, message, metricCount, quietTelemetry, spoolConfig, startSpool, tempDir } from '../../test/spool-harness.js';
+import { ids, message, metricCount, quietTelemetry, RecordingBus, spoolConfig, useSpools } from '../../test/spool-harness.js';
 import { createSpool } from './create-spool.js';
 import { SpoolClosedError, SpoolNotStartedError, SpoolRecordError } from './errors.js';
 import { RECORD_OVERHEAD } from './record.js';
 import { SpoolFullError } from './spool.js';
-import type { SpoolConfig } from './config.js';
 
 describe('spool append', () => {
-  let dir = '';
-  let remove = async () => undefined as void;
-  const closers: Array<() => Promise<void>> = [];
-  beforeEach(async () => ({ dir, remove } = await tempDir()));
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-    await remove();
-  });
-
-  const open = async (bus: RecordingBus, overrides: Partial<SpoolConfig> = {}) => {
-    const s = await startSpool(spoolConfig(dir, overrides), bus);
-    closers.push(() => s.spool.close(0));
-    return s;
-  };
+  const spools = useSpools();
+  const { open } = spools;
 
   it('round-trips every record to the bus with its payload', async () => {
     const bus = new RecordingBus();
@@ -74,7 +61,7 @@ describe('spool append', () => {
 
   it('rejects with typed errors before start, after close, and for an unframeable id', async () => {
     const bus = new RecordingBus();
-    const spool = createSpool({ config: spoolConfig(dir), bus, telemetry: quietTelemetry() });
+    const spool = createSpool({ config: spoolConfig(spools.dir), bus, telemetry: quietTelemetry() });
     await expect(spool.append([message('early')])).rejects.toBeInstanceOf(SpoolNotStartedError);
     await spool.start();
     await expect(spool.append([{ id: 'x'.repeat(70_000), data: new Uint8Array() }])).rejects.toBeInstanceOf(SpoolRecordError);

@@ -1,28 +1,15 @@
 import { readdir } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
-import { RecordingBus, ids, message, metricCount, spoolConfig, startSpool, tempDir } from '../../test/spool-harness.js';
+import { ids, message, metricCount, RecordingBus, useSpools } from '../../test/spool-harness.js';
 import { readCheckpoint } from './checkpoint.js';
-import type { SpoolConfig } from './config.js';
 
 const patience = { timeoutMs: 20_000 };
 
 describe('spool forwarder', () => {
-  let dir = '';
-  let remove = async () => undefined as void;
-  const closers: Array<() => Promise<void>> = [];
-  beforeEach(async () => ({ dir, remove } = await tempDir()));
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-    await remove();
-  });
-
-  const open = async (bus: RecordingBus, overrides: Partial<SpoolConfig> = {}) => {
-    const s = await startSpool(spoolConfig(dir, overrides), bus);
-    closers.push(() => s.spool.close(0));
-    return s;
-  };
-  const segments = async () => (await readdir(dir)).filter((n) => n.endsWith('.seg'));
+  const spools = useSpools();
+  const { open } = spools;
+  const segments = async () => (await readdir(spools.dir)).filter((n) => n.endsWith('.seg'));
 
   it('advances the checkpoint only after the publish resolves', async () => {
     const bus = new RecordingBus();
@@ -30,12 +17,12 @@ describe('spool forwarder', () => {
     const { spool } = await open(bus);
     await spool.append(ids('cp', 5).map(message));
     await waitFor('a publish in progress', () => bus.calls > 0, patience);
-    const before = await readCheckpoint(dir);
+    const before = await readCheckpoint(spools.dir);
     expect(before.status === 'missing' || (before.status === 'ok' && before.position.offset === 0)).toBe(true);
     expect(spool.stats().pendingRecords).toBe(5);
     release();
     await waitFor('the checkpoint past the batch', async () => {
-      const after = await readCheckpoint(dir);
+      const after = await readCheckpoint(spools.dir);
       return after.status === 'ok' && after.position.offset > 0;
     }, patience);
     expect(spool.stats().pendingRecords).toBe(0);
@@ -89,7 +76,7 @@ describe('spool forwarder', () => {
     release();
     await closed;
     expect(bus.unique().size).toBe(30);
-    const cp = await readCheckpoint(dir);
+    const cp = await readCheckpoint(spools.dir);
     expect(cp.status).toBe('ok');
   });
 

@@ -1,8 +1,8 @@
 import { appendFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
-import { RecordingBus, ids, message, metricCount, spoolConfig, startSpool, tempDir } from '../../test/spool-harness.js';
+import { ids, message, metricCount, RecordingBus, spoolConfig, startSpool, useSpools } from '../../test/spool-harness.js';
 import { CHECKPOINT_FILE, writeCheckpoint } from './checkpoint.js';
 import { FLAG_END, encodeRecord, recordSize } from './record.js';
 import { segmentPath } from './segment-files.js';
@@ -17,20 +17,8 @@ function encoded(id: string, flags: number): Buffer {
 }
 
 describe('spool recovery', () => {
-  let dir = '';
-  let remove = async () => undefined as void;
-  const closers: Array<() => Promise<void>> = [];
-  beforeEach(async () => ({ dir, remove } = await tempDir()));
-  afterEach(async () => {
-    for (const close of closers.splice(0)) await close();
-    await remove();
-  });
-
-  const open = async (bus: RecordingBus) => {
-    const s = await startSpool(spoolConfig(dir), bus);
-    closers.push(() => s.spool.close(0));
-    return s;
-  };
+  const spools = useSpools();
+  const { open } = spools;
 
   /** A first run that spools `sent` while the bus is down, then stops. */
   const spoolWhileBusDown = async (sent: string[]) => {
@@ -71,7 +59,7 @@ describe('spool recovery', () => {
 
   it('truncates a torn tail and keeps every whole call', async () => {
     await spoolWhileBusDown(ids('tt', 10));
-    const path = segmentPath(dir, 1);
+    const path = segmentPath(spools.dir, 1);
     const good = (await stat(path)).size;
     const torn = encoded('torn', FLAG_END);
     await appendFile(path, torn.subarray(0, torn.length - 3));
@@ -88,7 +76,7 @@ describe('spool recovery', () => {
 
   it('drops the whole call when its last record is torn (all of a call or none)', async () => {
     await spoolWhileBusDown(ids('pc', 5));
-    const path = segmentPath(dir, 1);
+    const path = segmentPath(spools.dir, 1);
     const last = encoded('call-b', FLAG_END);
     await appendFile(path, Buffer.concat([encoded('call-a', 0), last.subarray(0, 10)]));
 
@@ -101,7 +89,7 @@ describe('spool recovery', () => {
 
   it('replays everything when the checkpoint is unreadable', async () => {
     await spoolWhileBusDown(ids('cc', 10));
-    await writeFile(join(dir, CHECKPOINT_FILE), '{"segm');
+    await writeFile(join(spools.dir, CHECKPOINT_FILE), '{"segm');
     const bus = new RecordingBus();
     await open(bus);
     await waitFor('all replayed', () => bus.unique().size === 10, patience);
@@ -109,19 +97,22 @@ describe('spool recovery', () => {
 
   it('never writes below a checkpoint that is ahead of the data (a tail the OS lost)', async () => {
     await spoolWhileBusDown(ids('ah', 3));
-    await writeCheckpoint(dir, { seq: 1, offset: 1_000_000 });
+    await writeCheckpoint(spools.dir, { seq: 1, offset: 1_000_000 });
     const bus = new RecordingBus();
     const { spool } = await open(bus);
     expect(spool.stats().pendingRecords).toBe(0);
     await spool.append(ids('new', 3).map(message));
     await waitFor('new records published', () => bus.unique().size === 3, patience);
-    await waitFor('the passed segment deleted', async () => !(await readdir(dir)).includes('00000000000000000001.seg'), patience);
+    await waitFor('the passed segment deleted', async () => !(await readdir(spools.dir)).includes('00000000000000000001.seg'), patience);
   });
 
   it('creates the directory when missing', async () => {
-    const nested = join(dir, 'a', 'b');
+    const nested = join(spools.dir, 'a', 'b');
     const { spool } = await startSpool(spoolConfig(nested), new RecordingBus());
-    closers.push(() => spool.close(0));
-    expect((await readdir(nested)).some((n) => n.endsWith('.seg'))).toBe(true);
+    try {
+      expect((await readdir(nested)).some((n) => n.endsWith('.seg'))).toBe(true);
+    } finally {
+      await spool.close(0);
+    }
   });
 });
