@@ -111,6 +111,24 @@ describe('NATS bus on one node', () => {
     expect((await jsm.streams.info(stream)).state.messages).toBe(20);
   });
 
+  it('rejects a publish that no stream stores, without waiting for the ack timeout', async () => {
+    const bus = make();
+    await bus.start();
+    await jsm.streams.delete(`ONE_${n}`);
+    const err = (await bus.publish(batch('nostream', 3)).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(BusUnavailableError);
+    // The reason is the server's no-responders status, not the PubAck timeout ("no PubAck within ...").
+    expect(err.message).toMatch(/^3 of 3 messages not acknowledged by JetStream: no JetStream stream stores subject one\d+\.events/);
+  });
+
+  it('rejects a publish stored by another stream, naming it', async () => {
+    const bus = make();
+    await bus.start();
+    await jsm.streams.delete(`ONE_${n}`);
+    await jsm.streams.add({ name: `THIEF_${n}`, subjects: [`one${n}.events`] });
+    await expect(bus.publish(batch('stolen', 2))).rejects.toThrow(`is stored by stream THIEF_${n}, not ONE_${n}`);
+  });
+
   it('dead-letters with the documented headers and settles the original', async () => {
     const bus = make();
     await bus.start();

@@ -17,7 +17,7 @@ import { connectionOptions } from './connection-options.js';
 import { watchConnection } from './connection-status.js';
 import { consumerLag } from './consumer.js';
 import { NatsConnectError, StreamConfigError } from './errors.js';
-import { publishAll, PublishError } from './publisher.js';
+import { JetStreamPublisher, PublishError } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
 import { ensureStream } from './stream.js';
 
@@ -36,6 +36,7 @@ interface Connected {
   readonly jsm: JetStreamManager;
   readonly js: JetStreamClient;
   readonly status: ReturnType<typeof watchConnection>;
+  readonly publisher: JetStreamPublisher;
 }
 
 /**
@@ -62,7 +63,8 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     try {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
       await ensureStream(jsm, config, events);
-      conn = { nc, jsm, js: jsm.jetstream(), status: watchConnection(nc, events) };
+      const publisher = new JetStreamPublisher(nc, { stream: config.stream, subject: config.subject, timeoutMs: REQUEST_TIMEOUT_MS });
+      conn = { nc, jsm, js: jsm.jetstream(), status: watchConnection(nc, events), publisher };
     } catch (err) {
       await nc.close().catch(() => {});
       if (err instanceof StreamConfigError) throw err;
@@ -94,8 +96,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       throw new BusUnavailableError('disconnected from NATS (reconnecting)');
     }
     const end = events.publishSeconds.startTimer({ bus: 'nats' });
-    const target = { stream: config.stream, subject: config.subject, timeoutMs: REQUEST_TIMEOUT_MS };
-    const attempt = publishAll(c.js, target, messages);
+    const attempt = c.publisher.publishAll(messages);
     inflight.add(attempt);
     try {
       await attempt;

@@ -25,6 +25,8 @@ export interface CidrMatcher {
   has(ip: string): boolean;
 }
 
+const MEMO_MAX = 10_000;
+
 export function compileCidrs(entries: readonly string[], list: string): CidrMatcher {
   const blocks = new BlockList();
   for (const entry of entries) {
@@ -41,7 +43,22 @@ export function compileCidrs(entries: readonly string[], list: string): CidrMatc
       throw new CidrError(list, entry, { cause });
     }
   }
-  return { size: entries.length, has: (ip) => blocks.check(ip, ipFamily(ip)) };
+  if (entries.length === 0) return { size: 0, has: () => false };
+  // BlockList.check builds a SocketAddress per call (a few µs); a request path asks about the same few addresses
+  // over and over, so answers are memoised (bounded: the map is dropped when full).
+  const memo = new Map<string, boolean>();
+  return {
+    size: entries.length,
+    has: (ip) => {
+      let hit = memo.get(ip);
+      if (hit === undefined) {
+        hit = blocks.check(ip, ipFamily(ip));
+        if (memo.size >= MEMO_MAX) memo.clear();
+        memo.set(ip, hit);
+      }
+      return hit;
+    },
+  };
 }
 
 /** A mapped "::ffff:10.0.0.0/104" was normalised to IPv4: its prefix loses the 96 bits of the mapping. */

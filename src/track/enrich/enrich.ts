@@ -82,21 +82,29 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     const verdict = detectBot(ua, facts.headers, ip);
 
     const out: TrackEvent = { ...client, received: facts.receivedAt.toISOString(), origin: facts.origin };
-    assign(out, {
-      host,
-      ip: anonymous ? undefined : anonymizeIp(ip, config.ip, salt, facts.receivedAt),
-      ua: anonymous ? undefined : ua,
-      ...parseUa(ua, facts.headers),
-      ...botFields(verdict),
-      // A mail proxy's address locates the proxy, not the reader: no geo rather than a wrong one.
-      ...(verdict.kind === 'mail-privacy' || verdict.kind === 'image-proxy' ? {} : geo?.(ip)),
-      ...attribution.utm,
-      params: attribution.params,
-      ...referrerFields(event, facts, host, config.internalHosts, attribution.utm),
-      culture: cultureFrom(headerValue(facts.headers, 'accept-language')),
-      ...(anonymous ? {} : hashPiiFields(pii, salt)),
-      gpc: signals.gpc || undefined,
-    });
+    // Hot path (every tracked request): fields are set one by one rather than merged from spreads.
+    put(out, 'host', host);
+    if (!anonymous) {
+      put(out, 'ip', anonymizeIp(ip, config.ip, salt, facts.receivedAt));
+      put(out, 'ua', ua);
+    } else {
+      delete out.ip;
+      delete out.ua;
+    }
+    putAll(out, parseUa(ua, facts.headers));
+    out.bot = verdict.bot;
+    if (verdict.bot) put(out, 'bot_kind', verdict.kind);
+    // A mail proxy's address locates the proxy, not the reader: no geo rather than a wrong one.
+    if (geo && verdict.kind !== 'mail-privacy' && verdict.kind !== 'image-proxy') {
+      const place = geo(ip);
+      if (place) putAll(out, place);
+    }
+    putAll(out, attribution.utm);
+    put(out, 'params', attribution.params);
+    putAll(out, referrerFields(event, facts, host, config.internalHosts, attribution.utm));
+    put(out, 'culture', cultureFrom(headerValue(facts.headers, 'accept-language')));
+    if (!anonymous) putAll(out, hashPiiFields(pii, salt));
+    put(out, 'gpc', signals.gpc || undefined);
     if (anonymous) for (const key of IDENTITY_FIELDS) delete out[key];
     return out;
   };
@@ -116,18 +124,19 @@ function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function botFields(verdict: { bot: boolean; kind?: string }): Partial<TrackEvent> {
-  return verdict.bot ? { bot: true, bot_kind: verdict.kind } : { bot: false };
-}
-
 function normalizeHost(host: string | undefined): string | undefined {
   return host?.trim().toLowerCase().replace(/:\d+$/, '') || undefined;
 }
 
-/** Sets the defined values only, so the stored event has no keys holding undefined. */
-function assign(target: TrackEvent, values: Partial<TrackEvent>): void {
-  for (const [key, value] of Object.entries(values)) {
-    if (value === undefined) Reflect.deleteProperty(target, key);
-    else Reflect.set(target, key, value);
+/** Sets a defined value, or removes the key, so the stored event has no keys holding undefined. */
+function put<K extends keyof TrackEvent>(target: TrackEvent, key: K, value: TrackEvent[K] | undefined): void {
+  if (value === undefined) Reflect.deleteProperty(target, key);
+  else target[key] = value;
+}
+
+/** `put` for each own key of `values`. */
+function putAll(target: TrackEvent, values: Partial<TrackEvent>): void {
+  for (const key in values) {
+    if (Object.hasOwn(values, key)) put(target, key as keyof TrackEvent, values[key as keyof TrackEvent]);
   }
 }
