@@ -131,6 +131,9 @@ async function assemble(
       onFailure(op, err) {
         events.writeFailed({ op }, { err });
       },
+      onWritten(seq, offset, buf) {
+        reader.remember(seq, offset, buf);
+      },
     },
     nextSeq,
   );

@@ -23,6 +23,8 @@ export interface CommitInfo {
 export interface WriterHooks {
   onCommit(info: CommitInfo): void;
   onFailure(op: 'write' | 'sync' | 'rotate' | 'close', err: unknown): void;
+  /** The bytes of a committed group, at (segment, offset), once the index counts them. */
+  onWritten?(seq: number, offset: number, buf: Buffer): void;
 }
 
 type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval'>;
@@ -140,9 +142,11 @@ export class SegmentWriter {
       for (const call of group) call.reject(failure);
       return;
     }
+    const offset = this.size;
     this.size += bytes;
     // Count as pending before releasing the reservation, so the capacity check never sees the bytes twice or never.
     this.index.committed(this.seq, this.size, records, bytes, at);
+    this.hooks.onWritten?.(this.seq, offset, buf);
     this.queued -= bytes;
     for (const call of group) call.resolve();
     this.hooks.onCommit({ calls: group.length, records, bytes, durationMs: performance.now() - started });
