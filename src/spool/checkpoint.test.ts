@@ -32,4 +32,18 @@ describe('checkpoint file', () => {
     expect(writer.saved).toEqual({ seq: 1, offset: 4 });
     expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 1, offset: 4 } });
   });
+
+  it('replaces an older file first, then overwrites it in place; a reader always sees a whole position', async () => {
+    // What an older version left: shorter, unpadded JSON.
+    await writeFile(join(dir, CHECKPOINT_FILE), '{"segment":12,"offset":123456789}');
+    const writer = new CheckpointWriter(dir);
+    await writer.save({ seq: 1, offset: 5 });
+    expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 1, offset: 5 } });
+    for (const offset of [99_999_999_999, 7]) {
+      await writer.save({ seq: 2, offset });
+      expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 2, offset } });
+    }
+    await writer.close();
+    expect(await readdir(dir)).toEqual([CHECKPOINT_FILE]);
+  });
 });

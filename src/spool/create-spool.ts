@@ -179,6 +179,7 @@ async function shutdown(
   } catch (err) {
     events.writeFailed({ op: 'close' }, { err });
   }
+  await parts.checkpoints.close();
   await parts.reader.close();
   await parts.writer.close();
   events.closed({}, { pendingRecords: parts.index.pendingRecords, pendingBytes: parts.index.pendingBytes });
