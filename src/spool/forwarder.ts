@@ -24,6 +24,12 @@ export interface ForwarderDeps {
   readonly hooks: ForwarderHooks;
 }
 
+/**
+ * Least time between two checkpoint saves while forwarding. A save costs thread-pool work; a checkpoint that is
+ * behind only means a restart after a crash republishes up to this much, which the bus deduplicates by message id.
+ */
+export const CHECKPOINT_INTERVAL_MS = 100;
+
 type Outcome = { ok: true; latencyMs: number } | { ok: false; err: unknown };
 
 interface InFlight {
@@ -47,6 +53,8 @@ export class Forwarder {
   private inFlight: InFlight[] = [];
   private persistWanted = false;
   private persisting: Promise<void> | undefined;
+  private persistTimer: NodeJS.Timeout | undefined;
+  private lastPersist = 0;
 
   constructor(private readonly deps: ForwarderDeps) {
     this.backoff = new Backoff(deps.config.retryMin, deps.config.retryMax);
@@ -70,6 +78,8 @@ export class Forwarder {
     const timer = setTimeout(() => this.abort.abort(), Math.max(0, budgetMs));
     await this.running;
     clearTimeout(timer);
+    clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
     this.abort.abort();
   }
 
@@ -84,7 +94,7 @@ export class Forwarder {
         const head = this.inFlight[0];
         if (!head) {
           if (this.draining) return;
-          await this.persist();
+          this.persistSoon();
           await Promise.race([this.wake.wait(), this.aborted]);
           continue;
         }
@@ -126,7 +136,22 @@ export class Forwarder {
     this.backoff.reset();
     this.deps.index.advance(batch.end, batch.messages.length, batch.bytes);
     this.deps.hooks.onForwarded(batch.messages.length, batch.bytes, latencyMs);
-    void this.persist();
+    this.persistSoon();
+  }
+
+  /** A save at most every CHECKPOINT_INTERVAL_MS: now if the last was long enough ago, else one timer. */
+  private persistSoon(): void {
+    if (this.persistTimer || this.stopped) return;
+    const wait = this.lastPersist + CHECKPOINT_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      void this.persist();
+      return;
+    }
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.persist();
+    }, wait);
+    this.persistTimer.unref();
   }
 
   private async retry(err: unknown): Promise<void> {
@@ -140,8 +165,8 @@ export class Forwarder {
   }
 
   /**
-   * Saves the checkpoint, then deletes the segments wholly behind it. Runs after each acknowledged batch and when
-   * idle (so a segment sealed after the last batch is cleaned up too). Requests made while a save runs collapse
+   * Saves the checkpoint, then deletes the segments wholly behind it. Runs after acknowledged batches (at most every
+   * CHECKPOINT_INTERVAL_MS) and when idle (so a segment sealed after the last batch is cleaned up too), and at close. Requests made while a save runs collapse
    * into one more round; the returned promise settles when no round is left, and never rejects.
    */
   persist(): Promise<void> {
@@ -156,6 +181,7 @@ export class Forwarder {
     const { index, checkpoints, hooks, config } = this.deps;
     while (this.persistWanted) {
       this.persistWanted = false;
+      this.lastPersist = performance.now();
       const target = index.normalise(index.checkpoint);
       const saved = checkpoints.saved;
       if (saved && saved.seq === target.seq && saved.offset === target.offset) continue;

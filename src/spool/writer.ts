@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { BusMessage } from '../bus/bus.js';
 import type { SpoolConfig } from './config.js';
@@ -31,7 +32,7 @@ type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncI
 
 /**
  * Group commit: calls queue up while a write is in flight and the next write takes them all, as one Buffer, one
- * positional write and (fsync "always") one fdatasync. A call resolves only once its group is written and synced.
+ * positional write, synchronous with fsync "always" (O_DSYNC). A call resolves only once its group is written and synced.
  */
 export class SegmentWriter {
   private handle: FileHandle | undefined;
@@ -131,9 +132,10 @@ export class SegmentWriter {
     const buf = encodeGroup(group, bytes, at);
     try {
       const handle = await this.segmentFor(bytes);
+      // With fsync "always" the segment is open with O_DSYNC: the write returns once the data is on disk, the
+      // same guarantee as write + fdatasync in one system call (one trip to the thread pool instead of two).
       await writeAll(handle, buf, this.size);
-      if (this.config.fsync === 'always') await handle.datasync();
-      else this.dirty = true;
+      if (this.config.fsync !== 'always') this.dirty = true;
     } catch (err) {
       this.hooks.onFailure('write', err);
       await this.discardTail();
@@ -170,7 +172,8 @@ export class SegmentWriter {
       await old.close();
     }
     const seq = ++this.seq;
-    this.handle = await open(segmentPath(this.config.dir, seq), 'wx');
+    const dsync = this.config.fsync === 'always' ? constants.O_DSYNC : 0;
+    this.handle = await open(segmentPath(this.config.dir, seq), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | dsync, 0o666);
     this.size = 0;
     this.index.addSegment(seq, 0, true);
     if (this.config.fsync !== 'never') await syncDir(this.config.dir);

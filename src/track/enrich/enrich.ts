@@ -130,8 +130,8 @@ function normalizeHost(host: string | undefined): string | undefined {
 
 /** Sets a defined value, or removes the key, so the stored event has no keys holding undefined. */
 function put<K extends keyof TrackEvent>(target: TrackEvent, key: K, value: TrackEvent[K] | undefined): void {
-  if (value === undefined) Reflect.deleteProperty(target, key);
-  else target[key] = value;
+  if (value !== undefined) target[key] = value;
+  else if (Object.hasOwn(target, key)) Reflect.deleteProperty(target, key);
 }
 
 /** `put` for each own key of `values`. */
