@@ -44,27 +44,36 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
     app.addHook('onClose', () => store.close());
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: with the memory store the verdict is synchronous and no promise is made per request.
+  app.addHook('onRequest', (request, reply, done) => {
     const cls = request.routeOptions.config?.routeClass;
     const limiter = cls === undefined ? undefined : limiters.get(cls);
-    if (!limiter || !cls) return;
+    if (!limiter || !cls) return done();
     const ip = opts.clientIp(request);
-    if (allowed.size > 0 && allowed.has(ip)) return;
-    let decision: Decision;
-    try {
-      decision = await limiter.check(limitKey(limiter.rule, request, ip));
-    } catch (err) {
-      // Not a limit verdict but a fault (the insurance limiter makes store outages verdicts): let it through.
+    if (allowed.size > 0 && allowed.has(ip)) return done();
+    const apply = (decision: Decision): void => {
+      if (decision.allowed) return done();
+      events.rateLimited({ class: cls }, { ip });
+      if (FLAG_ONLY.has(cls)) {
+        request.rateLimited = true;
+        return done();
+      }
+      // Answered here: `done` is not called, so the request goes no further.
+      tooManyRequests(reply, decision);
+    };
+    // Not a limit verdict but a fault (the insurance limiter makes store outages verdicts): let it through.
+    const failed = (err: unknown): void => {
       request.log.error({ err }, 'rate limiter failed');
-      return;
+      done();
+    };
+    let verdict: Decision | Promise<Decision>;
+    try {
+      verdict = limiter.check(limitKey(limiter.rule, request, ip));
+    } catch (err) {
+      return failed(err);
     }
-    if (decision.allowed) return;
-    events.rateLimited({ class: cls }, { ip });
-    if (FLAG_ONLY.has(cls)) {
-      request.rateLimited = true;
-      return;
-    }
-    return tooManyRequests(reply, decision);
+    if (verdict instanceof Promise) verdict.then(apply, failed);
+    else apply(verdict);
   });
 }
 // Hooks must reach every route of the app, not only those registered inside this plugin.
