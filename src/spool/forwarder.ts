@@ -8,6 +8,7 @@ import type { Batch, SegmentReader } from './segment-reader.js';
 import { segmentPath } from './segment-files.js';
 import { Backoff } from './backoff.js';
 import { Wakeup } from './wakeup.js';
+import { unlessAborted } from '../bus/abortable.js';
 
 export interface ForwarderHooks {
   onForwarded(records: number, bytes: number, latencyMs: number): void;
@@ -46,7 +47,6 @@ export class Forwarder {
   readonly backoff: Backoff;
   private readonly wake = new Wakeup();
   private readonly abort = new AbortController();
-  private readonly aborted: Promise<void>;
   private running: Promise<void> | undefined;
   private draining = false;
   private readPos: Position;
@@ -59,7 +59,6 @@ export class Forwarder {
   constructor(private readonly deps: ForwarderDeps) {
     this.backoff = new Backoff(deps.config.retryMin, deps.config.retryMax);
     this.readPos = deps.index.checkpoint;
-    this.aborted = new Promise((resolve) => this.abort.signal.addEventListener('abort', () => resolve(), { once: true }));
   }
 
   start(): void {
@@ -95,11 +94,13 @@ export class Forwarder {
         if (!head) {
           if (this.draining) return;
           this.persistSoon();
-          await Promise.race([this.wake.wait(), this.aborted]);
+          // Not Promise.race with a promise that settles at abort: each race would leave a reaction on it for the
+          // process's lifetime (a leak of a few promises per batch, ~0.5 MB/s of heap under load).
+          await unlessAborted(this.wake.wait(), this.abort.signal);
           continue;
         }
-        const outcome = await Promise.race([head.outcome, this.aborted]);
-        if (!outcome) return;
+        const outcome = await unlessAborted(head.outcome, this.abort.signal);
+        if (outcome === 'aborted') return;
         if (outcome.ok) this.acknowledge(head.batch, outcome.latencyMs);
         else await this.retry(outcome.err);
       } catch (err) {
@@ -156,7 +157,7 @@ export class Forwarder {
 
   private async retry(err: unknown): Promise<void> {
     // Later batches may still be publishing; let them settle (they may succeed: the bus dedupes the re-publish).
-    await Promise.race([Promise.allSettled(this.inFlight.map((f) => f.outcome)), this.aborted]);
+    await unlessAborted(Promise.allSettled(this.inFlight.map((f) => f.outcome)), this.abort.signal);
     this.inFlight = [];
     this.readPos = this.deps.index.checkpoint;
     const delay = this.backoff.next();
