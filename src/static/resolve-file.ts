@@ -1,5 +1,4 @@
-import type { Stats } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 
 export type Lookup =
@@ -14,12 +13,16 @@ export type Lookup =
  * real root: a link inside the site to another site file is served, a link to /etc/passwd is not. The root is
  * resolved on every request, not once, so a deploy that swaps a `www -> releases/v2` symlink takes effect at
  * once. Only regular files are served (no FIFOs or devices).
+ *
+ * The calls are synchronous, as nginx's are: on a local file system they take a few microseconds from the kernel's
+ * caches, where three trips through libuv's thread pool cost ~30% of a static response's CPU.
  */
 export async function lookup(root: string, segments: readonly string[]): Promise<Lookup> {
-  const [realRoot, real] = await Promise.all([realpath(root).catch(() => undefined), realpath(join(root, ...segments)).catch(() => undefined)]);
+  const realRoot = realPath(root);
+  const real = realPath(join(root, ...segments));
   if (realRoot === undefined || real === undefined) return { kind: 'missing' };
   if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) return { kind: 'outside' };
-  const info = await stat(real).catch(() => undefined);
+  const info = statOf(real);
   if (info?.isDirectory()) return { kind: 'directory' };
   if (info?.isFile()) return { kind: 'file', path: real, stat: info };
   return { kind: 'missing' };
@@ -49,4 +52,20 @@ export async function freshSibling(root: string, segments: readonly string[], su
   const found = await lookup(root, [...segments.slice(0, -1), last + suffix]);
   if (found.kind !== 'file' || found.stat.mtimeMs < source.mtimeMs) return undefined;
   return found;
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return undefined; // missing, not a directory on the way, a loop: nothing to serve
+  }
+}
+
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // not readable: nothing to serve
+  }
 }
