@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { BusUnavailableError, type Bus, type BusMessage, type Delivery, type SubscribeOptions, type Subscription } from '../src/bus/bus.js';
@@ -130,6 +130,31 @@ function busContract(name: string, make: () => Promise<Fixture>): void {
       expect(all).toHaveLength(40);
       expect(byA.length).toBeGreaterThan(0);
       expect(byB.length).toBeGreaterThan(0);
+    });
+
+    it('sends events that waited out batchWait while the previous batch was handled without another window', async () => {
+      // The clock is moved, not waited on: with the old behaviour the second batch would wait ten real minutes.
+      vi.useFakeTimers({ toFake: ['Date', 'performance'], shouldAdvanceTime: true });
+      try {
+        const batches: string[][] = [];
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const published = [fx.bus.publish(messages('w', 2))];
+        subscribe(options('store', { batchSize: 2, batchWaitMs: 600_000 }), async (batch) => {
+          batches.push(batch.map((d) => d.id));
+          if (batches.length === 1) await gate;
+          await Promise.all(batch.map((d) => d.ack()));
+        });
+        await waitFor('the first (full) batch', () => batches.length === 1);
+        published.push(fx.bus.publish(messages('late', 1)));
+        vi.advanceTimersByTime(11 * 60_000);
+        release();
+        await waitFor('the late event in its own batch', () => batches.length === 2, { timeoutMs: 30_000 });
+        expect(batches).toEqual([['w-0', 'w-1'], ['late-0']]);
+        await Promise.all(published);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('closes a subscription only after the batch in hand is handled', async () => {

@@ -16,7 +16,10 @@ export const ConsumerConfig = Section(
       description:
         'Most events in one batch. Each batch is one sink transaction: larger batches spread its fixed cost (DuckDB: ~5 ms a commit) when the consumer is behind; batchWait bounds the wait when it is not.',
     }),
-    batchWait: Duration('100ms', { description: 'Longest wait to fill a batch.' }),
+    batchWait: Duration('100ms', {
+      description:
+        'Longest an event waits for its batch to fill, counted from when the bus stored it: events that queued up while the previous batch was being written go out at once.',
+    }),
     maxDeliver: Type.Integer({
       minimum: 1,
       default: 10,

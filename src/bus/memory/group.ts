@@ -16,6 +16,8 @@ export interface Entry {
   readonly tracker: Tracker;
   deliveries: number;
   state: 'queued' | 'delivered' | 'settled';
+  /** When it was last queued (performance.now()): a batch is gathered until its oldest entry has waited batchWait. */
+  queuedAt: number;
   /** Pending redelivery (nak delay or ack wait). */
   timer?: NodeJS.Timeout;
 }
@@ -35,13 +37,14 @@ export class Group {
   ) {}
 
   add(tracker: Tracker): void {
-    const entry: Entry = { tracker, deliveries: 0, state: 'queued' };
+    const entry: Entry = { tracker, deliveries: 0, state: 'queued', queuedAt: 0 };
     this.entries.add(entry);
     this.enqueue(entry);
   }
 
   enqueue(entry: Entry): void {
     entry.state = 'queued';
+    entry.queuedAt = performance.now();
     this.queue.push(entry);
     for (const wake of this.#wake) wake();
   }

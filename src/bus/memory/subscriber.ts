@@ -12,7 +12,10 @@ export interface MemorySubscriberDeps {
   onHandlerError(err: unknown): void;
 }
 
-/** One subscriber's loop: wait for work, fill a batch for at most batchWaitMs, hand it over, repeat. */
+/**
+ * One subscriber's loop: wait for work, fill a batch until its oldest entry has waited batchWaitMs (entries
+ * that queued up while the previous batch was handled have waited already), hand it over, repeat.
+ */
 export function startMemorySubscriber(deps: MemorySubscriberDeps): Subscription {
   const stop = new AbortController();
   const loop = run(deps, stop.signal);
@@ -29,8 +32,9 @@ async function run(deps: MemorySubscriberDeps, stop: AbortSignal): Promise<void>
   while (!stop.aborted) {
     await group.waitFor(1, stop);
     if (stop.aborted) return;
-    if (group.queue.length < options.batchSize) {
-      const wait = deadline(options.batchWaitMs, stop);
+    const waited = performance.now() - (group.queue[0]?.queuedAt ?? performance.now());
+    if (group.queue.length < options.batchSize && waited < options.batchWaitMs) {
+      const wait = deadline(options.batchWaitMs - waited, stop);
       await group.waitFor(options.batchSize, wait.signal);
       wait.dispose();
       if (stop.aborted) return;

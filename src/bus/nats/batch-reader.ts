@@ -1,14 +1,20 @@
 import { deadline, unlessAborted } from '../abortable.js';
 
 /**
- * Reads batches from an async iterator: waits (until `stop`) for a first item, then gathers more for at most
- * `waitMs`. A `next()` still pending when the wait ends is kept for the following read, so no item is lost.
+ * Reads batches from an async iterator: waits (until `stop`) for a first item, then gathers more until that
+ * item has waited `waitMs` in all. `ageMs` says how long an item had already been waiting when it was read
+ * (it was buffered while the previous batch was being handled), so a consumer that is behind does not add
+ * the whole window again to events that are late already. A `next()` still pending when the wait ends is
+ * kept for the following read, so no item is lost.
  */
 export class BatchReader<T> {
   #pending: Promise<IteratorResult<T>> | undefined;
   #ended = false;
 
-  constructor(private readonly iterator: AsyncIterator<T>) {}
+  constructor(
+    private readonly iterator: AsyncIterator<T>,
+    private readonly ageMs: (item: T) => number = () => 0,
+  ) {}
 
   /** True once the iterator finished (or threw). */
   get ended(): boolean {
@@ -20,7 +26,8 @@ export class BatchReader<T> {
     const first = await this.#next(stop);
     if (first === undefined) return [];
     const batch = [first];
-    const window = deadline(waitMs, stop);
+    const age = Math.min(waitMs, Math.max(0, this.ageMs(first) || 0));
+    const window = deadline(waitMs - age, stop);
     try {
       while (batch.length < max) {
         const item = await this.#next(window.signal);

@@ -26,9 +26,9 @@ const BACKOFF_MAX_MS = 15_000;
 const HAND_BACK_MS = 2_000;
 
 /**
- * A durable pull consumer's loop: batches of up to batchSize, gathered for at most batchWaitMs, handed to
- * `handler` one at a time. Outages and leader elections end the current consume; the loop then retries with
- * backoff (never a busy loop), recreating the consumer if it vanished.
+ * A durable pull consumer's loop: batches of up to batchSize, gathered until the oldest message has waited
+ * batchWaitMs, handed to `handler` one at a time. Outages and leader elections end the current consume; the
+ * loop then retries with backoff (never a busy loop), recreating the consumer if it vanished.
  */
 export function startPullLoop(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler): Subscription {
   const stop = new AbortController();
@@ -50,7 +50,7 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
       const consumer = await deps.js.consumers.get(deps.stream, options.durable);
       messages = await consumer.consume({ max_messages: options.batchSize, expires: PULL_EXPIRES_MS });
       watchNotifications(messages);
-      const reader = new BatchReader<JsMsg>(messages[Symbol.asyncIterator]());
+      const reader = new BatchReader<JsMsg>(messages[Symbol.asyncIterator](), storedAgoMs);
       while (!stop.aborted) {
         const batch = await reader.read(options.batchSize, options.batchWaitMs, stop);
         if (batch.length > 0) {
@@ -71,6 +71,14 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
       await pause(backoffMs(failures), stop);
     }
   }
+}
+
+/**
+ * How long ago the stream stored the message (its timestamp is the server's clock: skew only shortens or
+ * lengthens the batch window, which BatchReader clamps to [0, batchWait]).
+ */
+function storedAgoMs(m: JsMsg): number {
+  return Date.now() - m.info.timestampNanos / 1e6;
 }
 
 /**
