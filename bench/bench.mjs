@@ -13,7 +13,7 @@ import { wrkScript } from './lib/wrk.mjs';
 import { compare, median } from './lib/measure.mjs';
 import { eventBody } from './lib/bodies.mjs';
 import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics } from './lib/servers.mjs';
-import { writeResults } from './lib/report.mjs';
+import { revision, writeResults } from './lib/report.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -30,7 +30,7 @@ const want = (name) => only.length === 0 || only.includes(name);
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 // nginx workers run as an unprivileged user: they must be able to read the files served from here.
 chmodSync(work, 0o755);
-const results = { quick, params: P, startedAt: new Date().toISOString(), scenarios: {}, loadBefore: loadavg() };
+const results = { quick, params: P, revision: revision(), startedAt: new Date().toISOString(), scenarios: {}, loadBefore: loadavg() };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 process.on('uncaughtException', (err) => {
   console.error(err);

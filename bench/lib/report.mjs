@@ -11,16 +11,23 @@ const require = createRequire(join(ROOT, 'package.json'));
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 
-function versions() {
-  const first = (s) => s.split('\n').find(Boolean)?.trim() ?? 'missing';
-  let sha = 'unknown';
+/** The checkout being measured: its short commit and whether the working tree differed from it. */
+export function revision() {
   try {
-    sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'package.json', 'package-lock.json'], { cwd: ROOT }).toString().trim() !== '';
+    return { sha, dirty };
   } catch {
-    // not a checkout
+    return { sha: 'unknown', dirty: false }; // not a checkout
   }
+}
+
+function versions(results) {
+  const first = (s) => s.split('\n').find(Boolean)?.trim() ?? 'missing';
+  // Recorded when the run started (a report re-rendered later must not name a later commit).
+  const rev = results.revision ?? revision();
   return [
-    ['Gatehouse', `${require('./package.json').version} (${sha}, uncommitted changes included)`],
+    ['Gatehouse', `${require('./package.json').version} (${rev.sha}${rev.dirty ? ', with uncommitted changes in src/' : ''})`],
     ['Node.js', process.version],
     ['Fastify', require('fastify/package.json').version],
     ['@fastify/http-proxy', require('@fastify/http-proxy/package.json').version],
@@ -137,7 +144,7 @@ export function writeResults(path, results) {
     '',
     '## Versions',
     '',
-    table(['', ''], versions()),
+    table(['', ''], versions(results)),
     '',
     '## Method',
     '',
