@@ -189,6 +189,12 @@ describe('/img/v1/ email pixel', () => {
     expect(event).toMatchObject({ ename: 'open', etyp: 'email', origin: 'pixel', campaign: 'nov' });
   });
 
+  it('fills the route defaults only where the client sent nothing', async () => {
+    await expectGif(await get('/img/v1/?uid=reader-named&ename=second_open'));
+    const [event] = await gw.events(1, { uid: 'reader-named' });
+    expect(event).toMatchObject({ ename: 'second_open', etyp: 'email', origin: 'pixel' });
+  });
+
   it('still serves the GIF for bad input, and records nothing', async () => {
     await expectGif(await get('/img/v1/?score=not-a-number&uid=reader-bad'));
     await expectGif(await get('/img/v1/?uid=%C3%28'));

@@ -34,7 +34,8 @@ export async function buildTrackContext(
     clientIp: (request: FastifyRequest) => resolveIp(request.socket.remoteAddress ?? '', request.headers),
     enrich: (built, facts) =>
       enricher(
-        { ...built.fields, ...built.pii },
+        // Raw PII is rare (hashed, then dropped, by the enricher); without it the fields go as they are.
+        hasKeys(built.pii) ? { ...built.fields, ...built.pii } : built.fields,
         {
           peer: '',
           clientIp: facts.clientIp,
@@ -48,4 +49,9 @@ export async function buildTrackContext(
       ),
     rejected: deps.telemetry.event('eventRejected', 'Events refused, by reason and route; nothing was stored for them.', 'debug', ['reason', 'route']),
   };
+}
+
+function hasKeys(value: object): boolean {
+  for (const _ in value) return true;
+  return false;
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildBatch } from './build-batch.js';
+import type { BuiltEvent } from './build.js';
 import type { TrackContext } from './context.js';
 import type { ClientFields, EventOrigin } from './event.js';
 import { applyIdentity } from './identity.js';
@@ -60,10 +61,24 @@ export async function recordEvents(
     origin: options.origin,
     anonymize: action === 'anonymize',
   };
-  const events = built.map((b) => {
-    const fields = { ...options.defaults, ...b.fields, ...options.fixed, eid: b.fields.eid };
-    return ctx.enrich({ fields, pii: b.pii }, facts);
-  });
+  const events = built.map((b) => ctx.enrich({ fields: withRouteFields(b.fields, options), pii: b.pii }, facts));
   await ctx.pipeline.accept(events);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
+}
+
+/**
+ * The route's defaults fill what the client left out; its fixed fields win; the event id stays. `fields` is this
+ * request's own object, fresh from buildEvent, so it is completed in place rather than copied (a copy per event
+ * on the hot path costs more than all of this).
+ */
+function withRouteFields(fields: BuiltEvent['fields'], options: RecordOptions): BuiltEvent['fields'] {
+  const { defaults, fixed } = options;
+  const eid = fields.eid;
+  const target = fields as unknown as Record<string, unknown>;
+  if (defaults) {
+    for (const [key, value] of Object.entries(defaults)) if (target[key] === undefined) target[key] = value;
+  }
+  if (fixed) Object.assign(fields, fixed);
+  fields.eid = eid;
+  return fields;
 }

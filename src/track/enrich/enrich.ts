@@ -69,8 +69,7 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
   const { geo } = options;
 
   return (event, facts) => {
-    const { email, cell, uname, params: rawParams, ...client } = event;
-    scrubClientKeys(client);
+    const { email, cell, uname, params: rawParams } = event;
     const params = rawParams ? separatePii(rawParams) : undefined;
     const signals = privacySignals(facts.headers);
     const anonymous = shouldAnonymize(signals, facts.gpcAction, facts.dntAction);
@@ -81,7 +80,11 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     const pii = { ...params?.raw, ...defined({ email, cell, uname }) };
     const verdict = detectBot(ua, facts.headers, ip);
 
-    const out: TrackEvent = { ...client, received: facts.receivedAt.toISOString(), origin: facts.origin };
+    // One copy of the client's fields (the input is not touched), without what must not be stored as sent.
+    const out = { ...event } as unknown as TrackEvent;
+    scrubClientKeys(out);
+    out.received = facts.receivedAt.toISOString();
+    out.origin = facts.origin;
     // Hot path (every tracked request): fields are set one by one rather than merged from spreads.
     put(out, 'host', host);
     if (!anonymous) {
@@ -111,12 +114,13 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
 }
 
 /**
- * Removes, at run time, what the types already exclude but a builder might pass through: server-made fields a
+ * Removes raw PII (stored only as hashes), the raw params (stored after separating PII and adding click ids),
+ * and, at run time, what the types already exclude but a builder might pass through: server-made fields a
  * client tried to set, and PII keys spelled in another case ("Email").
  */
 function scrubClientKeys(client: object): void {
   for (const key of Object.keys(client)) {
-    if (SERVER_MADE.has(key) || PII_KEYS.has(key.toLowerCase())) Reflect.deleteProperty(client, key);
+    if (key === 'params' || SERVER_MADE.has(key) || PII_KEYS.has(key.toLowerCase())) Reflect.deleteProperty(client, key);
   }
 }
 
