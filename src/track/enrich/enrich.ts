@@ -80,9 +80,7 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     const pii = { ...params?.raw, ...defined({ email, cell, uname }) };
     const verdict = detectBot(ua, facts.headers, ip);
 
-    // One copy of the client's fields (the input is not touched), without what must not be stored as sent.
-    const out = { ...event } as unknown as TrackEvent;
-    scrubClientKeys(out);
+    const out = clientFields(event);
     out.received = facts.receivedAt.toISOString();
     out.origin = facts.origin;
     // Hot path (every tracked request): fields are set one by one rather than merged from spreads.
@@ -114,14 +112,20 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
 }
 
 /**
- * Removes raw PII (stored only as hashes), the raw params (stored after separating PII and adding click ids),
- * and, at run time, what the types already exclude but a builder might pass through: server-made fields a
- * client tried to set, and PII keys spelled in another case ("Email").
+ * One copy of the client's fields (the input is not touched), without raw PII (stored only as hashes), the raw
+ * params (stored after separating PII and adding click ids) and, at run time, what the types already exclude but
+ * a builder might pass through: server-made fields a client tried to set, and PII keys spelled in another case
+ * ("Email"). Copied key by key into a new object on purpose: V8 adds properties to an object made by spreading
+ * (`{ ...event }`) several times slower, and the enricher adds about fifteen.
  */
-function scrubClientKeys(client: object): void {
-  for (const key of Object.keys(client)) {
-    if (key === 'params' || SERVER_MADE.has(key) || PII_KEYS.has(key.toLowerCase())) Reflect.deleteProperty(client, key);
+function clientFields(event: EnrichInput): TrackEvent {
+  const source = event as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key in source) {
+    if (!Object.hasOwn(source, key) || key === 'params' || SERVER_MADE.has(key) || PII_KEYS.has(key.toLowerCase())) continue;
+    out[key] = source[key];
   }
+  return out as unknown as TrackEvent;
 }
 
 function defined<T extends object>(value: T): Partial<T> {
