@@ -166,9 +166,10 @@ export class Forwarder {
   }
 
   /**
-   * Saves the checkpoint, then deletes the segments wholly behind it. Runs after acknowledged batches (at most every
-   * CHECKPOINT_INTERVAL_MS) and when idle (so a segment sealed after the last batch is cleaned up too), and at close. Requests made while a save runs collapse
-   * into one more round; the returned promise settles when no round is left, and never rejects.
+   * Saves the checkpoint, then deletes the segments wholly behind it. Runs after acknowledged batches (at most
+   * every CHECKPOINT_INTERVAL_MS), when idle (so a segment sealed after the last batch is cleaned up too) and at
+   * close. Requests made while a save runs collapse into one more round; the returned promise settles when no
+   * round is left, and never rejects.
    */
   persist(): Promise<void> {
     this.persistWanted = true;

@@ -76,13 +76,12 @@ export class SegmentReader {
     return { messages, end: { seq: span.seq, offset }, bytes: offset - span.offset };
   }
 
-  /** Drops remembered groups the forwarder has read past. */
+  /** Drops remembered groups the forwarder has read past (in commit order, so it stops at the first one ahead). */
   private forgetBefore(end: Position): void {
     for (const [key, chunk] of this.recent) {
-      if (chunk.seq < end.seq || (chunk.seq === end.seq && chunk.offset + chunk.buf.length <= end.offset)) {
-        this.recent.delete(key);
-        this.recentBytes -= chunk.buf.length;
-      }
+      if (chunk.seq > end.seq || (chunk.seq === end.seq && chunk.offset + chunk.buf.length > end.offset)) return;
+      this.recent.delete(key);
+      this.recentBytes -= chunk.buf.length;
     }
   }
 

@@ -32,7 +32,8 @@ async function run(deps: MemorySubscriberDeps, stop: AbortSignal): Promise<void>
   while (!stop.aborted) {
     await group.waitFor(1, stop);
     if (stop.aborted) return;
-    const waited = performance.now() - (group.queue[0]?.queuedAt ?? performance.now());
+    const oldest = group.queue[0];
+    const waited = oldest ? performance.now() - oldest.queuedAt : 0;
     if (group.queue.length < options.batchSize && waited < options.batchWaitMs) {
       const wait = deadline(options.batchWaitMs - waited, stop);
       await group.waitFor(options.batchSize, wait.signal);

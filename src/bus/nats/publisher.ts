@@ -1,4 +1,4 @@
-import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BusUnavailableError, type BusMessage } from '../bus.js';
 
 export interface PublishTarget {
@@ -31,7 +31,6 @@ interface Batch {
 export class JetStreamPublisher {
   private readonly prefix: string;
   private readonly batches = new Map<number, Batch>();
-  private readonly sub: Subscription;
   private seq = 0;
 
   constructor(
@@ -39,7 +38,8 @@ export class JetStreamPublisher {
     private readonly target: PublishTarget,
   ) {
     this.prefix = `${createInbox()}.`;
-    this.sub = nc.subscribe(`${this.prefix}*`, { callback: (err, msg) => this.onReply(err, msg) });
+    // Lives as long as the connection: closing the connection ends it.
+    nc.subscribe(`${this.prefix}*`, { callback: (err, msg) => this.onReply(err, msg) });
   }
 
   publishAll(messages: readonly BusMessage[]): Promise<void> {
@@ -84,11 +84,6 @@ export class JetStreamPublisher {
         batch.settle();
       }
     });
-  }
-
-  /** Stops listening for PubAcks; batches still waiting fail at their timeout. */
-  close(): void {
-    this.sub.unsubscribe();
   }
 
   private onReply(err: Error | null, msg: Msg): void {

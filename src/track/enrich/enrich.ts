@@ -88,9 +88,6 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     if (!anonymous) {
       put(out, 'ip', anonymizeIp(ip, config.ip, salt, facts.receivedAt));
       put(out, 'ua', ua);
-    } else {
-      delete out.ip;
-      delete out.ua;
     }
     putAll(out, parseUa(ua, facts.headers));
     out.bot = verdict.bot;
@@ -136,10 +133,12 @@ function normalizeHost(host: string | undefined): string | undefined {
   return host?.trim().toLowerCase().replace(/:\d+$/, '') || undefined;
 }
 
-/** Sets a defined value, or removes the key, so the stored event has no keys holding undefined. */
+/**
+ * Sets a defined value only, so the stored event has no keys holding undefined. Nothing needs removing: the keys
+ * set here are server-made (stripped by clientFields) or UTM fields, which are only ever replaced by values.
+ */
 function put<K extends keyof TrackEvent>(target: TrackEvent, key: K, value: TrackEvent[K] | undefined): void {
   if (value !== undefined) target[key] = value;
-  else if (Object.hasOwn(target, key)) Reflect.deleteProperty(target, key);
 }
 
 /** `put` for each own key of `values`. */
