@@ -114,7 +114,8 @@ describe('destinations on NATS', () => {
     const lines: string[] = [];
     const code = await replay(config, { destination: 'quick', since: '1h' }, { out: (l) => lines.push(l), progress: () => undefined });
     expect(code).toBe(0);
-    expect(lines[0]).toMatch(/^replay quick: read 6\/\d+, sent 6, skipped 0 \(rules\), failed 0; done$/);
+    // No total on NATS: the stream counts messages, and one message may be a pack of several events.
+    expect(lines[0]).toBe('replay quick: read 6, sent 6, skipped 0 (rules), failed 0; done');
     expect(quick.acceptedIds().length).toBe(before + 6);
     // The ephemeral consumer is gone or going; no durable was added.
     const names = (await jsm.consumers.list(config.bus.nats.stream).next()).map((c) => c.name);

@@ -102,13 +102,67 @@ describe('NATS bus on one node', () => {
     );
   });
 
-  it('stores each id once when the same messages are published again', async () => {
+  it('sends a batch as packs cut at the marks, and stores a republished batch once', async () => {
     const bus = make();
     await bus.start();
     const stream = `ONE_${n}`;
-    await bus.publish(batch('dup', 20));
-    await bus.publish(batch('dup', 20));
-    expect((await jsm.streams.info(stream)).state.messages).toBe(20);
+    const runs = batch('dup', 20).map((m, i) => ({ ...m, packEnd: i % 5 === 4 }));
+    await bus.publish(runs);
+    await bus.publish(runs);
+    expect((await jsm.streams.info(stream)).state.messages).toBe(4);
+    const first = await waitFor('the first pack', () => jsm.streams.getMessage(stream, { seq: 1 }));
+    expect(first.header.get('Nats-Msg-Id')).toBe('dup-0+5');
+    expect(JSON.parse(first.header.get('Gatehouse-Ids'))).toEqual(['dup-0', 'dup-1', 'dup-2', 'dup-3', 'dup-4']);
+    expect(first.string()).toBe('dup-0\ndup-1\ndup-2\ndup-3\ndup-4');
+    const got: string[] = [];
+    const sub = bus.subscribe({ durable: 'store', batchSize: 7, batchWaitMs: 10, maxDeliver: 1 }, async (deliveries) => {
+      got.push(...deliveries.map((d) => `${d.id}=${new TextDecoder().decode(d.data)}`));
+      await Promise.all(deliveries.map((d) => d.ack()));
+    });
+    await waitFor('every event', () => got.length >= 20);
+    expect(got).toEqual(runs.map((m) => `${m.id}=${m.id}`));
+    await waitFor('every pack acked', async () => (await jsm.consumers.info(stream, 'store')).num_ack_pending === 0);
+    await sub.close();
+  });
+
+  it('dead-letters one event of a pack alone and acks the pack once the rest is settled', async () => {
+    const bus = make();
+    await bus.start();
+    const stream = `ONE_${n}`;
+    const acked: string[] = [];
+    const sub = bus.subscribe({ durable: 'store', batchSize: 10, batchWaitMs: 10, maxDeliver: 1 }, async (deliveries) => {
+      for (const d of deliveries) {
+        if (d.id === 'mixed-1') await d.deadLetter('schema: bad');
+        else {
+          acked.push(d.id);
+          await d.ack();
+        }
+      }
+    });
+    await bus.publish(batch('mixed', 3));
+    const dead = await waitFor('the dead letter', () => jsm.streams.getMessage(stream, { last_by_subj: `one${n}.dead` }));
+    expect(dead.header.get('Nats-Msg-Id')).toBe('dl-mixed-1');
+    expect(dead.string()).toBe('mixed-1');
+    await waitFor('the pack acked', async () => (await jsm.consumers.info(stream, 'store')).num_ack_pending === 0);
+    expect(acked).toEqual(['mixed-0', 'mixed-2']);
+    await sub.close();
+  });
+
+  it('redelivers the whole pack when one of its events is nak\'d', async () => {
+    const bus = make();
+    await bus.start();
+    const seen: string[] = [];
+    const sub = bus.subscribe({ durable: 'store', batchSize: 10, batchWaitMs: 10, maxDeliver: 5 }, async (deliveries) => {
+      for (const d of deliveries) {
+        seen.push(`${d.id}#${d.deliveries}`);
+        if (d.id === 'retry-2' && d.deliveries === 1) d.nak(0);
+        else await d.ack();
+      }
+    });
+    await bus.publish(batch('retry', 3));
+    await waitFor('the second delivery', () => seen.length >= 6);
+    expect(seen).toEqual(['retry-0#1', 'retry-1#1', 'retry-2#1', 'retry-0#2', 'retry-1#2', 'retry-2#2']);
+    await sub.close();
   });
 
   it('rejects a publish that no stream stores, without waiting for the ack timeout', async () => {

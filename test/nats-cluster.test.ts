@@ -5,12 +5,13 @@ import type { Bus, BusMessage, Delivery } from '../src/bus/bus.js';
 import { createNatsBus } from '../src/bus/nats/index.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 import { createLogger } from '../src/telemetry/logger.js';
-import { natsTestConfig, startNatsCluster, type NatsHandle } from './helpers/nats.js';
+import { eventCopies, natsTestConfig, startNatsCluster, type NatsHandle } from './helpers/nats.js';
 import { waitFor } from './helpers/wait.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
+/** Marked as the spool marks group commits: packs of five. */
 const batch = (prefix: string, n: number): BusMessage[] =>
-  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, data: new TextEncoder().encode(`${prefix}-${i}`) }));
+  Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, data: new TextEncoder().encode(`${prefix}-${i}`), packEnd: i % 5 === 4 }));
 
 describe('NATS bus on a 3-node JetStream cluster', () => {
   let cluster: NatsHandle;
@@ -39,7 +40,12 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
   /** The caller's retry (the spool's forwarder): the same batch again until JetStream acknowledges it. */
   const publishUntilAcked = (bus: Bus, messages: BusMessage[]) =>
     waitFor('a publish to be acknowledged', () => bus.publish(messages).then(() => true), { timeoutMs: 90_000, intervalMs: 200 });
-  const messagesIn = async (stream: string) => (await jsm.streams.info(stream)).state.messages;
+  /** Event copies in the stream (a message may be a pack of several events). */
+  const eventsIn = async (stream: string, subject: string) => {
+    let copies = 0;
+    for (const n of (await eventCopies(jsm, stream, subject)).values()) copies += n;
+    return copies;
+  };
   const killLeader = async (stream: string, consumer?: string) => {
     const leader = await cluster.leaderIndex(stream, consumer);
     await cluster.kill(leader, 'SIGKILL');
@@ -83,8 +89,8 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     kill.done = true;
     await publishing;
 
-    await waitFor('the stream to count every batch', async () => (await messagesIn(config.stream)) >= sent * 20);
-    expect(await messagesIn(config.stream)).toBe(sent * 20);
+    await waitFor('the stream to count every batch', async () => (await eventsIn(config.stream, config.subject)) >= sent * 20);
+    expect(await eventsIn(config.stream, config.subject)).toBe(sent * 20);
     const info = await jsm.streams.info(config.stream);
     expect(info.cluster?.leader).not.toBe(cluster.names[kill.node]);
     await cluster.restart(kill.node);
@@ -103,7 +109,7 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     const killed = await killLeader(config.stream, 'store');
     await publishUntilAcked(gateway, batch('second', 50));
     await waitFor('all 100 after the election', () => got.size === 100, { timeoutMs: 90_000 });
-    expect(await messagesIn(config.stream)).toBe(100);
+    expect(await eventsIn(config.stream, config.subject)).toBe(100);
     await cluster.restart(killed);
   });
 });

@@ -21,6 +21,8 @@ export class RecordingBus implements Bus {
   /** Ids in publish order, repeats included. */
   readonly published: string[] = [];
   readonly payloads = new Map<string, string>();
+  /** Ids of the messages that ended a pack (`packEnd`), in publish order. */
+  readonly packEnds: string[] = [];
   calls = 0;
   failures = 0;
   failing = false;
@@ -37,6 +39,7 @@ export class RecordingBus implements Bus {
     }
     for (const m of messages) {
       this.published.push(m.id);
+      if (m.packEnd) this.packEnds.push(m.id);
       this.payloads.set(m.id, Buffer.from(m.data).toString('utf8'));
     }
   }

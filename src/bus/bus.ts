@@ -4,6 +4,11 @@ import type { Health } from '../lifecycle/health.js';
 export interface BusMessage {
   readonly id: string;
   readonly data: Uint8Array;
+  /**
+   * The last message of a run a bus may carry as one message (the NATS bus packs, see pack.ts): the spool sets
+   * it where a group commit ends, so a re-read packs the same way. Buses that do not pack ignore it.
+   */
+  readonly packEnd?: boolean;
 }
 
 /** A message handed to a consumer. Exactly one of ack / nak / deadLetter must be called. */

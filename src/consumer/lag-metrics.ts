@@ -25,10 +25,10 @@ export function consumerLagMetrics(registry: Registry, read: () => Promise<Consu
         if (lag) this.set(pick(lag));
       },
     });
-  gauge('gatehouse_consumer_pending', 'Events in the stream not yet delivered to the consumer.', (l) => l.pending);
+  gauge('gatehouse_consumer_pending', 'Messages in the stream not yet delivered to the consumer (on NATS a message is a pack of one or more events).', (l) => l.pending);
   gauge(
     'gatehouse_consumer_ack_pending',
-    'Events delivered to the consumer and not yet acked (being written, or waiting for a redelivery).',
+    'Messages delivered to the consumer and not yet acked (being written, or waiting for a redelivery).',
     (l) => l.ackPending,
   );
 }

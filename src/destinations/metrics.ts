@@ -11,7 +11,7 @@ function build(t: Telemetry) {
   const probes = new Map<string, LagProbe>();
   const pendingGauge = new Gauge({
     name: 'gatehouse_destination_pending_events',
-    help: 'Events waiting for a destination (its spool in embedded mode, its JetStream consumer with NATS).',
+    help: 'Events waiting for a destination in embedded mode (its spool); with NATS, messages (packs of events) its JetStream consumer has not taken.',
     labelNames: ['destination'],
     registers: [t.registry],
     async collect() {

@@ -10,11 +10,14 @@ import { SpoolRecordError } from './errors.js';
  *
  * The CRC lets recovery tell a torn tail (kill -9, power loss) from a record. `FLAG_END` marks the last record of
  * one `append` call: recovery keeps only whole calls, so the records of a call are all in the log or none are.
+ * `FLAG_GROUP_END` marks the last record of a group commit (one write): the forwarder packs records into bus
+ * messages up to such a mark, so whenever it reads the same records it packs them the same way.
  */
 export const HEADER_BYTES = 8;
 const BODY_FIXED = 9;
 export const RECORD_OVERHEAD = HEADER_BYTES + BODY_FIXED;
 export const FLAG_END = 1;
+export const FLAG_GROUP_END = 2;
 const MAX_ID_BYTES = 0xffff;
 
 export interface DecodedRecord extends BusMessage {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusMessage } from '../bus/bus.js';
-import { encodeRecord, recordSize } from './record.js';
+import { FLAG_END, FLAG_GROUP_END, encodeRecord, recordSize } from './record.js';
 import { segmentPath } from './segment-files.js';
 import { SegmentReader } from './segment-reader.js';
+import { pack } from '../bus/pack.js';
 
 const msg = (id: string): BusMessage => ({ id, data: Buffer.from(`payload of ${id}`) });
 
@@ -14,7 +15,9 @@ function group(ids: string[]): Buffer {
   const messages = ids.map(msg);
   const buf = Buffer.alloc(messages.reduce((n, m) => n + recordSize(m), 0));
   let at = 0;
-  for (const m of messages) at = encodeRecord(buf, at, m, 0, 1);
+  messages.forEach((m, i) => {
+    at = encodeRecord(buf, at, m, i === messages.length - 1 ? FLAG_END | FLAG_GROUP_END : 0, 1);
+  });
   return buf;
 }
 
@@ -82,4 +85,54 @@ describe('segment reader', () => {
     expect(ids(first)).toEqual(['a1']);
     await expect(reader.read({ seq: 1, offset: a.length, end: a.length + b.length }, 10)).rejects.toThrow(/ENOENT/);
   });
+
+  it('ends batches where packs end: at group commits, never inside one', async () => {
+    reader = new SegmentReader(dir);
+    const a = group(['a1', 'a2', 'a3']);
+    const b = group(['b1', 'b2']);
+    reader.remember(1, 0, a);
+    reader.remember(1, a.length, b);
+    const end = a.length + b.length;
+    // Room for 4: the whole first group, not a1-a3 plus b1 (b would be split by where this read happened to stop).
+    const first = await reader.read({ seq: 1, offset: 0, end }, 4);
+    expect(ids(first)).toEqual(['a1', 'a2', 'a3']);
+    expect(first.messages.map((m) => m.packEnd === true)).toEqual([false, false, true]);
+    expect(first.end).toEqual({ seq: 1, offset: a.length });
+  });
+
+  it('packs the same records the same way from memory, from disk, and whatever was committed when it read', async () => {
+    const groups = [group(['a1', 'a2']), group(['b1']), group(['c1', 'c2', 'c3', 'c4', 'c5']), group(['d1'])];
+    await writeFile(segmentPath(dir, 1), Buffer.concat(groups));
+    const packsOf = (messages: BusMessage[]) => pack(messages).map((p) => p.id);
+    const sizes = groups.map((g) => g.length);
+    const ends = sizes.map((_, i) => sizes.slice(0, i + 1).reduce((x, y) => x + y, 0));
+    const total = ends[ends.length - 1] as number;
+
+    // Live: the forwarder reads as groups are committed one by one, three records at most per batch.
+    reader = new SegmentReader(dir);
+    const live: string[] = [];
+    let offset = 0;
+    for (let i = 0; i < groups.length; i++) {
+      reader.remember(1, i === 0 ? 0 : (ends[i - 1] as number), groups[i] as Buffer);
+      while (offset < (ends[i] as number)) {
+        const batch = await reader.read({ seq: 1, offset, end: ends[i] as number }, 3);
+        live.push(...packsOf(batch.messages));
+        offset = batch.end.offset;
+      }
+    }
+    await reader.close();
+
+    // After a restart: everything is on disk and committed at once.
+    reader = new SegmentReader(dir);
+    const replayed: string[] = [];
+    offset = 0;
+    while (offset < total) {
+      const batch = await reader.read({ seq: 1, offset, end: total }, 3);
+      replayed.push(...packsOf(batch.messages));
+      offset = batch.end.offset;
+    }
+    expect(live).toEqual(['a1+2', 'b1', 'c1+3', 'c4+2', 'd1']);
+    expect(replayed).toEqual(live);
+  });
 });
+

@@ -31,6 +31,19 @@ describe('spool append', () => {
     expect(spool.stats().pendingRecords).toBe(200);
   });
 
+  it('marks where each group commit ends, so the bus packs a group and never across two', async () => {
+    const bus = new RecordingBus();
+    const release = bus.hold();
+    const { spool } = await open(bus);
+    // Two calls in one tick share a group write; the third call is a group of its own.
+    await Promise.all([spool.append(['g1-a', 'g1-b'].map(message)), spool.append([message('g1-c')])]);
+    await spool.append([message('g2-a')]);
+    release();
+    await waitFor('all published', () => bus.unique().size === 4);
+    expect(bus.published).toEqual(['g1-a', 'g1-b', 'g1-c', 'g2-a']);
+    expect(bus.packEnds).toEqual(['g1-c', 'g2-a']);
+  });
+
   it('refuses with SpoolFullError past maxBytes, all of a call or none, and accepts again once forwarded', async () => {
     const bus = new RecordingBus();
     const release = bus.hold();

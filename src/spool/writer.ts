@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { BusMessage } from '../bus/bus.js';
 import type { SpoolConfig } from './config.js';
 import type { LogIndex } from './log-index.js';
-import { FLAG_END, encodeRecord } from './record.js';
+import { FLAG_END, FLAG_GROUP_END, encodeRecord } from './record.js';
 import { segmentPath, syncDir } from './segment-files.js';
 import { SpoolWriteError } from './errors.js';
 
@@ -212,12 +212,15 @@ export class SegmentWriter {
 function encodeGroup(group: readonly Call[], bytes: number, at: number): Buffer {
   const buf = Buffer.allocUnsafe(bytes);
   let offset = 0;
-  for (const call of group) {
+  let lastCall = group.length - 1;
+  while (lastCall > 0 && group[lastCall]?.records.length === 0) lastCall -= 1;
+  group.forEach((call, c) => {
     const last = call.records.length - 1;
     call.records.forEach((record, i) => {
-      offset = encodeRecord(buf, offset, record, i === last ? FLAG_END : 0, at);
+      const flags = i === last ? (c === lastCall ? FLAG_END | FLAG_GROUP_END : FLAG_END) : 0;
+      offset = encodeRecord(buf, offset, record, flags, at);
     });
-  }
+  });
   return buf;
 }
 

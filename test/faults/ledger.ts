@@ -1,6 +1,7 @@
 import type { ConsumerLag } from '../../src/bus/bus.js';
 import { openDatabase } from '../../src/sinks/duckdb/database.js';
 import { waitFor } from '../helpers/wait.js';
+import { eventCopies } from '../helpers/nats.js';
 import type { FaultCluster, Setup } from './harness.js';
 import type { LoadTally } from './load.js';
 
@@ -49,7 +50,7 @@ export interface Ledger {
   readonly sent: number;
   readonly ok: number;
   readonly notOk: number;
-  /** Messages the stream holds on the event subject (JetStream deduplicates re-publishes by event id). */
+  /** Event copies the stream holds on the event subject (JetStream deduplicates a re-published pack by its id). */
   readonly streamed: number;
   readonly stored: number;
   readonly duplicates: number;
@@ -60,15 +61,16 @@ export interface Ledger {
   readonly failures: string;
 }
 
-/** Messages on the scenario's event subject in the stream. */
+/** Event copies on the scenario's event subject in the stream (a pack holds several events; each counts). */
 export async function streamed(cluster: FaultCluster, setup: Setup): Promise<number> {
-  const info = await cluster.jsm.streams.info(setup.stream, { subjects_filter: setup.subject });
-  return info.state.subjects?.[setup.subject] ?? 0;
+  let copies = 0;
+  for (const n of (await eventCopies(cluster.jsm, setup.stream, setup.subject)).values()) copies += n;
+  return copies;
 }
 
 /** What the bus and the sink hold for one scenario's events. */
 export interface Holdings {
-  /** Messages on the event subject. */
+  /** Event copies on the event subject. */
   readonly streamed: number;
   /** Rows per eid in DuckDB. */
   readonly stored: ReadonlyMap<string, number>;

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, exi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, nkeyAuthenticator, nkeys, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { messageParts } from '../../src/bus/nats/delivery.js';
 import { Value } from '@sinclair/typebox/value';
 import { NatsConfig } from '../../src/bus/config.js';
 import { freePort } from './net.js';
@@ -300,4 +301,35 @@ export function natsTestConfig(fields: Record<string, unknown>): NatsConfig {
 export function createNkeyUser(): { nkey: string; seed: string } {
   const user = nkeys.createUser();
   return { nkey: user.getPublicKey(), seed: new TextDecoder().decode(user.getSeed()) };
+}
+
+/**
+ * Every event copy the stream holds on `subject`, by id: packs (several events in one message) are opened, so a
+ * count above 1 is an event stored twice in the stream. Read with an ordered consumer, up to the last sequence.
+ */
+export function eventCopies(jsm: JetStreamManager, stream: string, subject: string): Promise<Map<string, number>> {
+  // Read again from the start when a request fails: right after a node was killed, creating the reading consumer
+  // can time out while the cluster elects.
+  return waitFor(`the events on ${subject} in ${stream}`, () => readEventCopies(jsm, stream, subject));
+}
+
+async function readEventCopies(jsm: JetStreamManager, stream: string, subject: string): Promise<Map<string, number>> {
+  const copies = new Map<string, number>();
+  const info = await jsm.streams.info(stream, { subjects_filter: subject });
+  if ((info.state.subjects?.[subject] ?? 0) === 0) return copies;
+  const js = jsm.jetstream();
+  const consumer = await js.consumers.get(stream, { filter_subjects: subject });
+  const last = info.state.last_seq;
+  for (;;) {
+    let done = true;
+    for await (const m of await consumer.fetch({ max_messages: 500, expires: 2_000 })) {
+      done = false;
+      for (const part of messageParts(m)) copies.set(part.id, (copies.get(part.id) ?? 0) + 1);
+      if (m.seq >= last || m.info.pending === 0) {
+        done = true;
+        break;
+      }
+    }
+    if (done) return copies;
+  }
 }

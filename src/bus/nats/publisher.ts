@@ -1,5 +1,6 @@
 import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BusUnavailableError, type BusMessage } from '../bus.js';
+import { PACK_IDS_HEADER, PACK_MAX_BYTES, PACK_MAX_MESSAGES, PACK_SIZES_HEADER, pack, type Pack } from '../pack.js';
 
 export interface PublishTarget {
   readonly stream: string;
@@ -9,8 +10,11 @@ export interface PublishTarget {
 
 interface Batch {
   readonly first: number;
-  readonly size: number;
-  remaining: number;
+  /** Messages (events) in each pack, by pack. */
+  readonly counts: number[];
+  readonly messages: number;
+  /** Packs still waiting for their PubAck (their index in `counts`, from the reply's sequence number). */
+  readonly waiting: Set<number>;
   failed: number;
   firstError: string | undefined;
   timer: NodeJS.Timeout | undefined;
@@ -18,15 +22,16 @@ interface Batch {
 }
 
 /**
- * JetStream publishing for the forwarder's batches: every message of a batch is sent at once (pipelined), with
- * `Nats-Msg-Id` = the message id, so a message republished within the stream's duplicate window (after a crash or
+ * JetStream publishing for the forwarder's batches. The batch is packed (pack.ts: several events in one NATS
+ * message, cut where the spool's group commits end) and every pack is sent at once (pipelined), with
+ * `Nats-Msg-Id` = the pack's id, so a pack republished within the stream's duplicate window (after a crash or
  * a timed-out ack) is stored once; the batch resolves when every PubAck has arrived and rejects with a
- * PublishError naming how many did not.
+ * PublishError naming how many messages were not acknowledged.
  *
- * This is what `js.publish` does per message, done per batch: one reply subscription for all PubAcks (each
- * message's reply subject ends in its sequence number) and one timer a batch, instead of a request — a mux
- * entry, a timer, a promise and an `Error` built even on success — per event. That was ~10% of the gateway's
- * CPU per tracked request (bench/ANALYSIS.md).
+ * One NATS message per pack instead of per event: the gateway, the NATS servers (each replica stores, acks and
+ * dedupes per message) and the consumer (one ack per message) all do their per-message work once a pack.
+ * One reply subscription for all PubAcks (each reply subject ends in the pack's sequence number) and one timer a
+ * batch, instead of a request — a mux entry, a timer, a promise and an `Error` built even on success — per message.
  */
 export class JetStreamPublisher {
   private readonly prefix: string;
@@ -42,46 +47,58 @@ export class JetStreamPublisher {
     nc.subscribe(`${this.prefix}*`, { callback: (err, msg) => this.onReply(err, msg) });
   }
 
+  /** Pack payloads stay well inside the server's max_payload, which also holds the headers. */
+  private maxPackBytes(): number {
+    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
+    return Math.min(PACK_MAX_BYTES, Math.floor(maxPayload / 2));
+  }
+
   publishAll(messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
+    const packs = pack(messages, PACK_MAX_MESSAGES, this.maxPackBytes());
     return new Promise<void>((resolve, reject) => {
       const first = this.seq + 1;
-      this.seq += messages.length;
+      this.seq += packs.length;
       const batch: Batch = {
         first,
-        size: messages.length,
-        remaining: messages.length,
+        counts: packs.map((p) => p.count),
+        messages: messages.length,
+        waiting: new Set(packs.keys()),
         failed: 0,
         firstError: undefined,
         timer: undefined,
         settle: () => {
           clearTimeout(batch.timer);
-          for (let s = batch.first; s < batch.first + batch.size; s++) this.batches.delete(s);
+          for (let i = 0; i < packs.length; i++) this.batches.delete(first + i);
           if (batch.failed === 0) return resolve();
-          const why = `${batch.failed} of ${batch.size} messages not acknowledged by JetStream: ${batch.firstError ?? 'unknown'}`;
+          const why = `${batch.failed} of ${batch.messages} messages not acknowledged by JetStream: ${batch.firstError ?? 'unknown'}`;
           reject(new PublishError(batch.failed, why));
         },
       };
-      batch.timer = setTimeout(() => {
-        batch.failed += batch.remaining;
-        batch.firstError ??= `no PubAck within ${this.target.timeoutMs} ms`;
-        batch.remaining = 0;
+      const failAll = (why: string) => {
+        for (const i of batch.waiting) batch.failed += batch.counts[i] ?? 0;
+        batch.waiting.clear();
+        batch.firstError ??= why;
         batch.settle();
-      }, this.target.timeoutMs);
-      for (let i = 0; i < messages.length; i++) this.batches.set(first + i, batch);
+      };
+      batch.timer = setTimeout(() => failAll(`no PubAck within ${this.target.timeoutMs} ms`), this.target.timeoutMs);
+      for (let i = 0; i < packs.length; i++) this.batches.set(first + i, batch);
       try {
-        for (let i = 0; i < messages.length; i++) {
-          const m = messages[i] as BusMessage;
+        for (let i = 0; i < packs.length; i++) {
+          const p = packs[i] as Pack;
           const h = headers();
-          h.set('Nats-Msg-Id', m.id);
-          this.nc.publish(this.target.subject, m.data, { headers: h, reply: `${this.prefix}${first + i}` });
+          h.set('Nats-Msg-Id', p.id);
+          if (p.ids !== undefined && p.sizes !== undefined) {
+            h.set(PACK_IDS_HEADER, p.ids);
+            h.set(PACK_SIZES_HEADER, p.sizes);
+          }
+          this.nc.publish(this.target.subject, p.data, { headers: h, reply: `${this.prefix}${first + i}` });
         }
       } catch (err) {
         // The connection is closed or the message is too large for the server: nothing of this batch counts.
-        batch.failed = batch.size;
-        batch.firstError = err instanceof Error ? err.message : String(err);
-        batch.remaining = 0;
-        batch.settle();
+        for (let i = 0; i < packs.length; i++) batch.waiting.add(i);
+        batch.failed = 0;
+        failAll(err instanceof Error ? err.message : String(err));
       }
     });
   }
@@ -92,12 +109,14 @@ export class JetStreamPublisher {
     const batch = this.batches.get(seq);
     if (!batch) return; // late: its batch already settled (timed out)
     this.batches.delete(seq);
+    const index = seq - batch.first;
+    if (!batch.waiting.delete(index)) return;
     const problem = pubAckProblem(msg, this.target);
     if (problem !== undefined) {
-      batch.failed++;
+      batch.failed += batch.counts[index] ?? 0;
       batch.firstError ??= problem;
     }
-    if (--batch.remaining === 0) batch.settle();
+    if (batch.waiting.size === 0) batch.settle();
   }
 }
 

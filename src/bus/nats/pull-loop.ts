@@ -1,10 +1,10 @@
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { BatchHandler, SubscribeOptions, Subscription } from '../bus.js';
 import type { BusEvents } from '../events.js';
 import { deadline, pause } from '../abortable.js';
 import { BatchReader } from './batch-reader.js';
 import { ACK_WAIT_MS, ensureConsumer } from './consumer.js';
-import { toDelivery, type NatsDelivery, type NatsDeliveryDeps } from './delivery.js';
+import { toDeliveries, type NatsDelivery, type NatsDeliveryDeps } from './delivery.js';
 
 export interface PullLoopDeps {
   readonly js: JetStreamClient;
@@ -13,6 +13,8 @@ export interface PullLoopDeps {
   readonly defaultSubject: string;
   readonly delivery: NatsDeliveryDeps;
   readonly events: BusEvents;
+  /** The server's max_payload: the largest message a pull must be able to take. */
+  readonly maxPayload: number;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface PullLoopDeps {
 const PULL_EXPIRES_MS = 5_000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 15_000;
+/** Least bytes a consumer prefetches; the client asks for more when three quarters are handed over. */
+const PREFETCH_BYTES = 8 * 1024 * 1024;
 /** On close, how long to wait for prefetched messages to be handed back before leaving them to the ack wait. */
 const HAND_BACK_MS = 2_000;
 
@@ -48,9 +52,10 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
     try {
       await ensureConsumer(deps.jsm, deps.stream, options, deps.defaultSubject);
       const consumer = await deps.js.consumers.get(deps.stream, options.durable);
-      messages = await consumer.consume({ max_messages: options.batchSize, expires: PULL_EXPIRES_MS });
+      // Bounded by bytes, not messages: a message may be a pack of hundreds of events (pack.ts).
+      messages = await consumer.consume({ max_bytes: prefetchBytes(deps.maxPayload), expires: PULL_EXPIRES_MS });
       watchNotifications(messages);
-      const reader = new BatchReader<JsMsg>(messages[Symbol.asyncIterator](), storedAgoMs);
+      const reader = new BatchReader<NatsDelivery>(deliveriesOf(messages, deps.delivery), storedAgoMs);
       while (!stop.aborted) {
         const batch = await reader.read(options.batchSize, options.batchWaitMs, stop);
         if (batch.length > 0) {
@@ -73,12 +78,17 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
   }
 }
 
+/** Each message's deliveries (one per event of a pack), in stream order. */
+async function* deliveriesOf(messages: ConsumerMessages, deps: NatsDeliveryDeps): AsyncGenerator<NatsDelivery> {
+  for await (const m of messages) yield* toDeliveries(m, deps);
+}
+
 /**
  * How long ago the stream stored the message (its timestamp is the server's clock: skew only shortens or
  * lengthens the batch window, which BatchReader clamps to [0, batchWait]).
  */
-function storedAgoMs(m: JsMsg): number {
-  return Date.now() - m.info.timestampNanos / 1e6;
+function storedAgoMs(d: NatsDelivery): number {
+  return Date.now() - d.storedAt;
 }
 
 /**
@@ -96,8 +106,7 @@ function watchNotifications(messages: ConsumerMessages): void {
   })().catch(() => {});
 }
 
-async function handleBatch(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler, batch: JsMsg[]): Promise<void> {
-  const deliveries: NatsDelivery[] = batch.map((m) => toDelivery(m, deps.delivery));
+async function handleBatch(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler, deliveries: NatsDelivery[]): Promise<void> {
   // A slow write (a sink retrying) must not make the server redeliver messages that are still being handled.
   const progress = setInterval(() => deliveries.forEach((d) => d.working()), ACK_WAIT_MS / 3);
   try {
@@ -111,17 +120,22 @@ async function handleBatch(deps: PullLoopDeps, options: SubscribeOptions, handle
 }
 
 /** Stops pulling and naks what was prefetched but not handled, so another process gets it without delay. */
-async function handBack(messages: ConsumerMessages, reader: BatchReader<JsMsg>): Promise<void> {
+async function handBack(messages: ConsumerMessages, reader: BatchReader<NatsDelivery>): Promise<void> {
   // stop() rather than close(): close() waits for the iterator to finish, and only reading it finishes it.
   messages.stop();
   const limit = deadline(HAND_BACK_MS, new AbortController().signal);
   try {
-    for (const m of await reader.rest(limit.signal)) m.nak();
+    for (const d of await reader.rest(limit.signal)) d.nak(0);
   } catch {
     // Left to the ack wait.
   } finally {
     limit.dispose();
   }
+}
+
+/** A refill (a quarter of the prefetch) always has room for the largest message the server accepts. */
+function prefetchBytes(maxPayload: number): number {
+  return Math.max(PREFETCH_BYTES, 4 * maxPayload);
 }
 
 function backoffMs(failures: number): number {

@@ -2,12 +2,14 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConfig } from '../../bus/config.js';
 import { connectionOptions } from '../../bus/nats/connection-options.js';
+import { messageParts } from '../../bus/nats/delivery.js';
 import { decodeEvent } from '../../track/codec.js';
 import type { TrackEvent } from '../../track/event.js';
 import { ReplayError } from './replay.js';
 
 export interface StreamHistory {
-  readonly total: number;
+  /** Unknown: the stream counts messages, and a message may be a pack of many events. */
+  readonly total: undefined;
   readonly pages: AsyncIterable<TrackEvent[]>;
   /** Publishes a refused event to the dead-letter subject, the vendor's answer in the reason header. */
   deadLetter(event: TrackEvent, reason: string, destination: string): Promise<void>;
@@ -30,13 +32,11 @@ export async function streamHistory(config: NatsConfig, since: Date, until: Date
   }
   let js: JetStreamClient;
   let lastSeq: number;
-  let total: number;
   try {
     const jsm = await jetstreamManager(nc);
     js = jetstream(nc);
     const info = await jsm.streams.info(config.stream);
     lastSeq = info.state.last_seq;
-    total = info.state.messages;
   } catch (err) {
     await nc.close();
     throw new ReplayError('SOURCE_FAILED', `stream ${config.stream} is not readable: ${(err as Error).message}`, { cause: err });
@@ -56,11 +56,13 @@ export async function streamHistory(config: NatsConfig, since: Date, until: Date
       for await (const m of await consumer.fetch({ max_messages: pageSize, expires: FETCH_EXPIRES_MS })) {
         if (m.seq > lastSeq) break;
         done = m.seq === lastSeq || m.info.pending === 0;
-        try {
-          const event = decodeEvent(m.data);
-          if (!until || Date.parse(event.received) < until.getTime()) page.push(event);
-        } catch {
-          // Undecodable messages were dead-lettered by the store consumer when they arrived.
+        for (const part of messageParts(m)) {
+          try {
+            const event = decodeEvent(part.data);
+            if (!until || Date.parse(event.received) < until.getTime()) page.push(event);
+          } catch {
+            // Undecodable messages were dead-lettered by the store consumer when they arrived.
+          }
         }
         if (done) break;
       }
@@ -70,7 +72,7 @@ export async function streamHistory(config: NatsConfig, since: Date, until: Date
   }
 
   return {
-    total,
+    total: undefined,
     pages: pages(),
     async deadLetter(event, reason, destination) {
       const h = headers();
