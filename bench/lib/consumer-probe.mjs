@@ -55,15 +55,21 @@ function sampleEvent(i) {
   };
 }
 
+/**
+ * Events per pack (one NATS message), as a gateway under load writes them: the pixel scenario's group commits
+ * held ~32 events each (gatehouse_spool_group_records). PACK=1 publishes one message per event.
+ */
+const PACK = Number(process.env.PACK ?? 32);
+
 async function prefill(n) {
   await bus.start();
-  const batch = 500;
+  const batch = 512;
   const inFlight = [];
   for (let i = 0; i < n; i += batch) {
     const messages = [];
     for (let j = i; j < Math.min(n, i + batch); j++) {
       const e = sampleEvent(j);
-      messages.push({ id: e.eid, data: encodeEvent(e) });
+      messages.push({ id: e.eid, data: encodeEvent(e), packEnd: (j + 1) % PACK === 0 });
     }
     inFlight.push(bus.publish(messages));
     if (inFlight.length >= 8) await inFlight.shift();

@@ -20,7 +20,7 @@ export const PACK_SIZES_HEADER = 'Gatehouse-Sizes';
 /** Most messages in one pack (bounds the ids header). */
 export const PACK_MAX_MESSAGES = 1_000;
 /** Payload bytes after which a pack is closed (a single larger message travels alone). */
-export const PACK_MAX_BYTES = 256 * 1024;
+export const PACK_MAX_BYTES = 64 * 1024;
 
 const NEWLINE = 0x0a;
 

@@ -119,7 +119,6 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
         stream: config.stream,
         defaultSubject: config.subject,
         events,
-        maxPayload: c.nc.info?.max_payload ?? 1024 * 1024,
         delivery: {
           js: c.js,
           deadLetterSubject: config.deadLetterSubject,

@@ -13,8 +13,6 @@ export interface PullLoopDeps {
   readonly defaultSubject: string;
   readonly delivery: NatsDeliveryDeps;
   readonly events: BusEvents;
-  /** The server's max_payload: the largest message a pull must be able to take. */
-  readonly maxPayload: number;
 }
 
 /**
@@ -24,8 +22,13 @@ export interface PullLoopDeps {
 const PULL_EXPIRES_MS = 5_000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 15_000;
-/** Least bytes a consumer prefetches; the client asks for more when three quarters are handed over. */
-const PREFETCH_BYTES = 8 * 1024 * 1024;
+/**
+ * Most messages a consumer holds prefetched (the client asks for more when three quarters are handed over). A
+ * message may be a pack of up to PACK_MAX_BYTES (pack.ts), so this bounds the buffer at ~40 MB of packs; a
+ * byte limit instead would cap the prefetch at 100 messages (the client's rule), starving the batches when
+ * messages are single events.
+ */
+const PREFETCH_MESSAGES = 512;
 /** On close, how long to wait for prefetched messages to be handed back before leaving them to the ack wait. */
 const HAND_BACK_MS = 2_000;
 
@@ -52,8 +55,7 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
     try {
       await ensureConsumer(deps.jsm, deps.stream, options, deps.defaultSubject);
       const consumer = await deps.js.consumers.get(deps.stream, options.durable);
-      // Bounded by bytes, not messages: a message may be a pack of hundreds of events (pack.ts).
-      messages = await consumer.consume({ max_bytes: prefetchBytes(deps.maxPayload), expires: PULL_EXPIRES_MS });
+      messages = await consumer.consume({ max_messages: Math.min(options.batchSize, PREFETCH_MESSAGES), expires: PULL_EXPIRES_MS });
       watchNotifications(messages);
       const reader = new BatchReader<NatsDelivery>(deliveriesOf(messages, deps.delivery), storedAgoMs);
       while (!stop.aborted) {
@@ -78,9 +80,15 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
   }
 }
 
-/** Each message's deliveries (one per event of a pack), in stream order. */
-async function* deliveriesOf(messages: ConsumerMessages, deps: NatsDeliveryDeps): AsyncGenerator<NatsDelivery> {
-  for await (const m of messages) yield* toDeliveries(m, deps);
+/** Each message's deliveries (one per event of a pack), a message at a time, in stream order. */
+function deliveriesOf(messages: ConsumerMessages, deps: NatsDeliveryDeps): AsyncIterator<NatsDelivery[]> {
+  const iterator = messages[Symbol.asyncIterator]();
+  return {
+    next: async () => {
+      const r = await iterator.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: toDeliveries(r.value, deps) };
+    },
+  };
 }
 
 /**
@@ -131,11 +139,6 @@ async function handBack(messages: ConsumerMessages, reader: BatchReader<NatsDeli
   } finally {
     limit.dispose();
   }
-}
-
-/** A refill (a quarter of the prefetch) always has room for the largest message the server accepts. */
-function prefetchBytes(maxPayload: number): number {
-  return Math.max(PREFETCH_BYTES, 4 * maxPayload);
 }
 
 function backoffMs(failures: number): number {
