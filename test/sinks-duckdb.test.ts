@@ -11,6 +11,7 @@ import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
 import { LATEST_VERSION, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
 import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
+import { ROW_GROUP_SIZE } from '../src/sinks/duckdb/database.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
 
@@ -58,6 +59,23 @@ describe('DuckDB store', () => {
     await store.start();
     expect(await store.queryEvents()).toEqual([event]);
     expect((await store.get('keep'))?.url).toBe('https://example.com/');
+  });
+
+  it('writes row groups of ROW_GROUP_SIZE rows (short checkpoint pauses), in a file other processes can open', async () => {
+    const events = Array.from({ length: ROW_GROUP_SIZE + 100 }, (_, i) => contractEvent({ eid: `rowgroup-${String(i).padStart(8, '0')}` }));
+    await store.write(events);
+    await store.close();
+    // Opened as any DuckDB user would: the file is a plain DuckDB database.
+    const instance = await DuckDBInstance.create(file.path);
+    const conn = await instance.connect();
+    const groups = await conn.runAndReadAll("SELECT count(DISTINCT row_group_id) AS n FROM pragma_storage_info('events')");
+    const rows = await conn.runAndReadAll('SELECT count(*) AS n FROM events');
+    conn.closeSync();
+    instance.closeSync();
+    expect(Number(rows.getRowObjects()[0]?.n)).toBe(ROW_GROUP_SIZE + 100);
+    expect(Number(groups.getRowObjects()[0]?.n)).toBe(2);
+    store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    await store.start();
   });
 
   it('lists newest first, filters, and pages with a cursor', async () => {
