@@ -36,7 +36,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const deadLettered = telemetry.event('deadLettered', 'Messages sent to the dead-letter subject.', 'error', ['reason']);
   const batchSizes = new Histogram({
     name: 'gatehouse_consumer_batch_size',
-    help: 'Messages per batch handed to the sinks.',
+    help: 'Events per batch handed to the sinks (a NATS message may be a pack of several).',
     buckets: [1, 10, 50, 100, 250, 500, 1000, 5000],
     registers: [telemetry.registry],
   });
