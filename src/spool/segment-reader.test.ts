@@ -134,5 +134,21 @@ describe('segment reader', () => {
     expect(live).toEqual(['a1+2', 'b1', 'c1+3', 'c4+2', 'd1']);
     expect(replayed).toEqual(live);
   });
+
+  it('reads a record larger than its read size whole, after the packs before it', async () => {
+    reader = new SegmentReader(dir);
+    const small = group(['s1', 's2']);
+    const big = { id: 'big', data: Buffer.alloc(1536 * 1024, 0x61) };
+    const bigGroup = Buffer.alloc(recordSize(big));
+    encodeRecord(bigGroup, 0, big, FLAG_END | FLAG_GROUP_END, 1);
+    await writeFile(segmentPath(dir, 1), Buffer.concat([small, bigGroup]));
+    const end = small.length + bigGroup.length;
+    const first = await reader.read({ seq: 1, offset: 0, end }, 10);
+    expect(ids(first)).toEqual(['s1', 's2']);
+    const second = await reader.read({ seq: 1, offset: first.end.offset, end }, 10);
+    expect(ids(second)).toEqual(['big']);
+    expect(second.messages[0]?.data.byteLength).toBe(1536 * 1024);
+    expect(second.end).toEqual({ seq: 1, offset: end });
+  });
 });
 

@@ -73,10 +73,6 @@ class MessageSettlement {
     this.open = parts;
   }
 
-  get done(): boolean {
-    return this.open === 0;
-  }
-
   working(): void {
     const now = performance.now();
     if (this.open === 0 || now - this.lastWorking < WORKING_EVERY_MS) return;
