@@ -76,6 +76,28 @@ async function countInFile(dir: string, prefix: string): Promise<{ rows: number;
 }
 
 describe('serve with 2 workers (a real child process)', () => {
+  it('SIGTERM while the workers are still starting stops them gracefully once they serve, none killed', async () => {
+    const port = await freePort();
+    const { path, dir } = writeConfig({
+      // A short budget: a worker that missed the shutdown would be killed after it (and logged as killed).
+      server: { listen: { host: '127.0.0.1', port }, workers: 2, shutdownTimeout: '1s' },
+      admin: { enabled: false },
+      log: { level: 'info' },
+      spool: { dir: join('${DIR}', 'spool') },
+      sinks: { duckdb: { path: join('${DIR}', 'db.duckdb') } },
+    });
+    const child = spawnCli(['serve', '--config', path], { DIR: dir });
+    children.push(child);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    // Forked, not yet serving: a worker needs a second or so to load before it listens for the primary.
+    await waitFor('both workers forked', () => out.split('"event":"workerStarted"').length - 1 >= 2);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(out).not.toContain('"event":"workerKilled"');
+    expect(out).toContain('"event":"shutdownFinished"');
+  });
+
   it('both workers serve, metrics are aggregated, destinations are fed, and SIGTERM exits 0 with every accepted event stored once', async () => {
     const hook = await startReceiver('webhook', { secret: 'workers-hook-secret', path: '/hook' });
     receivers.push(hook);

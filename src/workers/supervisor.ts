@@ -22,6 +22,8 @@ export interface WorkerAddresses {
 interface Slot {
   readonly index: number;
   worker?: Worker;
+  /** The worker has said it serves (its handlers for the primary's messages are in place). */
+  ready: boolean;
   startedAt: number;
   failures: number;
   restart?: NodeJS.Timeout;
@@ -48,7 +50,7 @@ export class Supervisor {
   private readonly stableMs: number;
 
   constructor(private readonly options: SupervisorOptions) {
-    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, startedAt: 0, failures: 0 }));
+    this.slots = Array.from({ length: options.count }, (_, index) => ({ index, ready: false, startedAt: 0, failures: 0 }));
     this.minMs = options.backoff?.minMs ?? 100;
     this.maxMs = options.backoff?.maxMs ?? 30_000;
     this.stableMs = options.backoff?.stableMs ?? 30_000;
@@ -63,8 +65,8 @@ export class Supervisor {
         new Promise<WorkerAddresses>((resolve, reject) => {
           const worker = this.fork(slot);
           const onMessage = (message: unknown) => {
-            if (!isProtocolMessage(message) || (message as WorkerMessage).gh !== 'ready') return;
-            const m = message as Extract<WorkerMessage, { gh: 'ready' }>;
+            if (!isReady(message)) return;
+            const m = message;
             worker.off('exit', onExit);
             resolve({ main: m.main, ...(m.https ? { https: m.https } : {}) });
           };
@@ -120,7 +122,10 @@ export class Supervisor {
       const worker = slot.worker;
       if (!worker || worker.isDead()) continue;
       exits.push(new Promise((resolve) => worker.once('exit', () => resolve())));
-      send(worker, { gh: 'shutdown' });
+      if (slot.ready) send(worker, { gh: 'shutdown' });
+      // Still starting: a message now could arrive before it listens for one, and it would start serving anyway
+      // (a shutdown that never ends). It is asked once it says it serves.
+      else worker.on('message', (message: unknown) => isReady(message) && send(worker, { gh: 'shutdown' }));
     }
     const killer = setTimeout(() => {
       for (const slot of this.slots) {
@@ -137,6 +142,7 @@ export class Supervisor {
   private fork(slot: Slot): Worker {
     const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
     slot.worker = worker;
+    slot.ready = false;
     slot.startedAt = Date.now();
     this.options.events.started({}, { index: slot.index, pid: worker.process.pid });
     worker.on('message', (message: unknown) => this.receive(slot, worker, message));
@@ -147,7 +153,10 @@ export class Supervisor {
   private receive(slot: Slot, worker: Worker, message: unknown): void {
     if (!isProtocolMessage(message)) return;
     const m = message as WorkerMessage;
-    if (m.gh === 'ready') return;
+    if (m.gh === 'ready') {
+      if (slot.worker === worker) slot.ready = true;
+      return;
+    }
     if (m.gh === 'metrics') {
       const request = this.metricsRequests.get(m.id);
       if (!request) return;
@@ -183,4 +192,8 @@ function send(worker: Worker | undefined, message: PrimaryMessage): void {
   } catch {
     // The channel closed between the check and the send: nothing to deliver to.
   }
+}
+
+function isReady(message: unknown): message is Extract<WorkerMessage, { gh: 'ready' }> {
+  return isProtocolMessage(message) && (message as WorkerMessage).gh === 'ready';
 }

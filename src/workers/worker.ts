@@ -41,10 +41,13 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
     }
   });
   // Without the primary nothing can be forwarded: stop taking events; the spool keeps what is not yet stored.
-  process.once('disconnect', () => {
+  const primaryGone = () => {
     logger.warn({ event: 'primaryGone' }, 'the primary closed the channel; shutting down');
     void stop();
-  });
+  };
+  process.once('disconnect', primaryGone);
+  // The primary may have gone while this worker was still being built (the event came before the listener).
+  if (!process.connected) primaryGone();
   onShutdownSignals(logger, () => gateway.shutdown());
 
   try {
