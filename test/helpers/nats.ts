@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, nkeyAuthenticator, nkeys, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -179,7 +179,8 @@ async function stopNode(node: NatsNode): Promise<void> {
 async function waitHealthy(node: NatsNode): Promise<void> {
   await waitFor(`${node.name} /healthz (log: ${node.logFile})`, async () => {
     if (node.proc?.exitCode !== null && node.proc?.exitCode !== undefined) {
-      throw new Error(`${node.name} exited with ${node.proc.exitCode}`);
+      const log = readFileSync(node.logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
+      throw new Error(`${node.name} exited with ${node.proc.exitCode}: ${log}`);
     }
     const res = await fetch(`http://127.0.0.1:${node.monitorPort}/healthz`);
     return res.ok;
