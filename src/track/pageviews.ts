@@ -12,13 +12,21 @@ const PAGE_CLASSES = new Set(['static', 'proxy']);
  * stored (then the loss is counted as a rejection).
  */
 export function pageViewHook(ctx: TrackContext) {
-  const match = ctx.config.pageViews.match;
+  const record = pageViewRecorder(ctx);
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
-    if (request.method !== 'GET' || reply.statusCode !== 200) return payload;
-    const cls = request.routeClass ?? request.routeOptions.config?.routeClass;
-    if (!cls || !PAGE_CLASSES.has(cls)) return payload;
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (!match.some((m) => type.startsWith(m))) return payload;
+    await record(request, reply);
+    return payload;
+  };
+}
+
+/**
+ * The same check and write for a response whose status and headers are on the reply but not yet sent (the
+ * proxy calls it when an upstream answered, since its responses skip `onSend`). Undefined when the response is
+ * not a page view, so the common case costs no promise.
+ */
+export function pageViewRecorder(ctx: TrackContext): (request: FastifyRequest, reply: FastifyReply) => Promise<void> | undefined {
+  const match = ctx.config.pageViews.match;
+  const record = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     try {
       await recordEvents(ctx, request, reply, [{}], {
         route: 'pageview',
@@ -32,6 +40,13 @@ export function pageViewHook(ctx: TrackContext) {
       if (!(err instanceof HttpError)) throw err;
       ctx.rejected({ reason: err.code.toLowerCase(), route: 'pageview' });
     }
-    return payload;
+  };
+  return (request, reply) => {
+    if (request.method !== 'GET' || reply.statusCode !== 200) return undefined;
+    const cls = request.routeClass ?? request.routeOptions.config?.routeClass;
+    if (!cls || !PAGE_CLASSES.has(cls)) return undefined;
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (!match.some((m) => type.startsWith(m))) return undefined;
+    return record(request, reply);
   };
 }
