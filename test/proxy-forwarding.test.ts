@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildProxyApp } from './helpers/backends.js';
@@ -191,6 +191,35 @@ describe('proxy forwarding', () => {
       req.end();
     });
     expect(outcome).toBe('cut');
+  });
+
+  it("tells the client to close at the server's maxRequestsPerSocket, whatever the upstream's keep-alive says", async () => {
+    const up = await upstream((_req, res) => {
+      res.setHeader('connection', 'keep-alive');
+      res.end('ok');
+    });
+    const gw = await gateway({ routes: [{ path: '/', upstreams: [up.url] }] });
+    gw.server.maxRequestsPerSocket = 2;
+    const port = await listening(gw);
+    const replies = await new Promise<string[]>((resolve, reject) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      const got: string[] = [];
+      let current = '';
+      const send = () => socket.write('GET /page HTTP/1.1\r\nHost: x\r\n\r\n');
+      socket.on('data', (d: Buffer) => {
+        current += d.toString();
+        if (!/\r\n\r\nok$/.test(current)) return;
+        got.push(current);
+        current = '';
+        if (got.length < 2) return send();
+        socket.destroy();
+        resolve(got);
+      });
+      socket.on('error', reject);
+      send();
+    });
+    expect(replies[0]).toMatch(/^HTTP\/1\.1 200 [^]*connection: keep-alive/i);
+    expect(replies[1]).toMatch(/^HTTP\/1\.1 200 [^]*connection: close/i);
   });
 
   it('records proxied requests in the request metrics', async () => {
