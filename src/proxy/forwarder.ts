@@ -216,7 +216,11 @@ function bodyOf(request: FastifyRequest): Readable | Buffer | string | null {
   return null;
 }
 
+const NO_NAMES = new Set<string>();
+
 function connectionNames(value: string | string[]): Set<string> {
+  // The usual values name no other field (and `keep-alive`, `close` are dropped anyway).
+  if (value === 'keep-alive' || value === 'close') return NO_NAMES;
   const names = new Set<string>();
   for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
     const name = part.trim().toLowerCase();
