@@ -31,6 +31,7 @@ function versions(results) {
     ['Node.js', process.version],
     ['Fastify', require('fastify/package.json').version],
     ['@fastify/http-proxy', require('@fastify/http-proxy/package.json').version],
+    ['undici', require('undici/package.json').version],
     ['nginx', first(run('nginx', ['-v'])).replace('nginx version: ', '')],
     ['Caddy', first(run('caddy', ['version'])).split(' ')[0]],
     ['wrk', first(run('wrk', ['--version'])).split(' ').slice(0, 2).join(' ')],

@@ -16,7 +16,7 @@ export const ServerConfig = Section(
       description:
         'Peers (IPs or CIDRs) whose X-Forwarded-For / Forwarded headers are believed. Empty: the client IP is always the socket peer.',
     }),
-    bodyLimit: Size('1MB', { description: 'Largest request body accepted; larger bodies get 413.' }),
+    bodyLimit: Size('1MB', { description: 'Largest request body the gateway reads itself; larger bodies get 413. Proxied bodies stream through without it.' }),
     maxHeaderSize: Size('16KB', { description: 'Largest total size of request headers; larger get 431.' }),
     requestTimeout: Duration('30s', { description: 'Longest time to receive a whole request (slowloris guard).' }),
     headersTimeout: Duration('10s', { description: 'Longest time to receive the request headers.' }),
