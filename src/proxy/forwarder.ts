@@ -124,8 +124,9 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
       if (value === undefined || RESPONSE_DROP.has(name) || named?.has(name)) continue;
       reply.header(name, name === 'location' && this.location ? rewriteLocation(value, this.location) : value);
     }
-    // An HTTP/1 connection cannot take the next request before this one's body is read; the upstream answered first.
-    if (!this.request.raw.complete) reply.header('connection', 'close');
+    // An HTTP/1 connection cannot take the next request before this one's body is read; the upstream answered
+    // first. (HTTP/2 streams are independent, and there `Connection` is a forbidden header.)
+    if (this.request.raw.httpVersionMajor === 1 && !this.request.raw.complete) reply.header('connection', 'close');
     const pending = this.hooks.answered?.(this.request, reply);
     if (!pending) {
       this.commit();
@@ -175,7 +176,11 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
       this.res.writeHead(reply.statusCode, headers);
     } catch {
       // A header value Node will not write (a control character from the upstream): drop it, keep the rest.
-      this.res.writeHead(reply.statusCode, sanitize(headers));
+      try {
+        this.res.writeHead(reply.statusCode, sanitize(headers));
+      } catch (err) {
+        this.controller?.abort(err as Error);
+      }
     }
   }
 
