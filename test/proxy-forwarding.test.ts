@@ -172,6 +172,22 @@ describe('proxy forwarding', () => {
     await waitFor('the upstream to see its request cancelled', () => up.aborted() === 1);
   });
 
+  it('cancels a request the upstream has not answered yet when the client leaves, without blaming the upstream', async () => {
+    const up = await upstream(() => undefined);
+    const telemetry = new Telemetry(createLogger('silent'), { defaultMetrics: false });
+    const gw = await gateway({ routes: [{ path: '/', upstreams: [up.url] }] }, telemetry);
+    const port = await listening(gw);
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/slow' });
+    req.on('error', () => undefined);
+    req.end();
+    await waitFor('the upstream to receive the request', () => up.seen.length === 1);
+    req.destroy();
+    await waitFor('the upstream to see its request cancelled', () => up.aborted() === 1);
+    const metrics = await telemetry.metrics();
+    expect(metrics).not.toMatch(/gatehouse_upstream_failed_total\{[^}]*\} [1-9]/);
+    expect(metrics).not.toMatch(/gatehouse_upstream_down_total\{[^}]*\} [1-9]/);
+  });
+
   it("cuts the client's response when the upstream dies mid-body", async () => {
     const up = await upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });

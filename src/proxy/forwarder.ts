@@ -158,6 +158,8 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (!this.started && !this.committed) {
       this.res.removeListener('close', this.onClientGone);
+      // The client left before any answer: there is no one to answer, and the upstream is not to blame.
+      if (error instanceof ClientGoneError) return;
       this.hooks.failed(error);
       return;
     }
