@@ -11,7 +11,7 @@ import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
 import { LATEST_VERSION, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
 import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
-import { ROW_GROUP_SIZE } from '../src/sinks/duckdb/database.js';
+import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
 
@@ -59,6 +59,27 @@ describe('DuckDB store', () => {
     await store.start();
     expect(await store.queryEvents()).toEqual([event]);
     expect((await store.get('keep'))?.url).toBe('https://example.com/');
+  });
+
+  it('applies memoryLimit as DuckDB\'s memory_limit, and leaves DuckDB\'s default without it', async () => {
+    const setting = async (path: string, memoryLimit?: number) => {
+      const db = await openDatabase(path, { memoryLimit });
+      try {
+        const read = await db.exclusive((c) => c.runAndReadAll("SELECT current_setting('memory_limit') AS v"));
+        return String(read.getRowObjects()[0]?.v);
+      } finally {
+        await db.release();
+      }
+    };
+    const limited = tempFile();
+    const plain = tempFile();
+    try {
+      expect(await setting(limited.path, 64 * 1024 * 1024)).toMatch(/^64(\.0)? MiB$/);
+      expect(await setting(plain.path)).not.toMatch(/^64(\.0)? MiB$/);
+    } finally {
+      limited.remove();
+      plain.remove();
+    }
   });
 
   it('writes row groups of ROW_GROUP_SIZE rows (short checkpoint pauses), in a file other processes can open', async () => {

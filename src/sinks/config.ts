@@ -1,11 +1,14 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
-import { Section, Duration } from '../config/types.js';
+import { Section, Duration, Size } from '../config/types.js';
 
 export const DuckDbConfig = Section(
   {
     path: Type.String({ default: 'data/gatehouse.duckdb', minLength: 1, description: 'DuckDB database file.' }),
     retention: Duration('0s', {
       description: 'Events older than this are deleted by an hourly prune job (and once at start); "0s": kept forever.',
+    }),
+    memoryLimit: Size('0B', {
+      description: "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. 0: DuckDB's default, 80% of RAM.",
     }),
   },
   { description: 'The embedded DuckDB store.' },

@@ -34,11 +34,17 @@ const open = new Map<string, Entry>();
 
 const IN_MEMORY = ':memory:';
 
-export async function openDatabase(path: string): Promise<Database> {
+export interface OpenOptions {
+  /** DuckDB's `memory_limit` in bytes (its buffer pool; beyond it DuckDB spills to `<file>.tmp`). 0: DuckDB's default. */
+  readonly memoryLimit?: number;
+}
+
+/** Opens (or shares, by path) a database; the first opener's options apply while it stays open. */
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<Database> {
   const key = path === IN_MEMORY ? `${IN_MEMORY}${Math.random()}` : resolve(path);
   let entry = open.get(key);
   if (!entry) {
-    entry = { opened: connect(path), refs: 0, tail: Promise.resolve() };
+    entry = { opened: connect(path, options), refs: 0, tail: Promise.resolve() };
     open.set(key, entry);
   }
   entry.refs++;
@@ -85,17 +91,19 @@ export const ROW_GROUP_SIZE = 16_384;
 /** The name the file is attached under (queries use unqualified names after USE). */
 const ATTACHED = 'gatehouse';
 
-async function connect(path: string): Promise<Handles> {
+async function connect(path: string, options: OpenOptions): Promise<Handles> {
+  // DuckDB takes the limit as text; whole KiB keep the value exact enough and in a unit it parses.
+  const limit: Record<string, string> = options.memoryLimit ? { memory_limit: `${Math.max(1, Math.floor(options.memoryLimit / 1024))}KiB` } : {};
   try {
     if (path === IN_MEMORY) {
-      const instance = await DuckDBInstance.create(path);
+      const instance = await DuckDBInstance.create(path, limit);
       return { instance, conn: await instance.connect() };
     }
     const file = resolve(path);
     mkdirSync(dirname(file), { recursive: true });
     // The row group size is an option of ATTACH, so the file is attached to an in-memory instance; spills go
     // next to the file, as they would had the instance opened it.
-    const instance = await DuckDBInstance.create(IN_MEMORY, { temp_directory: `${file}.tmp` });
+    const instance = await DuckDBInstance.create(IN_MEMORY, { temp_directory: `${file}.tmp`, ...limit });
     const conn = await instance.connect();
     try {
       await conn.run(`ATTACH ${sqlString(file)} AS ${ATTACHED} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`);

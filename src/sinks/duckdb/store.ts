@@ -34,7 +34,7 @@ export interface DuckDbStore extends Sink, LinkStore {
 
 const NAME = 'duckdb';
 
-export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'>; telemetry: Telemetry }): DuckDbStore {
+export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'> & Partial<Pick<DuckDbConfig, 'memoryLimit'>>; telemetry: Telemetry }): DuckDbStore {
   const events = sinkEvents(telemetry);
   let state: 'new' | 'open' | 'closed' = 'new';
   let starting: Promise<void> | undefined;
@@ -57,7 +57,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
     name: NAME,
     start() {
       starting ??= (async () => {
-        const opened = await openDatabase(config.path).catch((err: unknown) => {
+        const opened = await openDatabase(config.path, { memoryLimit: config.memoryLimit }).catch((err: unknown) => {
           starting = undefined; // a later start() tries again (the file may be freed)
           throw err;
         });
