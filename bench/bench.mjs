@@ -112,7 +112,7 @@ async function consumerScenario(nats, files) {
     const filled = await runJson(LOAD, [probe, 'prefill', config, String(P.consumerEvents)]);
     log(`  prefilled ${filled.prefilled}`);
     const res = await runJson(SUT, [probe, 'drain', config, String(P.consumerEvents)]);
-    log(`  rep ${r + 1}: ${res.eps.toFixed(0)} events/s, ${res.cpuUsPerEvent.toFixed(1)} µs CPU/event, RSS ${res.rssMb?.toFixed(0)} MB`);
+    log(`  rep ${r + 1}: ${res.eps.toFixed(0)} events/s, ${res.cpuUsPerEvent.toFixed(1)} µs CPU/event, RSS ${res.rssMb?.toFixed(0)} MB (peak V8 heap ${res.heapMb?.toFixed(0)} MB, outside it ${res.externalMb?.toFixed(0)} MB)`);
     runs.push(res);
   }
   results.scenarios.consumer = {

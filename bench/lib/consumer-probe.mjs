@@ -106,6 +106,13 @@ async function consume(n) {
   const consumer = createConsumer({ config: config.consumer, bus, sinks: timed, telemetry, subject: config.bus.nats.subject });
   for (const s of timed) await s.start();
   await bus.start();
+  // Where the memory goes: peaks of V8's heap and of memory outside it (Buffers, and what native code reports).
+  const peak = { heapMb: 0, externalMb: 0 };
+  const sampleMemory = setInterval(() => {
+    const m = process.memoryUsage();
+    peak.heapMb = Math.max(peak.heapMb, m.heapTotal / 2 ** 20);
+    peak.externalMb = Math.max(peak.externalMb, m.external / 2 ** 20);
+  }, 100);
   const cpu0 = cpuSeconds(process.pid);
   const t0 = Date.now();
   await consumer.start();
@@ -119,13 +126,14 @@ async function consume(n) {
   }
   const seconds = (Date.now() - t0) / 1000;
   const cpu = cpuSeconds(process.pid) - cpu0;
+  clearInterval(sampleMemory);
   await consumer.close();
   await bus.close();
   for (const s of timed) await s.close();
   lags.sort((a, b) => a - b);
   const pct = (p) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] : NaN);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  out({ rssMb: hwm ? Number(hwm[1]) / 1024 : NaN, stored, seconds, eps: stored / seconds, cpuUsPerEvent: (cpu * 1e6) / Math.max(1, stored), p50: pct(50), p99: pct(99), max: lags.at(-1) ?? NaN });
+  out({ rssMb: hwm ? Number(hwm[1]) / 1024 : NaN, heapMb: peak.heapMb, externalMb: peak.externalMb, stored, seconds, eps: stored / seconds, cpuUsPerEvent: (cpu * 1e6) / Math.max(1, stored), p50: pct(50), p99: pct(99), max: lags.at(-1) ?? NaN });
   process.exit(0);
 }
 
