@@ -68,9 +68,8 @@ export class Forwarder {
   }
 
   forward(request: FastifyRequest, reply: FastifyReply, target: ForwardTarget, hooks: ForwardHooks): void {
-    const method = request.method;
     const handler = new ResponseWriter(request, reply, hooks, this.location);
-    this.agent.dispatch({ origin: target.origin, path: target.path, method, headers: target.headers, body: bodyOf(request) }, handler);
+    this.agent.dispatch({ origin: target.origin, path: target.path, method: request.method, headers: target.headers, body: bodyOf(request) }, handler);
   }
 
   close(): Promise<void> {
@@ -83,8 +82,6 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   /** The upstream's status line arrived: failures after it cut the client's response instead of answering. */
   private started = false;
-  /** The client's response head is written. */
-  private committed = false;
   private held: Buffer[] | undefined;
   private heldBytes = 0;
   private ended = false;
@@ -156,7 +153,7 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    if (!this.started && !this.committed) {
+    if (!this.started) {
       this.res.removeListener('close', this.onClientGone);
       // The client left before any answer: there is no one to answer, and the upstream is not to blame.
       if (error instanceof ClientGoneError) return;
@@ -172,7 +169,6 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   private commit(): void {
     const reply = this.reply;
     reply.hijack();
-    this.committed = true;
     const headers = reply.getHeaders() as OutgoingHttpHeaders;
     try {
       this.res.writeHead(reply.statusCode, headers);

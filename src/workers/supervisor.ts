@@ -66,9 +66,8 @@ export class Supervisor {
           const worker = this.fork(slot);
           const onMessage = (message: unknown) => {
             if (!isReady(message)) return;
-            const m = message;
             worker.off('exit', onExit);
-            resolve({ main: m.main, ...(m.https ? { https: m.https } : {}) });
+            resolve({ main: message.main, ...(message.https ? { https: message.https } : {}) });
           };
           const onExit = (code: number | null, signal: string | null) => {
             worker.off('message', onMessage);

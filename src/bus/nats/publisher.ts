@@ -95,9 +95,8 @@ export class JetStreamPublisher {
           this.nc.publish(this.target.subject, p.data, { headers: h, reply: `${this.prefix}${first + i}` });
         }
       } catch (err) {
-        // The connection is closed or the message is too large for the server: nothing of this batch counts.
-        for (let i = 0; i < packs.length; i++) batch.waiting.add(i);
-        batch.failed = 0;
+        // The connection is closed or the message is too large for the server: nothing of this batch counts (no
+        // PubAck can have arrived yet, so every pack is still waiting).
         failAll(err instanceof Error ? err.message : String(err));
       }
     });
