@@ -171,25 +171,48 @@ async function lagScenario(nats, files) {
   const rss = peakRssMb(gh.pid);
   await gh.stop();
   log(`  sent ${load.sent} (${load.rate.toFixed(0)}/s), ok ${load.ok}; lag p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms`);
-  results.scenarios.lag = { title: '8. End-to-end lag (accepted → in DuckDB) at 5,000 events/s', load, lag, cpuUs: (cpu * 1e6) / Math.max(1, load.ok), rssMb: rss };
+  // The floor for the same arrivals: bare Fastify answering the POSTs with no work, at the same fixed rate. Under
+  // steady arrivals every request wakes an idle server on its own, which costs far more CPU than under wrk.
+  mkdirSync(join(dir, 'bare'), { recursive: true });
+  const bf = await startBareFastify(join(dir, 'bare'), SUT, { upstreamPort: files.upstreamPort });
+  const bareCpu0 = cpuSeconds(bf.pid);
+  const bareLoad = await runJson(LOAD, [join(import.meta.dirname, 'lib/rate-load.mjs'), `${bf.base}/tr/v1/`, '5000', String(P.seconds)]);
+  const bare = { ...bareLoad, cpuUs: ((cpuSeconds(bf.pid) - bareCpu0) * 1e6) / Math.max(1, bareLoad.ok), rssMb: peakRssMb(bf.pid) };
+  await bf.stop();
+  log(`  bare fastify at the same rate: ${bare.cpuUs.toFixed(1)} CPU µs/request, HTTP p99 ${bare.p99.toFixed(1)} ms`);
+  results.scenarios.lag = { title: '8. End-to-end lag (accepted → in DuckDB) at 5,000 events/s', load, lag, cpuUs: (cpu * 1e6) / Math.max(1, load.ok), rssMb: rss, bare };
 }
 
 async function workersScenario(nats, files) {
   if (!want('workers')) return;
   log('\n9. multi-core: event POST with 1 and 2 workers (server and wrk on both cores)');
-  const rows = [];
-  for (const workers of [1, 2]) {
-    const gh = await startGatehouse(join(work, 'workers', `w${workers}`), '0,1', { upstreamPort: files.upstreamPort, www: files.www, nats: { urls: nats.urls }, workers });
-    try {
-      const [row] = await compare([{ name: `${workers} worker${workers > 1 ? 's' : ''}`, pid: gh.pid, url: `${gh.base}/tr/v1/`, script: files.post, wrkCore: '0,1', connections: 100 }], { ...P, log });
-      row.workers = workers;
-      row.rssMb = Math.max(...rssMb(gh.pid), row.rssMb);
-      rows.push(row);
-    } finally {
-      await gh.stop();
+  // Both run at once and their repetitions interleave, as in the other scenarios, so a slow moment of the machine
+  // hits both alike. JIT warm-up is per process: two workers get twice the warm-up, the same requests each.
+  const started = [];
+  try {
+    for (const workers of [1, 2]) {
+      const dir = join(work, 'workers', `w${workers}`);
+      const stream = { stream: `WORKERS${workers}`, subject: `bench.workers${workers}.events`, deadLetterSubject: `bench.workers${workers}.dead` };
+      started.push({ workers, gh: await startGatehouse(dir, '0,1', { upstreamPort: files.upstreamPort, www: files.www, nats: { urls: nats.urls, stream }, workers }) });
     }
+    const targets = started.map(({ workers, gh }) => ({
+      name: `${workers} worker${workers > 1 ? 's' : ''}`,
+      pid: gh.pid,
+      url: `${gh.base}/tr/v1/`,
+      script: files.post,
+      wrkCore: '0,1',
+      connections: 100,
+      warmSeconds: P.warmSeconds * workers,
+    }));
+    const rows = await compare(targets, { ...P, log });
+    rows.forEach((row, i) => {
+      row.workers = started[i].workers;
+      row.rssMb = Math.max(...rssMb(started[i].gh.pid), row.rssMb);
+    });
+    results.scenarios.workers = { title: '9. Multi-core: durable event POSTs on 2 cores (NATS pipeline)', rows };
+  } finally {
+    for (const { gh } of started) await gh.stop();
   }
-  results.scenarios.workers = { title: '9. Multi-core: durable event POSTs on 2 cores (NATS pipeline)', rows };
 }
 
 async function soakScenario(nats, files) {
@@ -218,6 +241,8 @@ async function soakScenario(nats, files) {
 async function main() {
   const files = setup();
   log(`work dir ${work}; load average ${results.loadBefore}`);
+  results.probe = await runJson(SUT, [join(import.meta.dirname, 'lib/machine-probe.mjs'), LOAD]);
+  log(`machine: a cross-core round trip costs ${results.probe.wake.backToBack.cpuUs.toFixed(0)} CPU µs back to back, ${results.probe.wake.idle1ms.cpuUs.toFixed(0)} after 1 ms idle`);
   const upstreamPort = await freePort();
   files.upstreamPort = upstreamPort;
   const upDir = join(work, 'upstream');

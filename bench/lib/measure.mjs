@@ -12,12 +12,12 @@ export const median = (xs) => {
 /**
  * Warms each server up, then runs `reps` rounds; in each round every server gets one run, in turn, so a slow
  * moment of the machine hits all of them alike. Returns per server the medians and the peak RSS.
- * `targets`: [{ name, pid, url, script, connections?, wrkCore? }]
+ * `targets`: [{ name, pid, url, script, connections?, wrkCore?, warmSeconds? }]
  */
 export async function compare(targets, { seconds, warmSeconds, reps, log }) {
   for (const t of targets) {
     log(`  warm-up ${t.name}`);
-    await runWrk({ url: t.url, script: t.script, seconds: warmSeconds, connections: t.connections, core: t.wrkCore });
+    await runWrk({ url: t.url, script: t.script, seconds: t.warmSeconds ?? warmSeconds, connections: t.connections, core: t.wrkCore });
   }
   const runs = new Map(targets.map((t) => [t.name, []]));
   for (let r = 0; r < reps; r++) {

@@ -46,8 +46,20 @@ function machine(results) {
     ['CPU', `${model}, ${cpus().length} cores`],
     ['Memory', `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ['Kernel', run('uname', ['-sr']).trim()],
+    ...(results.probe ? probeRows(results.probe) : []),
     ['Load average (1, 5, 15 min)', `before: ${results.loadBefore}; after: ${results.loadAfter}`],
     ['Run', `${results.startedAt} → ${results.finishedAt}${results.quick ? ' (quick mode: short runs, not for comparison)' : ''}`],
+  ];
+}
+
+/** bench/lib/machine-probe.mjs: what waking a thread costs here (it sets the cost of a request that arrives alone). */
+function probeRows({ wake, poolWrite }) {
+  return [
+    [
+      'Cross-core wake (1 byte over a pipe to a Node process on the other core and back)',
+      `${f(wake.backToBack.cpuUs)} CPU µs per round trip back to back (${f(wake.backToBack.rttUs)} µs), ${f(wake.idle1ms.cpuUs)} after 1 ms idle (${f(wake.idle1ms.rttUs)} µs)`,
+    ],
+    ['File write through the thread pool (8 KB, O_DSYNC)', `${f(poolWrite.poolCpuUs)} CPU µs against ${f(poolWrite.syncCpuUs)} for the same write made synchronously`],
   ];
 }
 
@@ -178,8 +190,10 @@ export function writeResults(path, results) {
     parts.push(`### ${S.consumer.title}\n\n${table(['events', 'events/s', 'CPU µs/event', 'peak RSS MB'], [[f(results.params.consumerEvents), f(S.consumer.eps), f(S.consumer.cpuUs, 1), f(S.consumer.rssMb)]])}\n`);
   }
   if (S.lag) {
-    const { load, lag } = S.lag;
-    parts.push(`### ${S.lag.title}\n\n${table(['sent', 'rate/s', '2xx', 'HTTP p50 ms', 'HTTP p99 ms', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'Gatehouse CPU µs/event', 'peak RSS MB'], [[f(load.sent), f(load.rate), f(load.ok), f(load.p50, 2), f(load.p99, 2), f(lag.p50), f(lag.p99), f(lag.max), f(S.lag.cpuUs, 1), f(S.lag.rssMb)]])}\n`);
+    const { load, lag, bare } = S.lag;
+    const rows = [['gatehouse', f(load.sent), f(load.rate), f(load.ok), f(load.p50, 2), f(load.p99, 2), f(lag.p50), f(lag.p99), f(lag.max), f(S.lag.cpuUs, 1), f(S.lag.rssMb)]];
+    if (bare) rows.push(['bare fastify (answers only, same rate)', f(bare.sent), f(bare.rate), f(bare.ok), f(bare.p50, 2), f(bare.p99, 2), '', '', '', f(bare.cpuUs, 1), f(bare.rssMb)]);
+    parts.push(`### ${S.lag.title}\n\n${table(['server', 'sent', 'rate/s', '2xx', 'HTTP p50 ms', 'HTTP p99 ms', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'CPU µs/event', 'peak RSS MB'], rows)}\n`);
   }
   if (S.workers) {
     parts.push(`### ${S.workers.title}\n\n${table(['workers', 'req/s', 'CPU µs/req (all processes)', 'cores used', 'p50 ms', 'p99 ms', 'peak RSS MB (largest process)', 'errors'], S.workers.rows.map((r) => [r.workers, f(r.rps), f(r.cpuUs, 1), f(r.cores, 2), f(r.p50, 2), f(r.p99, 2), f(r.rssMb), r.bad ? `**${r.bad}**` : '0']))}\n`);
