@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnCli, writeConfig, exited } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
+import { startNatsServer } from './helpers/nats.js';
 import { waitFor } from './helpers/wait.js';
 
 const children: ChildProcess[] = [];
@@ -52,6 +54,11 @@ async function heldRequest(base: string, body: string): Promise<{ req: ClientReq
   return { req, response };
 }
 
+/** Whether a process has DuckDB's native library mapped (~20 MB of RSS once loaded). */
+function mapsDuckDb(child: ChildProcess): boolean {
+  return readFileSync(`/proc/${child.pid}/maps`, 'utf8').includes('libduckdb');
+}
+
 describe('serve lifecycle (a real child process)', () => {
   it('answers /healthz and /readyz, and metrics on the admin listener', async () => {
     const { base, admin } = await startServe();
@@ -63,6 +70,20 @@ describe('serve lifecycle (a real child process)', () => {
     const res = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'trace-123' } });
     expect(res.headers.get('x-request-id')).toBe('trace-123');
     expect((await fetch(`${base}/healthz`)).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('with a NATS bus the gateway never loads DuckDB (the consumer stores events); embedded, it does', async () => {
+    const nats = await startNatsServer();
+    try {
+      const viaNats = await startServe({ bus: { kind: 'nats', nats: { servers: nats.urls } } });
+      // The admin API answers (its modules are loaded) without a store in this mode.
+      expect((await fetch(`${viaNats.admin}/admin/export?format=csv`)).status).toBeGreaterThanOrEqual(400);
+      expect(mapsDuckDb(viaNats.child)).toBe(false);
+      const embedded = await startServe();
+      expect(mapsDuckDb(embedded.child)).toBe(true);
+    } finally {
+      await nats.stop();
+    }
   });
 
   it('SIGTERM: an in-flight request completes, its event is stored, and the process exits 0', async () => {

@@ -1,4 +1,7 @@
-import { EXPORT_FORMATS, cursorAfter, type DuckDbStore } from '../sinks/duckdb/index.js';
+// Leaf modules, not the sink's index: this file is loaded in every mode, and the index loads DuckDB's native library.
+import { cursorAfter } from '../sinks/duckdb/cursor.js';
+import { EXPORT_FORMATS } from '../sinks/duckdb/export-formats.js';
+import type { DuckDbStore } from '../sinks/duckdb/index.js';
 import type { TrackEvent } from '../track/event.js';
 import type { AdminStore } from './admin-store.js';
 import { REPORTS, type StoreReport } from './reports.js';

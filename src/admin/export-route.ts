@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../server/errors.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../sinks/duckdb/index.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../sinks/duckdb/export-formats.js';
 import type { AdminStore } from './admin-store.js';
 import { storeWith } from './admin-stores.js';
 import type { AdminDataDeps } from './deps.js';

@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ExportFormat } from './export-formats.js';
 import { buildWhere, type EventFilter } from './filter.js';
 
-export type ExportFormat = 'parquet' | 'ndjson' | 'csv';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['parquet', 'ndjson', 'csv'];
+export { EXPORT_FORMATS, type ExportFormat } from './export-formats.js';
 
 const COPY_OPTIONS: Record<ExportFormat, string> = {
   parquet: 'FORMAT parquet, COMPRESSION zstd',
