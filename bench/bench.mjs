@@ -256,6 +256,7 @@ async function main() {
   const nginx = ['nginx', (dir) => startNginx(dir, SUT, { upstreamPort, www: files.www, cert: files.cert, key: files.key })];
   const caddy = ['caddy', (dir) => startCaddy(dir, SUT, { upstreamPort })];
   const bare = ['bare fastify', (dir) => startBareFastify(dir, SUT, { upstreamPort })];
+  const bareTls = ['bare fastify', (dir) => startBareFastify(dir, SUT, { upstreamPort, tls: { cert: files.cert, key: files.key } })];
   try {
     await scenario('pixel', '1. Email pixel through the full pipeline (NATS R3)', { gatehouse: gh, peers: [nginx, bare], path: PIXEL, script: files.get });
     await scenario('post', '2. JSON event POST (~500 B) through the full pipeline (NATS R3)', { gatehouse: gh, peers: [nginx, bare], path: '/tr/v1/', script: files.post });
@@ -265,7 +266,7 @@ async function main() {
     await scenario('static', '5. Static 10 KB file', { gatehouse: gh, peers: [nginx], path: '/bench/10k.html', script: files.get });
     await scenario('tls', '6. TLS: a new connection per request (handshake + pixel)', {
       gatehouse: { ...gh, tls: { cert: files.cert, key: files.key } },
-      peers: [nginx],
+      peers: [nginx, bareTls],
       path: PIXEL,
       script: files.close,
       tls: true,

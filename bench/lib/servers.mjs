@@ -48,13 +48,12 @@ export async function startCaddy(dir, core, { upstreamPort }) {
   return { child, pid: child.pid, port, base: `http://127.0.0.1:${port}`, stop: () => stop(child) };
 }
 
-export async function startBareFastify(dir, core, { upstreamPort }) {
+export async function startBareFastify(dir, core, { upstreamPort, tls }) {
   const port = await freePort();
-  const child = startPinned(core, process.execPath, [join(import.meta.dirname, 'bare-fastify.mjs'), ROOT, String(port), String(upstreamPort)], {
-    logFile: join(dir, 'bare-fastify.log'),
-  });
+  const args = [join(import.meta.dirname, 'bare-fastify.mjs'), ROOT, String(port), String(upstreamPort), ...(tls ? [tls.cert, tls.key] : [])];
+  const child = startPinned(core, process.execPath, args, { logFile: join(dir, 'bare-fastify.log') });
   await waitPort(port, { child });
-  return { child, pid: child.pid, port, base: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+  return { child, pid: child.pid, port, base: `http://127.0.0.1:${port}`, ...(tls ? { tlsPort: port } : {}), stop: () => stop(child) };
 }
 
 /** Gatehouse's /metrics as { name: sum over label sets }. */
