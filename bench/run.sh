@@ -21,5 +21,13 @@ if [ ! -f dist/cli.js ] || [ -n "$(find src -newer dist/cli.js -name '*.ts' -pri
   echo "bench: building dist/ (npm run build)"
   npm run build --silent
 fi
+# Work that just ended (a test suite, another run) leaves the 1-minute load average high for a minute or two, and
+# its last processes still running: wait up to 2 minutes for it to fall below 1 before measuring, saying so.
+for waited in $(seq 0 5 120); do
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  if awk -v l="$load" 'BEGIN { exit !(l < 1) }' || [ "$waited" -eq 120 ]; then break; fi
+  echo "bench: load average $load, waiting for it to fall below 1 (${waited} s of 120)"
+  sleep 5
+done
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) (other load on this machine skews the numbers; it is recorded in the results)"
 exec node bench/bench.mjs "$@"
