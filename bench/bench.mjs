@@ -12,7 +12,7 @@ import { upstreamConf } from './lib/peers.mjs';
 import { wrkScript } from './lib/wrk.mjs';
 import { compare, median } from './lib/measure.mjs';
 import { eventBody } from './lib/bodies.mjs';
-import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics } from './lib/servers.mjs';
+import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics, queueing } from './lib/servers.mjs';
 import { revision, writeResults } from './lib/report.mjs';
 
 const argv = process.argv.slice(2);
@@ -169,6 +169,7 @@ async function lagScenario(nats, files) {
   process.kill(probeChild.pid, 'SIGTERM');
   const lag = await done;
   const rss = peakRssMb(gh.pid);
+  const inside = await queueing(gh.adminPort);
   await gh.stop();
   log(`  sent ${load.sent} (${load.rate.toFixed(0)}/s), ok ${load.ok}; lag p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms`);
   // The floor for the same arrivals: bare Fastify answering the POSTs with no work, at the same fixed rate. Under
@@ -180,7 +181,7 @@ async function lagScenario(nats, files) {
   const bare = { ...bareLoad, cpuUs: ((cpuSeconds(bf.pid) - bareCpu0) * 1e6) / Math.max(1, bareLoad.ok), rssMb: peakRssMb(bf.pid) };
   await bf.stop();
   log(`  bare fastify at the same rate: ${bare.cpuUs.toFixed(1)} CPU µs/request, HTTP p99 ${bare.p99.toFixed(1)} ms`);
-  results.scenarios.lag = { title: '8. End-to-end lag (accepted → in DuckDB) at 5,000 events/s', load, lag, cpuUs: (cpu * 1e6) / Math.max(1, load.ok), rssMb: rss, bare };
+  results.scenarios.lag = { title: '8. End-to-end lag (accepted → in DuckDB) at 5,000 events/s', load, lag, cpuUs: (cpu * 1e6) / Math.max(1, load.ok), rssMb: rss, bare, inside };
 }
 
 async function workersScenario(nats, files) {

@@ -68,6 +68,26 @@ export async function metrics(adminPort) {
   return out;
 }
 
+/**
+ * Queueing inside Gatehouse, from its own /metrics (one process): the share of tracking requests slower than 100 ms
+ * and 0.5 s, the longest event-loop delay since start, and the group commits slower than 100 ms.
+ */
+export async function queueing(adminPort) {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const value = (re) => Number(re.exec(text)?.[1] ?? NaN);
+  const requests = value(/^gatehouse_http_request_duration_seconds_count\{[^}]*class="tracking"[^}]*\} (\S+)/m);
+  const within = (le) => value(new RegExp(`^gatehouse_http_request_duration_seconds_bucket\\{le="${le}",[^}]*class="tracking"[^}]*\\} (\\S+)`, 'm'));
+  const commits = value(/^gatehouse_spool_commit_seconds_count (\S+)/m);
+  return {
+    requests,
+    over100msPct: (100 * (requests - within('0.1'))) / requests,
+    over500msPct: (100 * (requests - within('0.5'))) / requests,
+    loopDelayMaxMs: value(/^gatehouse_nodejs_eventloop_lag_max_seconds (\S+)/m) * 1000,
+    commits,
+    commitsOver100ms: commits - value(/^gatehouse_spool_commit_seconds_bucket\{le="0.1"\} (\S+)/m),
+  };
+}
+
 export async function waitMetrics(adminPort, ok, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
