@@ -6,13 +6,13 @@
 //    spool's group commit. The difference is the hand-off to a pool thread and back.
 // Prints one JSON line. CPU is utime + stime (both processes for 1; the whole process, all threads, for 2).
 import { spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLK_TCK } from './proc.mjs';
+import { cpuSeconds } from './proc.mjs';
 
 if (process.argv[2] === 'echo') {
   process.stdin.on('data', (d) => process.stdout.write(d));
@@ -20,11 +20,6 @@ if (process.argv[2] === 'echo') {
   const loadCore = process.argv[2] ?? '1';
   const out = { wake: { backToBack: await pingPong(loadCore, 20_000, 0), idle1ms: await pingPong(loadCore, 2_000, 1) }, poolWrite: await poolWrite() };
   process.stdout.write(`${JSON.stringify(out)}\n`);
-}
-
-function cpuOf(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
 async function pingPong(core, rounds, gapMs) {
@@ -37,7 +32,7 @@ async function pingPong(core, rounds, gapMs) {
     });
   for (let i = 0; i < 200; i++) await roundTrip(); // warm-up (and the child is up)
   const c0 = process.cpuUsage();
-  const k0 = cpuOf(child.pid);
+  const k0 = cpuSeconds(child.pid);
   let waited = 0;
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) {
@@ -50,7 +45,7 @@ async function pingPong(core, rounds, gapMs) {
   }
   const wall = performance.now() - t0 - waited;
   const c = process.cpuUsage(c0);
-  const childCpu = cpuOf(child.pid) - k0;
+  const childCpu = cpuSeconds(child.pid) - k0;
   child.kill();
   return { rounds, rttUs: (wall * 1000) / rounds, cpuUs: ((c.user + c.system) / 1e6 + childCpu) * 1e6 / rounds };
 }

@@ -2,8 +2,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExportFormat } from './export-formats.js';
 import { buildWhere, type EventFilter } from './filter.js';
 
-export { EXPORT_FORMATS, type ExportFormat } from './export-formats.js';
-
 const COPY_OPTIONS: Record<ExportFormat, string> = {
   parquet: 'FORMAT parquet, COMPRESSION zstd',
   ndjson: 'FORMAT json',

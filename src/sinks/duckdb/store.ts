@@ -16,7 +16,8 @@ import { deleteLink, getLink, linkHistory, listLinks, putLink, type LinkChange }
 import { migrate } from './migrations.js';
 import { countRecords, writeRecords } from './records.js';
 import { readStats, type StatsRange, type StatsReport } from './stats.js';
-import { copyEvents, type ExportFormat } from './export.js';
+import { copyEvents } from './export.js';
+import type { ExportFormat } from './export-formats.js';
 
 /** The embedded store: a Sink for the consumer, the LinkStore of the gateway, and reads for the admin API. */
 export interface DuckDbStore extends Sink, LinkStore {
