@@ -4,9 +4,11 @@ import { createLogger } from '../telemetry/logger.js';
 import { createGateway } from '../gateway/gateway.js';
 import { onShutdownSignals } from './signals.js';
 import { servePrimary, serveWorker, workerCount } from '../workers/index.js';
+import { tuneV8ForServing } from '../server/v8-tuning.js';
 
 /** `gatehouse serve`: runs until SIGTERM/SIGINT, then shuts down gracefully and exits 0. */
 export async function serve(config: Readonly<Config>, version: string): Promise<number> {
+  tuneV8ForServing();
   // `server.workers` > 1: a primary forks the workers (src/workers); each worker runs this same command.
   if (cluster.isWorker) return serveWorker(config, version);
   const workers = workerCount(config.server.workers);

@@ -59,11 +59,11 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
   // Fastify's own text/plain parser would read a text body whole (and refuse one over its bodyLimit).
   app.removeContentTypeParser('text/plain');
 
-  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, attempt: number): FastifyReply => {
+  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, attempt: number): void => {
     const choice = attempt === 0 ? choiceOf(request) : choose(request);
     if (choice.none) {
       replyError(request, reply, { status: 502, code: 'BAD_GATEWAY' });
-      return reply;
+      return;
     }
     const q = request.url.indexOf('?');
     const target = {
@@ -89,7 +89,6 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
         replyError(request, reply, failure);
       },
     });
-    return reply;
   };
 
   const base: FastifyHttpProxyOptions = {
@@ -110,7 +109,11 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
       if (isReserved(request.url, deps.reservedPrefixes)) return reply.callNotFound();
       done();
     },
-    handler: (request, reply, dest) => forward(request, reply, dest, 0),
+    // Returns nothing: a returned reply is a thenable to Fastify, which then attaches end-of-stream listeners to
+    // every response just to learn when it ends; the forwarder answers on its own.
+    handler: (request, reply, dest) => {
+      forward(request, reply, dest, 0);
+    },
   };
   if (!route.websocket) {
     await app.register(fastifyHttpProxy, { ...base, websocket: false });
