@@ -1,4 +1,5 @@
 import { EMAIL_HOSTS, SEARCH_HOSTS, SOCIAL_HOSTS, hostPattern } from './referrer-hosts.js';
+import { parseUrl } from './url.js';
 
 /** How a visit arrived. `paid` comes only from the campaign medium; browsers do not reveal ad clicks. */
 export type Channel = 'search' | 'social' | 'email' | 'paid' | 'direct' | 'internal' | 'other';
@@ -49,8 +50,7 @@ export function classifyReferrer({ referrer, internalHosts = [], medium, source 
 
 /** Lower-case host of a referring URL; android-app:// referrers name the app package as their host. */
 export function referrerHost(referrer: string | undefined): string | undefined {
-  if (!referrer || !URL.canParse(referrer)) return undefined;
-  const host = new URL(referrer).hostname.toLowerCase();
+  const host = referrer ? parseUrl(referrer)?.hostname.toLowerCase() : undefined;
   return host === '' ? undefined : host;
 }
 

@@ -1,3 +1,5 @@
+import { parseUrl } from './url.js';
+
 /**
  * Campaign attribution from a landing URL. Field names drop the `utm_` prefix, as the upstream tracker does
  * (utm_source → source). Ad click ids are kept as params so a conversion can be matched back to the ad.
@@ -50,8 +52,7 @@ function toParams(input: QueryInput | undefined): URLSearchParams | undefined {
   if (input instanceof URL) return input.searchParams;
   if (typeof input === 'string') {
     // A relative URL resolves against a placeholder base: only its query matters here.
-    if (!URL.canParse(input, 'http://placeholder.invalid/')) return undefined;
-    return new URL(input, 'http://placeholder.invalid/').searchParams;
+    return parseUrl(input, 'http://placeholder.invalid/')?.searchParams;
   }
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(input)) if (value !== undefined) params.set(key, value);
