@@ -1,5 +1,5 @@
 import { EMAIL_HOSTS, SEARCH_HOSTS, SOCIAL_HOSTS, hostPattern } from './referrer-hosts.js';
-import { parseUrl } from './url.js';
+import { parseUrl } from '../url.js';
 
 /** How a visit arrived. `paid` comes only from the campaign medium; browsers do not reveal ad clicks. */
 export type Channel = 'search' | 'social' | 'email' | 'paid' | 'direct' | 'internal' | 'other';

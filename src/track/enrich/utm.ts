@@ -1,4 +1,4 @@
-import { parseUrl } from './url.js';
+import { parseUrl } from '../url.js';
 
 /**
  * Campaign attribution from a landing URL. Field names drop the `utm_` prefix, as the upstream tracker does

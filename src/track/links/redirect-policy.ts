@@ -1,4 +1,5 @@
 import { verifySignature } from './sign.js';
+import { parseUrl } from '../url.js';
 
 export type RedirectVerdict = { ok: true; url: string } | { ok: false; reason: string };
 
@@ -20,12 +21,8 @@ export function checkRedirect(raw: string | undefined, sig: string | undefined, 
   // strip or reinterpret them, which is how filters get bypassed.
   if (hasForbiddenChars(raw)) return { ok: false, reason: 'url contains forbidden characters' };
   if (!/^https?:\/\//i.test(raw)) return { ok: false, reason: 'url must be an absolute http(s) URL' };
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return { ok: false, reason: 'url is not a valid URL' };
-  }
+  const url = parseUrl(raw);
+  if (!url) return { ok: false, reason: 'url is not a valid URL' };
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'url must use http or https' };
   if (url.username || url.password) return { ok: false, reason: 'url must not contain credentials' };
   if (!url.hostname) return { ok: false, reason: 'url has no host' };
@@ -48,12 +45,8 @@ export function hostAllowed(hostname: string, allowHosts: readonly string[]): bo
 /** Short-link destinations are stored by an admin, but still must be web URLs (no `javascript:`). */
 export function isWebUrl(raw: string): boolean {
   if (hasForbiddenChars(raw) || !/^https?:\/\//i.test(raw)) return false;
-  try {
-    const u = new URL(raw);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && Boolean(u.hostname);
-  } catch {
-    return false;
-  }
+  const u = parseUrl(raw);
+  return u !== undefined && (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && Boolean(u.hostname);
 }
 
 /** Control characters, space, DEL and backslash. */
