@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setInterval, clearInterval } from 'node:timers';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { cpuSeconds } from './proc.mjs';
 
@@ -86,8 +87,9 @@ function timedSinks(sinks, onStored) {
     healthcheck: () => sink.healthcheck(),
     close: () => sink.close(),
     write: async (events) => {
+      const t0 = performance.now();
       await sink.write(events);
-      onStored(events, Date.now());
+      onStored(events, Date.now(), performance.now() - t0);
     },
   }));
 }
@@ -96,10 +98,16 @@ async function consume(n) {
   const { sinks } = await buildStores(config, telemetry, ['duckdb']);
   let stored = 0;
   const lags = [];
+  // Sink writes (one DuckDB transaction per batch): how many, and how long the slowest took (a DuckDB checkpoint
+  // runs inside the write that crosses its WAL threshold).
+  const writes = { count: 0, over250ms: 0, maxMs: 0 };
   let resolveDone;
   const done = new Promise((resolve) => (resolveDone = resolve));
-  const timed = timedSinks(sinks, (events, at) => {
+  const timed = timedSinks(sinks, (events, at, ms) => {
     stored += events.length;
+    writes.count++;
+    if (ms > 250) writes.over250ms++;
+    writes.maxMs = Math.max(writes.maxMs, ms);
     if (mode === 'lag') for (const e of events) lags.push(at - Date.parse(e.received));
     if (n && stored >= n) resolveDone();
   });
@@ -117,6 +125,12 @@ async function consume(n) {
   const t0 = Date.now();
   await consumer.start();
   if (mode === 'lag') {
+    // SIGUSR2 ends a phase (the bench's cold start): its lag percentiles are reported and the count starts again.
+    process.on('SIGUSR2', () => {
+      out({ phase: { ...percentiles(lags), stored, writes: { ...writes } } });
+      lags.length = 0;
+      Object.assign(writes, { count: 0, over250ms: 0, maxMs: 0 });
+    });
     out({ ready: true });
     const progress = setInterval(() => out({ progress: stored }), 200);
     await new Promise((resolve) => process.once('SIGTERM', resolve));
@@ -130,11 +144,15 @@ async function consume(n) {
   await consumer.close();
   await bus.close();
   for (const s of timed) await s.close();
-  lags.sort((a, b) => a - b);
-  const pct = (p) => (lags.length ? lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] : NaN);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  out({ rssMb: hwm ? Number(hwm[1]) / 1024 : NaN, heapMb: peak.heapMb, externalMb: peak.externalMb, stored, seconds, eps: stored / seconds, cpuUsPerEvent: (cpu * 1e6) / Math.max(1, stored), p50: pct(50), p99: pct(99), max: lags.at(-1) ?? NaN });
+  out({ rssMb: hwm ? Number(hwm[1]) / 1024 : NaN, heapMb: peak.heapMb, externalMb: peak.externalMb, stored, seconds, eps: stored / seconds, cpuUsPerEvent: (cpu * 1e6) / Math.max(1, stored), ...percentiles(lags), writes });
   process.exit(0);
+}
+
+function percentiles(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+  return { count: sorted.length, p50: pct(50), p99: pct(99), max: sorted.at(-1) ?? NaN };
 }
 
 if (mode === 'prefill') await prefill(Number(countArg));

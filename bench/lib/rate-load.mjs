@@ -7,6 +7,8 @@
 // order (HTTP/1.1 pipelining), so each connection keeps a queue of send times, and a new request goes to the
 // connection with the fewest outstanding. A connection is retired after PER_CONNECTION requests (servers close
 // connections after a number of requests, Gatehouse after server.maxRequestsPerSocket) and replaced.
+// `slowUntil`: the end (s after the start) of the last 100 ms of sending in which a request waited over 100 ms for
+// its answer, 0 if none did: how long a server that starts cold takes to catch up with the rate.
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +31,9 @@ let ok = 0;
 let bad = 0;
 let errors = 0;
 const latencies = [];
+const WINDOW_MS = 100;
+const slowWindows = new Set();
+let start = 0;
 
 function open() {
   const socket = connect({ host: u.hostname, port: Number(u.port), noDelay: true });
@@ -44,7 +49,11 @@ function open() {
       conn.buffer = conn.buffer.subarray(end + 4 + length);
       const status = Number(head.slice(9, 12));
       const sent = conn.pending.shift();
-      if (sent !== undefined) latencies.push(performance.now() - sent);
+      if (sent !== undefined) {
+        const latency = performance.now() - sent;
+        latencies.push(latency);
+        if (latency > WINDOW_MS) slowWindows.add(Math.floor((sent - start) / WINDOW_MS));
+      }
       if (status >= 200 && status < 300) ok++;
       else bad++;
       if (conn.used >= PER_CONNECTION && conn.pending.length === 0) socket.destroy();
@@ -81,7 +90,7 @@ function send() {
   }
 }
 
-const start = performance.now();
+start = performance.now();
 let sent = 0;
 while (performance.now() - start < seconds * 1000) {
   const due = Math.floor(((performance.now() - start) / 1000) * rate);
@@ -95,6 +104,7 @@ const deadline = Date.now() + 10_000;
 while (ok + bad + errors < sent && Date.now() < deadline) await sleep(20);
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-process.stdout.write(`${JSON.stringify({ sent, ok, bad, errors, rate: sent / seconds, p50: pct(50), p99: pct(99) })}\n`);
+const slowUntil = slowWindows.size ? ((Math.max(...slowWindows) + 1) * WINDOW_MS) / 1000 : 0;
+process.stdout.write(`${JSON.stringify({ sent, ok, bad, errors, rate: sent / seconds, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? NaN, slowUntil })}\n`);
 for (const c of conns) c.socket.destroy();
 process.exit(0);

@@ -182,7 +182,7 @@ export function writeResults(path, results) {
     '- Peak RSS: VmHWM from `/proc/<pid>/status`, of the largest process of the tree, over the whole scenario.',
     '- Gatehouse runs its production defaults (`fsync: always`: every group commit is fdatasync-ed before the answer; rate limiting on, with limits no client reaches; metrics on; logs at warn) from the built `dist/`. Pixel, POST and redirect go through build → enrich → spool → 2xx, and the forwarder publishes to a stream with 3 replicas.',
     '- Peers: nginx 1 worker, access log off (its best case: a tracking nginx would log); Caddy with its defaults (no access log); bare Fastify (the same answers with no work, bare @fastify/http-proxy, and HTTPS with the same certificate in the TLS scenario) as the floor of what a Node server does.',
-    '- Consumer: a stream prefilled with realistic ~500-byte events, 32 to a NATS message as a loaded gateway packs them (one group commit per message; the pixel scenario\'s groups held ~32 events), then the consumer code of `gatehouse consume` (dist/) on core 0 until all are in DuckDB. Lag: Gatehouse on core 0 takes POSTs at a fixed 5,000/s (a Node load generator on core 1), the consumer (core 1) times each event from its `received` (accepted) to the end of the DuckDB write that stored it. Gatehouse\'s own /metrics then say where requests waited (slow requests, the longest event-loop delay, slow group commits), and bare Fastify takes the same fixed rate for one run, as the floor of what a request arriving alone costs.',
+    `- Consumer: a stream prefilled with realistic ~500-byte events, 32 to a NATS message as a loaded gateway packs them (one group commit per message; the pixel scenario's groups held ~32 events), then the consumer code of \`gatehouse consume\` (dist/) on core 0 until all are in DuckDB. Lag: Gatehouse on core 0 takes POSTs at a fixed 5,000/s (a Node load generator on core 1), the consumer (core 1) times each event from its \`received\` (accepted) to the end of the DuckDB write that stored it. The fresh gateway and consumer first take the rate for ${results.params.lagColdSeconds ?? 0} s from a cold start (reported on its own line); the measured ${results.params.lagSeconds} s run follows once those events are stored. Gatehouse's own /metrics then say where requests waited (slow requests, the longest event-loop delay, slow group commits), and bare Fastify takes the same fixed rate for one run, as the floor of what a request arriving alone costs.`,
     '- Multi-core: the server (`taskset -c 0,1`) and wrk (one thread, 100 connections, also on both cores) share the 2 cores; NATS too. The 1-worker and 2-worker servers run at once and their runs interleave; 2 workers get twice the warm-up (JIT warm-up is per process). The CPU-normalised scaling is 2 × (CPU µs/req with 1 worker) ÷ (CPU µs/req with 2 workers, primary included).',
     '- Machine probe (`lib/machine-probe.mjs`, before the scenarios): a 1-byte round trip between Node processes on the two cores, back to back and after 1 ms idle, and an 8 KB `O_DSYNC` file write through libuv\'s thread pool against the same write made synchronously: what waking a thread costs on this machine.',
     '',
@@ -202,14 +202,28 @@ export function writeResults(path, results) {
     parts.push(`### ${S.consumer.title}\n\n${table(['events', 'events/s', 'CPU µs/event', 'peak RSS MB'], [[f(results.params.consumerEvents), f(S.consumer.eps), f(S.consumer.cpuUs, 1), f(S.consumer.rssMb)]])}\n`);
   }
   if (S.lag) {
-    const { load, lag, bare } = S.lag;
-    const rows = [['gatehouse', f(load.sent), f(load.rate), f(load.ok), f(load.p50, 2), f(load.p99, 2), f(lag.p50), f(lag.p99), f(lag.max), f(S.lag.cpuUs, 1), f(S.lag.rssMb)]];
+    const { load, lag, bare, cold } = S.lag;
+    const rows = [];
+    if (cold) {
+      rows.push([`gatehouse, cold start (its first ${cold.seconds} s)`, f(cold.load.sent), f(cold.load.rate), f(cold.load.ok), f(cold.load.p50, 2), f(cold.load.p99, 2), f(cold.lag.p50), f(cold.lag.p99), f(cold.lag.max), '', '']);
+    }
+    rows.push(['gatehouse' + (cold ? ', then (measured)' : ''), f(load.sent), f(load.rate), f(load.ok), f(load.p50, 2), f(load.p99, 2), f(lag.p50), f(lag.p99), f(lag.max), f(S.lag.cpuUs, 1), f(S.lag.rssMb)]);
     if (bare) rows.push(['bare fastify (answers only, same rate)', f(bare.sent), f(bare.rate), f(bare.ok), f(bare.p50, 2), f(bare.p99, 2), '', '', '', f(bare.cpuUs, 1), f(bare.rssMb)]);
     parts.push(`### ${S.lag.title}\n\n${table(['server', 'sent', 'rate/s', '2xx', 'HTTP p50 ms', 'HTTP p99 ms', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'CPU µs/event', 'peak RSS MB'], rows)}\n`);
+    if (cold) {
+      parts.push(
+        `Cold start: the freshly started gateway and consumer took the rate at once. Requests sent in its first ${f(cold.load.slowUntil, 1)} s waited over 100 ms for their answer while the code warmed up; the measured run follows it. In the measured run, the last request that waited over 100 ms was sent ${f(load.slowUntil, 1)} s after its start (0: none did).\n`,
+      );
+    }
+    if (lag.writes) {
+      parts.push(
+        `The consumer's sink writes in the measured run (one DuckDB transaction per batch; DuckDB checkpoints inside the write that fills its 16 MB WAL): ${f(lag.writes.count)} writes, ${f(lag.writes.over250ms)} over 250 ms, the slowest ${f(lag.writes.maxMs)} ms.\n`,
+      );
+    }
     const q = S.lag.inside;
     if (q) {
       parts.push(
-        `Inside Gatehouse (its /metrics): ${f(q.over100msPct, 1)}% of the tracking requests took over 100 ms and ${f(q.over500msPct, 1)}% over 0.5 s; the longest event-loop delay since start was ${f(q.loopDelayMaxMs)} ms; ${f(q.commitsOver100ms)} of ${f(q.commits)} group commits took over 100 ms.\n`,
+        `Inside Gatehouse (its /metrics): ${f(q.over100msPct, 1)}% of the tracking requests took over 100 ms and ${f(q.over500msPct, 1)}% over 0.5 s; the longest event-loop delay during the measured run was ${f(q.loopDelayMaxMs)} ms; ${f(q.commitsOver100ms)} of ${f(q.commits)} group commits took over 100 ms.\n`,
       );
     }
   }

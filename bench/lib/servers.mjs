@@ -70,21 +70,29 @@ export async function metrics(adminPort) {
 
 /**
  * Queueing inside Gatehouse, from its own /metrics (one process): the share of tracking requests slower than 100 ms
- * and 0.5 s, the longest event-loop delay since start, and the group commits slower than 100 ms.
+ * and 0.5 s, the longest event-loop delay since the previous scrape (prom-client resets it on each), and the group
+ * commits slower than 100 ms. With `since` (an earlier result), the counts are those after it.
  */
-export async function queueing(adminPort) {
+export async function queueing(adminPort, since) {
   const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
   const value = (re) => Number(re.exec(text)?.[1] ?? NaN);
-  const requests = value(/^gatehouse_http_request_duration_seconds_count\{[^}]*class="tracking"[^}]*\} (\S+)/m);
   const within = (le) => value(new RegExp(`^gatehouse_http_request_duration_seconds_bucket\\{le="${le}",[^}]*class="tracking"[^}]*\\} (\\S+)`, 'm'));
-  const commits = value(/^gatehouse_spool_commit_seconds_count (\S+)/m);
+  const raw = {
+    requests: value(/^gatehouse_http_request_duration_seconds_count\{[^}]*class="tracking"[^}]*\} (\S+)/m),
+    within100ms: within('0.1'),
+    within500ms: within('0.5'),
+    commits: value(/^gatehouse_spool_commit_seconds_count (\S+)/m),
+    commitsWithin100ms: value(/^gatehouse_spool_commit_seconds_bucket\{le="0.1"\} (\S+)/m),
+  };
+  const d = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v - (since?.raw[k] ?? 0)]));
   return {
-    requests,
-    over100msPct: (100 * (requests - within('0.1'))) / requests,
-    over500msPct: (100 * (requests - within('0.5'))) / requests,
+    raw,
+    requests: d.requests,
+    over100msPct: (100 * (d.requests - d.within100ms)) / d.requests,
+    over500msPct: (100 * (d.requests - d.within500ms)) / d.requests,
     loopDelayMaxMs: value(/^gatehouse_nodejs_eventloop_lag_max_seconds (\S+)/m) * 1000,
-    commits,
-    commitsOver100ms: commits - value(/^gatehouse_spool_commit_seconds_bucket\{le="0.1"\} (\S+)/m),
+    commits: d.commits,
+    commitsOver100ms: d.commits - d.commitsWithin100ms,
   };
 }
 
