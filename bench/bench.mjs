@@ -173,7 +173,11 @@ async function lagScenario(nats, files) {
   const coldLoad = await rateLoad(P.lagColdSeconds);
   await untilStored(coldLoad.ok);
   process.kill(probeChild.pid, 'SIGUSR2');
-  while (!coldPhase) await sleep(20);
+  const phaseDeadline = Date.now() + 30_000;
+  while (!coldPhase) {
+    if (Date.now() > phaseDeadline) throw new Error('the consumer probe never reported the cold-start phase');
+    await sleep(20);
+  }
   const cold = { load: coldLoad, lag: coldPhase, seconds: P.lagColdSeconds };
   log(`  cold start (${P.lagColdSeconds} s): HTTP p99 ${coldLoad.p99.toFixed(0)} ms, requests waited over 100 ms until ${coldLoad.slowUntil} s; lag p99 ${coldPhase.p99} ms`);
   const stored0 = stored;

@@ -212,7 +212,7 @@ export function writeResults(path, results) {
     parts.push(`### ${S.lag.title}\n\n${table(['server', 'sent', 'rate/s', '2xx', 'HTTP p50 ms', 'HTTP p99 ms', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'CPU µs/event', 'peak RSS MB'], rows)}\n`);
     if (cold) {
       parts.push(
-        `Cold start: the freshly started gateway and consumer took the rate at once. Requests sent in its first ${f(cold.load.slowUntil, 1)} s waited over 100 ms for their answer while the code warmed up; the measured run follows it. In the measured run, the last request that waited over 100 ms was sent ${f(load.slowUntil, 1)} s after its start (0: none did).\n`,
+        `Cold start: the freshly started gateway and consumer took the rate at once. ${cold.load.slowUntil ? `Requests sent in its first ${f(cold.load.slowUntil, 1)} s waited over 100 ms for their answer while the code warmed up` : 'No request waited over 100 ms for its answer'}; the measured run follows it. ${load.slowUntil ? `In the measured run, the last request that waited over 100 ms was sent ${f(load.slowUntil, 1)} s after its start.` : 'In the measured run, no request waited over 100 ms.'}\n`,
       );
     }
     if (lag.writes) {
