@@ -82,6 +82,8 @@ describe('serve with 2 workers (a real child process)', () => {
       // A short budget: a worker that missed the shutdown would be killed after it (and logged as killed).
       server: { listen: { host: '127.0.0.1', port }, workers: 2, shutdownTimeout: '1s' },
       admin: { enabled: false },
+      // Off here, so the per-worker limits warning (given with the defaults, below) must not appear.
+      rateLimit: { enabled: false },
       log: { level: 'info' },
       spool: { dir: join('${DIR}', 'spool') },
       sinks: { duckdb: { path: join('${DIR}', 'db.duckdb') } },
@@ -96,6 +98,7 @@ describe('serve with 2 workers (a real child process)', () => {
     expect(await exited(child)).toEqual({ code: 0, signal: null });
     expect(out).not.toContain('"event":"workerKilled"');
     expect(out).toContain('"event":"shutdownFinished"');
+    expect(out).not.toContain('"event":"rateLimitPerWorker"');
   });
 
   it('both workers serve, metrics are aggregated, destinations are fed, and SIGTERM exits 0 with every accepted event stored once', async () => {
@@ -105,6 +108,11 @@ describe('serve with 2 workers (a real child process)', () => {
       destinations: { webhooks: [{ name: 'hook', url: `${hook.url}/hook`, secret: 'workers-hook-secret', batchWait: '50ms' }] },
     });
     expect(pids).toHaveLength(2);
+    // The default limiter counts in each process's memory: the primary says so once, naming the shared store.
+    const perWorker = logs.filter((l) => l.event === 'rateLimitPerWorker');
+    expect(perWorker).toHaveLength(1);
+    expect(perWorker[0]).toMatchObject({ role: 'primary', workers: 2, level: 40 });
+    expect(String(perWorker[0]?.msg)).toContain('rateLimit.store');
     const n = 40;
     const statuses = await Promise.all(Array.from({ length: n }, (_, i) => track(base, `both-${String(i).padStart(3, '0')}`)));
     expect(statuses).toEqual(statuses.map(() => 200));

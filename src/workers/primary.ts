@@ -63,6 +63,13 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
     await retention?.start();
     const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
     const addresses = await supervisor.start();
+    if (config.rateLimit.enabled && config.rateLimit.store === 'memory') {
+      // Each worker counts in its own memory, and connections go to the workers in turn.
+      logger.warn(
+        { event: 'rateLimitPerWorker', workers: count },
+        `rate limits are counted per worker: a client that spreads its connections gets up to ${count} times its limit; set rateLimit.store to "redis" to share them`,
+      );
+    }
     logger.info(
       { event: 'started', ...addresses, admin: adminAddress, workers: count, pids: supervisor.pids(), bus: config.bus.kind, version },
       'gatehouse is serving',
