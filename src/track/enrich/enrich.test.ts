@@ -116,6 +116,16 @@ describe('createEnricher', () => {
     expect(enrich({ eid: 'e', last: 'https://blog.shop.example/p' }, facts()).channel).toBe('internal');
   });
 
+  it('classes the page URL\'s own host as internal, even when the event came through another host', () => {
+    const event = { eid: 'e', url: 'https://Docs.Example/guide', last: 'https://docs.example/index' };
+    expect(enrich(event, facts()).channel).toBe('internal');
+    expect(enrich({ ...event, url: 'https://other.example/guide' }, facts()).channel).toBe('other');
+  });
+
+  it('reads the campaign fields of a relative page URL', () => {
+    expect(enrich({ eid: 'e', url: '/landing?utm_source=news&utm_medium=email' }, facts())).toMatchObject({ source: 'news', medium: 'email' });
+  });
+
   it('gives no geo for mail proxies, whose address is not the reader\'s', () => {
     const out = enrich({ eid: 'e' }, facts({ origin: 'pixel', peer: '8.8.8.8', headers: { 'user-agent': 'Mozilla/5.0' } }));
     expect(out).toMatchObject({ bot: true, bot_kind: 'mail-privacy', ip: '8.8.8.8' });

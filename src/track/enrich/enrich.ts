@@ -1,4 +1,5 @@
 import { SERVER_BOOLEAN_FIELDS, SERVER_STRING_FIELDS, type ClientFields, type EventOrigin, type TrackEvent } from '../event.js';
+import { parseUrl } from '../url.js';
 import type { EnrichConfig } from './config.js';
 import { anonymizeIp } from './anonymize.js';
 import { createBotDetector } from './bot.js';
@@ -76,7 +77,9 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     const ua = headerValue(facts.headers, 'user-agent');
     const ip = facts.clientIp ?? resolveIp(facts.peer, facts.headers);
     const host = normalizeHost(facts.host);
-    const attribution = attributionFields(event, params?.rest);
+    // The page URL is parsed once, for its campaign fields and for its host.
+    const page = event.url ? parseUrl(event.url) : undefined;
+    const attribution = attributionFields(event, params?.rest, page);
     const pii = { ...params?.raw, ...defined({ email, cell, uname }) };
     const verdict = detectBot(ua, facts.headers, ip);
 
@@ -99,7 +102,7 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     }
     putAll(out, attribution.utm);
     put(out, 'params', attribution.params);
-    putAll(out, referrerFields(event, facts, host, config.internalHosts, attribution.utm));
+    putAll(out, referrerFields(event, facts, host, config.internalHosts, attribution.utm, page));
     put(out, 'culture', cultureFrom(headerValue(facts.headers, 'accept-language')));
     if (!anonymous) putAll(out, hashPiiFields(pii, salt));
     put(out, 'gpc', signals.gpc || undefined);

@@ -1,6 +1,6 @@
 import type { ClientFields, EventOrigin } from '../event.js';
 import { headerValue, type HeaderMap } from './headers.js';
-import { classifyReferrer, referrerHost, type ReferrerFacts } from './referrer.js';
+import { classifyReferrer, type ReferrerFacts } from './referrer.js';
 import { UTM_FIELDS, extractAttribution, type UtmFields } from './utm.js';
 
 /**
@@ -19,8 +19,13 @@ export interface VisitAttribution {
  * The client's UTM fields come from 30-day attribution cookies and win as a set; mixing them field by field
  * with the URL's could pair one campaign's source with another's medium. Click ids the client already sent win.
  */
-export function attributionFields(event: ClientFields, params: Record<string, string> | undefined): VisitAttribution {
-  const fromUrl = extractAttribution(event.url);
+export function attributionFields(
+  event: ClientFields,
+  params: Record<string, string> | undefined,
+  page: URL | undefined,
+): VisitAttribution {
+  // `page` is event.url already parsed (absolute URLs); a relative one is read for its query alone.
+  const fromUrl = extractAttribution(page ?? event.url);
   const clientSent = UTM_FIELDS.some((f) => event[f] !== undefined && event[f] !== '');
   const utm: UtmFields = {};
   for (const f of UTM_FIELDS) {
@@ -49,11 +54,12 @@ export function referrerFields(
   host: string | undefined,
   internalHosts: readonly string[],
   utm: UtmFields,
+  page: URL | undefined,
 ): ReferrerFacts {
   const referrer = event.last || (REFERER_IS_REFERRER.has(facts.origin) ? headerValue(facts.headers, 'referer') : undefined);
   const internal = [...internalHosts];
   if (host) internal.push(host);
-  const pageHost = referrerHost(event.url);
+  const pageHost = page?.hostname.toLowerCase();
   if (pageHost) internal.push(pageHost);
   return classifyReferrer({ referrer, internalHosts: internal, medium: utm.medium, source: utm.source });
 }
