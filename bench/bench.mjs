@@ -164,20 +164,19 @@ async function lagScenario(nats, files) {
   });
   await Promise.race([ready, done]);
   const rateLoad = (seconds) => runJson(LOAD, [join(import.meta.dirname, 'lib/rate-load.mjs'), `${gh.base}/tr/v1/`, '5000', String(seconds)]);
-  const untilStored = async (n) => {
-    const deadline = Date.now() + 60_000;
-    while (stored < n && Date.now() < deadline) await sleep(100);
+  // Polls until `ok()` or the time is up; says which.
+  const poll = async (ok, timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok() && Date.now() < deadline) await sleep(50);
+    return ok();
   };
+  const untilStored = (n) => poll(() => stored >= n, 60_000);
   // Cold start: the fresh gateway and consumer take the rate at once, with no warm-up. It is reported on its own
   // (how long until the JIT-warmed code keeps up); the measured run follows, as every other scenario's follows a warm-up.
   const coldLoad = await rateLoad(P.lagColdSeconds);
   await untilStored(coldLoad.ok);
   process.kill(probeChild.pid, 'SIGUSR2');
-  const phaseDeadline = Date.now() + 30_000;
-  while (!coldPhase) {
-    if (Date.now() > phaseDeadline) throw new Error('the consumer probe never reported the cold-start phase');
-    await sleep(20);
-  }
+  if (!(await poll(() => coldPhase !== undefined, 30_000))) throw new Error('the consumer probe never reported the cold-start phase');
   const cold = { load: coldLoad, lag: coldPhase, seconds: P.lagColdSeconds };
   log(`  cold start (${P.lagColdSeconds} s): HTTP p99 ${coldLoad.p99.toFixed(0)} ms, requests waited over 100 ms until ${coldLoad.slowUntil} s; lag p99 ${coldPhase.p99} ms`);
   const stored0 = stored;
