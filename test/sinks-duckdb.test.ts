@@ -163,6 +163,38 @@ describe('DuckDB store', () => {
     expect(stored?.score).toBeUndefined();
   });
 
+  it('stores every value and every NULL of a batch larger than one data chunk, across both chunks', async () => {
+    // 2,500 rows: two chunks of DuckDB's 2,048. Each typed column has NULLs in some rows; `city` has them only in
+    // the first chunk and `tz` only in the second (a reused chunk must not carry NULLs over); one receive time is
+    // before 1970 (a negative timestamp).
+    const base = Math.floor(Date.now() / 1000) * 1000;
+    const events = Array.from({ length: 2_500 }, (_, i) => {
+      const e = contractEvent({ received: new Date(base - i * 1000).toISOString(), url: `https://contract.example/${i}` });
+      const fields = e as unknown as Record<string, unknown>;
+      for (const key of ['score', 'w', 'h', 'first', 'bot', 'params'] as const) delete fields[key];
+      if (i % 2 === 0) Object.assign(fields, { w: i, score: i / 4 });
+      if (i % 3 !== 0) fields.h = -i;
+      if (i % 5 === 0) fields.first = i % 10 === 0;
+      if (i % 4 === 1) fields.bot = true;
+      if (i % 7 === 0) fields.params = { k: String(i), 'ü ✓': 'x\u0000y' };
+      if (i >= 2_048 || i % 3 === 0) fields.city = `c${i}`;
+      if (i < 2_048) fields.tz = `tz${i}`;
+      if (i === 2_499) fields.received = '1969-12-31T23:59:59.999Z';
+      return e;
+    });
+    await store.write(events);
+    const stored = await store.queryEvents({ limit: 10_000 });
+    const byEid = (a: { eid: string }, b: { eid: string }) => (a.eid < b.eid ? -1 : 1);
+    expect(stored.sort(byEid)).toEqual([...events].sort(byEid));
+  });
+
+  it('refuses to start on a file whose events column has another type than the one it writes', async () => {
+    await store.close();
+    await withRawConnection(file.path, (conn) => conn.run('ALTER TABLE events ALTER w TYPE BIGINT').then(() => undefined));
+    store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    await expect(store.start()).rejects.toThrow(/events column w is BIGINT in this file; Gatehouse writes it as INTEGER/);
+  });
+
   it('counts service records per kind', async () => {
     await store.writeRecords(contractRecords());
     expect(await store.countRecords('log')).toBe(1);
