@@ -1,6 +1,6 @@
 // Processes under test: started pinned to a core with taskset, measured from /proc, stopped by pid.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, createWriteStream } from 'node:fs';
+import { readFileSync, readdirSync, createWriteStream, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -115,6 +115,20 @@ export function peakRssMb(pid) {
     }
   }
   return peak;
+}
+
+/**
+ * Starts the peak resident set (VmHWM) of each process of the tree again from its current RSS (Linux's
+ * `clear_refs` value 5), so a later peakRssMb() covers only what came after: a phase measured on its own.
+ */
+export function resetPeakRss(pid) {
+  for (const p of processTree(pid)) {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, '5');
+    } catch {
+      // ended
+    }
+  }
 }
 
 /** Current resident set of each process of the tree (VmRSS), in MB. */
