@@ -3,6 +3,7 @@ import { DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection } from '@du
 import { EVENT_COLUMNS, columnValue, receivedDate, type ColumnKind, type EventColumn } from '../event-columns.js';
 import type { TrackEvent } from '../../track/event.js';
 import { SinkStartError } from '../errors.js';
+import { SinkWriteError } from '../sink.js';
 
 /** The `events` columns in table order, each with its kind (undefined: a column this code does not know). */
 export type EventLayout = readonly { name: string; kind: ColumnKind | undefined }[];
@@ -123,7 +124,7 @@ async function appendRows(conn: DuckDBConnection, layout: EventLayout, rows: Row
 
 function columnTypes(appender: DuckDBAppender, width: number) {
   if (appender.columnCount !== width) {
-    throw new Error(`the events table has ${appender.columnCount} columns, ${width} when the store started`);
+    throw new SinkWriteError('duckdb', `the events table has ${appender.columnCount} columns, ${width} when the store started`);
   }
   return Array.from({ length: width }, (_, i) => appender.columnType(i));
 }
