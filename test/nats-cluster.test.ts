@@ -8,6 +8,14 @@ import { createLogger } from '../src/telemetry/logger.js';
 import { eventCopies, natsTestConfig, startNatsCluster, type NatsHandle } from './helpers/nats.js';
 import { waitFor } from './helpers/wait.js';
 
+/**
+ * Time for a test that kills a leader. It waits for up to three elections in turn (the fresh stream's before its
+ * first publish, the stream's or the consumer's after the kill, then the consumer's re-pull), each up to 13 s in
+ * checks with both cores busy, and each wait allows 90 s. The whole test took 15-33 s in full suite runs and once
+ * passed the 60 s default, failing on the default instead of naming the wait that ran out. The fault suite's kill
+ * tests have the same budget.
+ */
+const LEADER_KILL_BUDGET_MS = 180_000;
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
 /** Marked as the spool marks group commits: packs of five. */
 const batch = (prefix: string, n: number): BusMessage[] =>
@@ -94,7 +102,7 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     const info = await jsm.streams.info(config.stream);
     expect(info.cluster?.leader).not.toBe(cluster.names[kill.node]);
     await cluster.restart(kill.node);
-  });
+  }, LEADER_KILL_BUDGET_MS);
 
   it('keeps consuming when the consumer leader is killed', async () => {
     const { config, gateway, consumer } = await setup();
@@ -111,5 +119,5 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     await waitFor('all 100 after the election', () => got.size === 100, { timeoutMs: 90_000 });
     expect(await eventsIn(config.stream, config.subject)).toBe(100);
     await cluster.restart(killed);
-  });
+  }, LEADER_KILL_BUDGET_MS);
 });
