@@ -308,7 +308,11 @@ async function main() {
   writeFileSync(join(work, 'results.json'), JSON.stringify(results, null, 2));
   const out = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(ROOT, 'bench', quick ? 'RESULTS.quick.md' : 'RESULTS.md');
   writeResults(out, results);
-  log(`\nwrote ${out} (raw: ${join(work, 'results.json')})`);
+  // A full run into the repository keeps its raw numbers beside RESULTS.md: `node bench/lib/report.mjs
+  // bench/results.json` renders it again (after an edit to ANALYSIS.md, say).
+  const raw = !quick && !only.length && out === join(ROOT, 'bench', 'RESULTS.md') ? join(ROOT, 'bench', 'results.json') : join(work, 'results.json');
+  if (raw !== join(work, 'results.json')) writeFileSync(raw, JSON.stringify(results, null, 2));
+  log(`\nwrote ${out} (raw: ${raw})`);
   if (!argv.includes('--keep')) rmSync(join(work, 'nats'), { recursive: true, force: true });
 }
 
