@@ -310,8 +310,9 @@ async function main() {
   writeResults(out, results);
   // A full run into the repository keeps its raw numbers beside RESULTS.md: `node bench/lib/report.mjs
   // bench/results.json` renders it again (after an edit to ANALYSIS.md, say).
-  const raw = !quick && !only.length && out === join(ROOT, 'bench', 'RESULTS.md') ? join(ROOT, 'bench', 'results.json') : join(work, 'results.json');
-  if (raw !== join(work, 'results.json')) writeFileSync(raw, JSON.stringify(results, null, 2));
+  const intoRepository = !quick && only.length === 0 && out === join(ROOT, 'bench', 'RESULTS.md');
+  const raw = intoRepository ? join(ROOT, 'bench', 'results.json') : join(work, 'results.json');
+  if (intoRepository) writeFileSync(raw, JSON.stringify(results, null, 2));
   log(`\nwrote ${out} (raw: ${raw})`);
   if (!argv.includes('--keep')) rmSync(join(work, 'nats'), { recursive: true, force: true });
 }
