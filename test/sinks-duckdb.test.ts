@@ -12,6 +12,7 @@ import { LATEST_VERSION, migrate, schemaVersion } from '../src/sinks/duckdb/migr
 import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
 import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
+import { SQL_TYPES } from '../src/sinks/duckdb/event-writer.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
 
@@ -269,9 +270,8 @@ describe('DuckDB migrations', () => {
           `SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position`,
         )
       ).getRowObjectsJS();
-      const sqlType = { text: 'VARCHAR', double: 'DOUBLE', int: 'INTEGER', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP', params: 'JSON' };
       expect(rows.map((r) => `${String(r.name)} ${String(r.type)}`).sort()).toEqual(
-        EVENT_COLUMNS.map((c) => `${c.name} ${sqlType[c.kind]}`).sort(),
+        EVENT_COLUMNS.map((c) => `${c.name} ${SQL_TYPES[c.kind]}`).sort(),
       );
     });
   });

@@ -137,15 +137,15 @@ const booleans = new Uint8Array(CHUNK_ROWS);
 
 /** Writes rows [from, to) of one column into its vector; a value that cannot be coerced is NULL (see columnValue). */
 function fillColumn(vector: duckdb.Vector, column: EventLayout[number], rows: Rows, from: number, to: number): void {
-  const n = to - from;
   const { kind } = column;
-  validity.fill(0, 0, Math.ceil(n / 8));
-  let nulls = 0;
   if (kind === 'timestamp') {
     // receivedDate() checked every row before the transaction began: none is NULL.
     copyIn(vector, rows.received.subarray(from, to));
     return;
   }
+  const n = to - from;
+  validity.fill(0, 0, Math.ceil(n / 8));
+  let nulls = 0;
   for (let r = 0; r < n; r++) {
     const v = kind ? columnValue(rows.events[from + r]!, column as EventColumn) : null;
     if (v === null) {
