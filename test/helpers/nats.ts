@@ -306,31 +306,29 @@ export function createNkeyUser(): { nkey: string; seed: string } {
 
 /**
  * Every event copy the stream holds on `subject`, by id: packs (several events in one message) are opened, so a
- * count above 1 is an event stored twice in the stream. Read with an ordered consumer, up to the last sequence.
+ * count above 1 is an event stored twice in the stream. Read message by message by sequence, from the stream
+ * leader: a consumer made to read would be placed on a peer, and right after a node is killed the cluster may
+ * place it on the dead one, where creating it times out (10 s, up to a minute in a row in checks).
  */
 export function eventCopies(jsm: JetStreamManager, stream: string, subject: string): Promise<Map<string, number>> {
-  // Read again from the start when a request fails: right after a node was killed, creating the reading consumer
-  // can time out while the cluster elects.
+  // Read again from the start when a request fails: right after a node was killed, the stream may have no leader.
   return waitFor(`the events on ${subject} in ${stream}`, () => readEventCopies(jsm, stream, subject));
 }
 
+/** Messages read by sequence at once; each is one request to the stream leader. */
+const READ_CONCURRENCY = 32;
+
 async function readEventCopies(jsm: JetStreamManager, stream: string, subject: string): Promise<Map<string, number>> {
   const copies = new Map<string, number>();
-  const info = await jsm.streams.info(stream, { subjects_filter: subject });
-  if ((info.state.subjects?.[subject] ?? 0) === 0) return copies;
-  const js = jsm.jetstream();
-  const consumer = await js.consumers.get(stream, { filter_subjects: subject });
-  const last = info.state.last_seq;
-  for (;;) {
-    let done = true;
-    for await (const m of await consumer.fetch({ max_messages: 500, expires: 2_000 })) {
-      done = false;
-      for (const part of messageParts(m)) copies.set(part.id, (copies.get(part.id) ?? 0) + 1);
-      if (m.seq >= last || m.info.pending === 0) {
-        done = true;
-        break;
-      }
+  const { state } = await jsm.streams.info(stream, { subjects_filter: subject });
+  if ((state.subjects?.[subject] ?? 0) === 0) return copies;
+  for (let from = state.first_seq; from <= state.last_seq; from += READ_CONCURRENCY) {
+    const seqs = Array.from({ length: Math.min(READ_CONCURRENCY, state.last_seq - from + 1) }, (_, i) => from + i);
+    // null: a sequence the stream no longer holds (deleted or purged).
+    for (const m of await Promise.all(seqs.map((seq) => jsm.streams.getMessage(stream, { seq })))) {
+      if (m === null || m.subject !== subject) continue;
+      for (const part of messageParts({ headers: m.header, data: m.data, seq: m.seq })) copies.set(part.id, (copies.get(part.id) ?? 0) + 1);
     }
-    if (done) return copies;
   }
+  return copies;
 }

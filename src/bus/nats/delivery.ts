@@ -37,13 +37,16 @@ export function toDeliveries(m: JsMsg, deps: NatsDeliveryDeps): NatsDelivery[] {
   return parts.map((part) => partDelivery(m, part, message, deps));
 }
 
+/** What the parts of a stored message are read from: a delivered JsMsg, or a message read back by sequence. */
+export type StoredParts = Pick<JsMsg, 'headers' | 'data' | 'seq'>;
+
 /** Messages from other services may lack Nats-Msg-Id; the stream sequence is then the unique id. */
-function messageId(m: JsMsg): string {
+function messageId(m: StoredParts): string {
   return m.headers?.get('Nats-Msg-Id') || `seq-${m.seq}`;
 }
 
 /** The events of a JetStream message: the parts of a pack, or the message itself. */
-export function messageParts(m: JsMsg): BusMessage[] {
+export function messageParts(m: StoredParts): BusMessage[] {
   const id = messageId(m);
   try {
     return unpack(id, m.data, header(m, PACK_IDS_HEADER), header(m, PACK_SIZES_HEADER));
@@ -53,7 +56,7 @@ export function messageParts(m: JsMsg): BusMessage[] {
   }
 }
 
-function header(m: JsMsg, name: string): string | undefined {
+function header(m: StoredParts, name: string): string | undefined {
   return m.headers?.get(name) || undefined;
 }
 
