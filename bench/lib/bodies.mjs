@@ -16,3 +16,14 @@ export function eventBody() {
     params: { plan: 'pro', experiment: 'checkout-b', position: '3', section: 'recommended', list: 'home' },
   });
 }
+
+/**
+ * What track.js sends for a new visitor's first page view, in one POST: `visited` (cookie), `visited` (session) and
+ * the page load. No `eid`: the gateway makes one per event, so JetStream's duplicate window sees distinct ids, as it
+ * would from real clients.
+ */
+export function pageViewBatch() {
+  const page = JSON.parse(eventBody());
+  const visited = (etyp) => ({ ...page, ename: 'visited', etyp, params: undefined });
+  return JSON.stringify([visited('cookie'), visited('session'), page]);
+}
