@@ -12,7 +12,7 @@ import { waitFor } from './helpers/wait.js';
  * Time for a test that kills a leader. It waits for up to three elections in turn (the fresh stream's before its
  * first publish, the stream's or the consumer's after the kill, then the consumer's re-pull), each up to 13 s in
  * checks with both cores busy, and each wait allows 90 s. The test once passed the 60 s default in a CI run. The
- * likely cause, seen since in repeated runs (9-68 s): reading the stream back made a consumer, which the cluster
+ * likely cause, seen since in repeated runs (7-68 s): reading the stream back made a consumer, which the cluster
  * sometimes placed on the killed node, and each try to create it timed out after 10 s. `eventCopies` now reads
  * by sequence from the stream leader; the test takes 7-12 s. The fault suite's kill tests have the same budget.
  */
