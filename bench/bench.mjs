@@ -59,6 +59,7 @@ function setup() {
     close: wrkScript(scripts, 'close', { close: true }),
     post: wrkScript(scripts, 'post', { method: 'POST', body: eventBody(), headers: { 'Content-Type': 'application/json' } }),
     postBatch: wrkScript(scripts, 'post-batch', { method: 'POST', body: pageViewBatch(), headers: { 'Content-Type': 'application/json' } }),
+    postBatchEvents: JSON.parse(pageViewBatch()).length,
   };
 }
 
@@ -220,9 +221,9 @@ async function workersScenario(nats, files) {
       started.push({ workers, gh: await startGatehouse(dir, '0,1', { upstreamPort: files.upstreamPort, www: files.www, nats: { urls: nats.urls, stream }, workers }) });
     }
     const target = ({ workers, gh }, batch) => ({
-      name: `${workers} worker${workers > 1 ? 's' : ''}${batch ? ', 3-event batches' : ''}`,
+      name: `${workers} worker${workers > 1 ? 's' : ''}${batch ? `, ${files.postBatchEvents}-event batches` : ''}`,
       workers,
-      eventsPerRequest: batch ? 3 : 1,
+      eventsPerRequest: batch ? files.postBatchEvents : 1,
       pid: gh.pid,
       url: `${gh.base}/tr/v1/`,
       script: batch ? files.postBatch : files.post,
@@ -313,14 +314,14 @@ async function main() {
   }
   results.loadAfter = loadavg();
   results.finishedAt = new Date().toISOString();
-  writeFileSync(join(work, 'results.json'), JSON.stringify(results, null, 2));
   const out = argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(ROOT, 'bench', quick ? 'RESULTS.quick.md' : 'RESULTS.md');
-  writeResults(out, results);
   // A full run into the repository keeps its raw numbers beside RESULTS.md: `node bench/lib/report.mjs
-  // bench/results.json` renders it again (after an edit to ANALYSIS.md, say).
+  // bench/results.json` renders it again (after an edit to ANALYSIS.md, say). Written before the report, so the
+  // numbers survive a report that fails.
   const intoRepository = !quick && only.length === 0 && out === join(ROOT, 'bench', 'RESULTS.md');
   const raw = intoRepository ? join(ROOT, 'bench', 'results.json') : join(work, 'results.json');
-  if (intoRepository) writeFileSync(raw, JSON.stringify(results, null, 2));
+  writeFileSync(raw, JSON.stringify(results, null, 2));
+  writeResults(out, results);
   log(`\nwrote ${out} (raw: ${raw})`);
   if (!argv.includes('--keep')) rmSync(join(work, 'nats'), { recursive: true, force: true });
 }

@@ -10,6 +10,8 @@ import { run } from './proc.mjs';
 const ROOT = join(import.meta.dirname, '../..');
 const require = createRequire(join(ROOT, 'package.json'));
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : 'n/a');
+/** Events in each POST of a workers row (rows of runs before the batched row have no eventsPerRequest). */
+const eventsPerRequest = (row) => row.eventsPerRequest ?? 1;
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 /** The checkout being measured: its short commit and whether the working tree differed from it. */
@@ -98,12 +100,13 @@ function targets(results) {
     if (!gh || !ng) continue;
     add(`${key === 'pixel' ? 'Pixel' : 'Event POST'}: ≥ 0.35× nginx req/s on one core`, `${ratio(gh.rps, ng.rps)} req/s (${ratio(ng.cpuUs, gh.cpuUs)} per CPU)`, gh.rps / ng.rps >= 0.35);
   }
-  // Single-event POSTs (runs before the batched row was added have no eventsPerRequest).
-  const single = (S.workers?.rows ?? []).filter((r) => (r.eventsPerRequest ?? 1) === 1);
+  const single = (S.workers?.rows ?? []).filter((r) => eventsPerRequest(r) === 1);
   if (single.length === 2) {
     const [one, two] = single;
-    const batched = S.workers.rows.find((r) => r.workers === 2 && r.eventsPerRequest > 1);
-    const sizing = batched ? `; in track.js's 3-event batches ${f(2e6 / (batched.cpuUs / batched.eventsPerRequest))}/s at 2 full cores (for sizing, not the target's measure)` : '';
+    const batched = S.workers.rows.find((r) => r.workers === 2 && eventsPerRequest(r) > 1);
+    const sizing = batched
+      ? `; in track.js's ${eventsPerRequest(batched)}-event batches ${f(2e6 / (batched.cpuUs / eventsPerRequest(batched)))}/s at 2 full cores (for sizing, not the target's measure)`
+      : '';
     add('Durable events accepted on 2 cores: ≥ 25,000/s', `${f(two.rps)}/s measured with wrk and NATS on the same 2 cores; ${f(2e6 / two.cpuUs)}/s at 2 full cores (CPU µs/req), single-event POSTs${sizing}`, two.rps >= 25_000);
     const scaling = (2 * one.cpuUs) / two.cpuUs;
     add('2 workers: ≥ 1.7× the CPU-normalised throughput of 1', `${scaling.toFixed(2)}× (${f(one.cpuUs, 1)} → ${f(two.cpuUs, 1)} CPU µs/req, all processes)`, scaling >= 1.7);
@@ -231,11 +234,10 @@ export function writeResults(path, results) {
     }
   }
   if (S.workers) {
-    const perPost = (r) => r.eventsPerRequest ?? 1;
     parts.push(
       `### ${S.workers.title}\n\n${table(
         ['workers', 'events per POST', 'req/s', 'events/s', 'CPU µs/req (all processes)', 'CPU µs/event', 'cores used', 'p50 ms', 'p99 ms', 'peak RSS MB (largest process)', 'errors'],
-        S.workers.rows.map((r) => [r.workers, perPost(r), f(r.rps), f(r.rps * perPost(r)), f(r.cpuUs, 1), f(r.cpuUs / perPost(r), 1), f(r.cores, 2), f(r.p50, 2), f(r.p99, 2), f(r.rssMb), r.bad ? `**${r.bad}**` : '0']),
+        S.workers.rows.map((r) => [r.workers, eventsPerRequest(r), f(r.rps), f(r.rps * eventsPerRequest(r)), f(r.cpuUs, 1), f(r.cpuUs / eventsPerRequest(r), 1), f(r.cores, 2), f(r.p50, 2), f(r.p99, 2), f(r.rssMb), r.bad ? `**${r.bad}**` : '0']),
       )}\n`,
     );
   }
