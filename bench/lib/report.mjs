@@ -223,7 +223,7 @@ export function writeResults(path, results) {
     }
     if (lag.writes) {
       parts.push(
-        `The consumer's sink writes in the measured run (one DuckDB transaction per batch; DuckDB checkpoints inside the write that fills its 16 MB WAL): ${f(lag.writes.count)} writes, ${f(lag.writes.over250ms)} over 250 ms, the slowest ${f(lag.writes.maxMs)} ms.\n`,
+        `The consumer's sink writes in the measured run (one DuckDB transaction per batch; DuckDB checkpoints inside the write that fills its ${(S.lag.checkpointThreshold ?? '16MB').replace(/^([\d.]+)/, '$1 ')} WAL): ${f(lag.writes.count)} writes, ${f(lag.writes.over250ms)} over 250 ms, the slowest ${f(lag.writes.maxMs)} ms.\n`,
       );
     }
     const q = S.lag.inside;
