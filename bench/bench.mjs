@@ -51,6 +51,7 @@ function setup() {
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '2'], { stdio: 'ignore' });
   const scripts = join(work, 'scripts');
   mkdirSync(scripts);
+  const batch = pageViewBatch();
   return {
     www,
     cert,
@@ -58,8 +59,8 @@ function setup() {
     get: wrkScript(scripts, 'get', {}),
     close: wrkScript(scripts, 'close', { close: true }),
     post: wrkScript(scripts, 'post', { method: 'POST', body: eventBody(), headers: { 'Content-Type': 'application/json' } }),
-    postBatch: wrkScript(scripts, 'post-batch', { method: 'POST', body: pageViewBatch(), headers: { 'Content-Type': 'application/json' } }),
-    postBatchEvents: JSON.parse(pageViewBatch()).length,
+    postBatch: wrkScript(scripts, 'post-batch', { method: 'POST', body: batch, headers: { 'Content-Type': 'application/json' } }),
+    postBatchEvents: JSON.parse(batch).length,
   };
 }
 

@@ -11,7 +11,7 @@ type LevelMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'si
  * (bench/ANALYSIS.md) for a logger most requests never write to: request logging is off, and only failures and
  * a few debug lines use it. Lines written through it are the child's, so they carry the request id as before.
  */
-export class RequestLogger implements FastifyBaseLogger {
+class RequestLogger implements FastifyBaseLogger {
   #child: FastifyBaseLogger | undefined;
   readonly #parent: FastifyBaseLogger;
   readonly #bindings: Bindings;
