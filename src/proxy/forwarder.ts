@@ -35,7 +35,7 @@ export interface ForwardTarget {
 /**
  * The HTTP side of a proxy route: one undici agent (keep-alive pools per upstream) and a dispatch handler that
  * writes the upstream's answer straight into Node's response. This skips @fastify/reply-from's readable stream
- * and `reply.send(stream)` (measured in bench/ANALYSIS.md); the route's hooks still run: Fastify's `onResponse`
+ * and `reply.send(stream)` (measured in bench/HISTORY.md); the route's hooks still run: Fastify's `onResponse`
  * hooks listen on the raw response, and the headers set on the reply before (request id, HSTS, rate-limit) are
  * written with the upstream's. Bodies stream both ways with backpressure; nothing is buffered whole.
  */

@@ -8,7 +8,7 @@ type LevelMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'si
  *
  * Fastify asks for a child logger for every request, and pino serialises a child's bindings and checks them
  * against the redaction paths when it makes one. That was 1.3–2.1% of a tracking request's CPU
- * (bench/ANALYSIS.md) for a logger most requests never write to: request logging is off, and only failures and
+ * (bench/HISTORY.md) for a logger most requests never write to: request logging is off, and only failures and
  * a few debug lines use it. Lines written through it are the child's, so they carry the request id as before.
  */
 class RequestLogger implements FastifyBaseLogger {

@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * collection and then allocates that site's objects straight in the old generation. Under proxy load some
  * per-request site gets that verdict; its old-generation objects then point at each request's young objects
  * (sockets, headers, buffers), which survive every young collection, get promoted and pile up until a full
- * collection. Measured on the 1 KB proxy (bench/ANALYSIS.md): 28-32% of each young collection survived and
+ * collection. Measured on the 1 KB proxy (bench/HISTORY.md): 28-32% of each young collection survived and
  * a scavenge took ~7 ms; with the flag, ~1% and ~1.3 ms, CPU per request -17 to -26%, peak RSS 203 → 143 MB,
  * p99 41 → 12 ms. Tracking routes were not affected either way. The consumer (`gatehouse consume`) keeps
  * V8's default: its batches of events do live long, and it ran ~9% slower with the flag.

@@ -85,13 +85,13 @@ function releaseEntry(key: string, entry: Entry, handles: Handles | undefined): 
 /**
  * Rows per row group in the file (DuckDB's default is 122,880). A checkpoint (every 16 MB of WAL) rewrites the
  * table's last, still open row group, and writes wait for it: with the default that pause grew to ~0.5 s as the
- * row group filled (bench/ANALYSIS.md); with 16,384 rows it stays under ~0.2 s, and a drain is ~15% faster.
+ * row group filled (bench/HISTORY.md); with 16,384 rows it stays under ~0.2 s, and a drain is ~15% faster.
  */
 export const ROW_GROUP_SIZE = 16_384;
 /**
  * WAL size at which DuckDB checkpoints, inside the commit that crosses it (DuckDB's default is 16 MB). Writes wait
  * for the checkpoint, so its pause sets the consumer's tail lag. In alternating runs at 5,000 events/s (two rounds,
- * bench/ANALYSIS.md) 8 MiB gave lag p99 951 and 777 ms against 1,163 and 1,095 with the default, slowest writes
+ * bench/HISTORY.md) 8 MiB gave lag p99 951 and 777 ms against 1,163 and 1,095 with the default, slowest writes
  * 907 and 751 ms against 1,190 and 869, and the same drain throughput; 4 MiB cut the pauses more but made the
  * drain ~10% slower.
  */
