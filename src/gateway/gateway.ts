@@ -70,6 +70,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
       name: 'spool',
       check: async () => {
         const s = spool.stats();
+        if (s.writeError) return down(`spool writes are failing: ${s.writeError}`);
         return s.full ? down('spool is full') : up(`${s.pendingRecords} pending`);
       },
     },

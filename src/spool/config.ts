@@ -14,7 +14,7 @@ export const SpoolConfig = Section(
         'always: fdatasync every group commit before answering (survives power loss); interval: every fsyncInterval (survives process crashes); never: leave it to the OS.',
     }),
     fsyncInterval: Duration('200ms', { description: 'With fsync "interval": how often to sync.' }),
-    retryAfter: Duration('5s', { description: 'Retry-After sent with 503 when the spool is full.' }),
+    retryAfter: Duration('5s', { description: 'Retry-After sent with 503 when the spool is full or its writes fail; also how often failed writes are retried.' }),
     publishBatch: Type.Integer({
       minimum: 1,
       maximum: 10_000,

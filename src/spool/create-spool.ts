@@ -42,12 +42,14 @@ export function createSpool({ config, bus, telemetry }: SpoolOptions): Spool {
   const stats = (): SpoolStats => {
     const oldest = parts?.index.oldestAppendedAt;
     const used = (parts?.index.pendingBytes ?? 0) + (parts?.writer.queuedBytes ?? 0);
+    const writeError = parts?.writer.writeError;
     return {
       pendingBytes: parts?.index.pendingBytes ?? 0,
       pendingRecords: parts?.index.pendingRecords ?? 0,
       oldestAgeMs: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest),
       maxBytes: config.maxBytes,
       full: used >= config.maxBytes || (refusedBytes > 0 && used + refusedBytes > config.maxBytes),
+      ...(writeError ? { writeError: writeError.message } : {}),
     };
   };
   const metrics = spoolMetrics(telemetry.registry, stats, () => parts?.forwarder.backoff.attempts ?? 0);
@@ -130,6 +132,9 @@ async function assemble(
       },
       onFailure(op, err) {
         events.writeFailed({ op }, { err });
+      },
+      onRecovered() {
+        events.writeRecovered({}, {});
       },
       onWritten(seq, offset, buf) {
         reader.remember(seq, offset, buf);

@@ -9,6 +9,7 @@ export function spoolEvents(t: Telemetry) {
     appended: t.event('spoolAppended', 'Records durably written to the spool.', 'debug'),
     full: t.event('spoolFull', 'Append calls refused because the spool is full (answered 503).', 'debug'),
     writeFailed: t.event('spoolWriteFailed', 'Spool file operations that failed.', 'error', ['op']),
+    writeRecovered: t.event('spoolWriteRecovered', 'Spool writes that succeed again after failures.', 'info'),
     forwarded: t.event('forwarded', 'Records published from the spool to the bus.', 'debug'),
     forwardFailed: t.event('forwardFailed', 'Failed publishes from the spool (each is retried after a backoff).', 'warn'),
     checkpointFailed: t.event('spoolCheckpointFailed', 'Checkpoint or segment-deletion writes that failed.', 'warn', ['op']),

@@ -22,6 +22,7 @@ export function spoolMetrics(registry: Registry, stats: () => SpoolStats, retryA
   gauge('gatehouse_spool_pending_records', 'Records in the spool not yet published to the bus.', () => stats().pendingRecords);
   gauge('gatehouse_spool_max_bytes', 'Spool capacity; appends past it are refused.', () => stats().maxBytes);
   gauge('gatehouse_spool_oldest_age_seconds', 'Age of the oldest unpublished record (0 when empty).', () => stats().oldestAgeMs / 1000);
+  gauge('gatehouse_spool_write_failing', '1 while group writes fail (disk full, I/O error) and appends get 503.', () => (stats().writeError ? 1 : 0));
   gauge('gatehouse_spool_publish_retry_attempts', 'Consecutive failed publishes (0 when the bus accepts).', retryAttempts);
 
   return {

@@ -12,6 +12,11 @@ export interface SpoolStats {
    * (Appends are refused before pendingBytes reaches maxBytes, so pendingBytes alone never says "full".)
    */
   readonly full: boolean;
+  /**
+   * Why group writes are failing (disk full, I/O error), while they are: appends are then refused (503) until a
+   * write succeeds again, which the spool itself retries every `retryAfter`.
+   */
+  readonly writeError?: string;
 }
 
 /** The durable local log in front of the bus (see DESIGN.md, Pipeline). */

@@ -23,12 +23,14 @@ export interface CommitInfo {
 
 export interface WriterHooks {
   onCommit(info: CommitInfo): void;
-  onFailure(op: 'write' | 'sync' | 'rotate' | 'close', err: unknown): void;
+  onFailure(op: 'write' | 'sync' | 'rotate' | 'close' | 'probe', err: unknown): void;
+  /** Writes succeed again after one or more failed (a group was committed or a probe passed). */
+  onRecovered?(): void;
   /** The bytes of a committed group, at (segment, offset), once the index counts them. */
   onWritten?(seq: number, offset: number, buf: Buffer): void;
 }
 
-type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval'>;
+type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval' | 'retryAfter'>;
 
 /**
  * Group commit: calls queue up while a write is in flight and the next write takes them all, as one Buffer, one
@@ -46,6 +48,9 @@ export class SegmentWriter {
   private syncing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** The last group write that failed, until a write succeeds again; its size is what a probe tries. */
+  private failure: { readonly error: Error; readonly bytes: number } | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: WriterConfig,
@@ -59,6 +64,11 @@ export class SegmentWriter {
   /** Bytes accepted but not yet committed; they count against maxBytes like pending ones. */
   get queuedBytes(): number {
     return this.queued;
+  }
+
+  /** Why group writes fail (disk full, I/O error), while they do; undefined once a write succeeds again. */
+  get writeError(): Error | undefined {
+    return this.failure?.error;
   }
 
   async start(): Promise<void> {
@@ -91,6 +101,7 @@ export class SegmentWriter {
   async close(): Promise<void> {
     await this.drain();
     if (this.timer) clearInterval(this.timer);
+    this.stopProbing();
     await this.syncing;
     const handle = this.handle;
     this.handle = undefined;
@@ -113,11 +124,63 @@ export class SegmentWriter {
         await this.commit(group);
       }
     } finally {
-      this.flushing = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+      this.release();
     }
+  }
+
+  /** Ends a flush or a probe: calls that queued meanwhile get their flush, drain() waiters learn it is idle. */
+  private release(): void {
+    this.flushing = false;
+    if (this.queue.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+      return;
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * While group writes fail, checks every `retryAfter` whether a write of the failed group's size would now
+   * succeed: zeros at the end of the segment (synced like a group), then cut off again. Without it an unready
+   * gateway would stay unready, since a load balancer sends it no traffic to try. Runs only between groups;
+   * a group committed meanwhile settles the question instead.
+   */
+  async probe(): Promise<void> {
+    const failure = this.failure;
+    if (!failure || this.flushing || this.scheduled) return;
+    this.flushing = true;
+    try {
+      const handle = await this.segmentFor(failure.bytes);
+      await writeAll(handle, Buffer.alloc(failure.bytes), this.size);
+      await this.discardTail();
+      this.recovered();
+    } catch (err) {
+      this.hooks.onFailure('probe', err);
+      await this.discardTail();
+      this.failure = { error: err as Error, bytes: failure.bytes };
+    } finally {
+      this.release();
+    }
+  }
+
+  private failed(error: Error, bytes: number): void {
+    this.failure = { error, bytes };
+    this.probeTimer ??= setInterval(() => void this.probe(), this.config.retryAfter);
+    this.probeTimer.unref();
+  }
+
+  private recovered(): void {
+    if (!this.failure) return;
+    this.failure = undefined;
+    this.stopProbing();
+    this.hooks.onRecovered?.();
+  }
+
+  private stopProbing(): void {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   private async commit(group: Call[]): Promise<void> {
@@ -139,6 +202,7 @@ export class SegmentWriter {
     } catch (err) {
       this.hooks.onFailure('write', err);
       await this.discardTail();
+      this.failed(err as Error, bytes);
       this.queued -= bytes;
       const failure = new SpoolWriteError(`spool write failed: ${(err as Error).message}`, { cause: err });
       for (const call of group) call.reject(failure);
@@ -150,6 +214,7 @@ export class SegmentWriter {
     this.index.committed(this.seq, this.size, records, bytes, at);
     this.hooks.onWritten?.(this.seq, offset, buf);
     this.queued -= bytes;
+    this.recovered();
     for (const call of group) call.resolve();
     this.hooks.onCommit({ calls: group.length, records, bytes, durationMs: performance.now() - started });
   }

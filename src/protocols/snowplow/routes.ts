@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TrackContext } from '../../track/context.js';
 import { parseQuery } from '../../track/inputs.js';
-import { PIXEL_GIF } from '../../track/routes/pixel.js';
+import { PIXEL_GIF, unrecordedStatus } from '../../track/routes/pixel.js';
 import { HttpError } from '../../server/errors.js';
 import type { ProtocolsConfig } from '../config.js';
 import { decodeJsonBody } from '../body.js';
@@ -11,7 +11,8 @@ import { mapSnowplowEvent, payloadData } from './map.js';
 
 /**
  * The Snowplow tracker protocol: GET pixel (one event in the query) and POST tp2 (payload_data). The pixel
- * always answers its GIF, like /img/v1/: a bad event or a full spool is counted, never a broken image.
+ * always answers its GIF, like /img/v1/: a bad event is counted and still gets a 200; an event that cannot be
+ * stored (spool full) gets the GIF with 503, never a 2xx.
  */
 export async function snowplowRoutes(app: FastifyInstance, ctx: TrackContext, config: ProtocolsConfig): Promise<void> {
   const limits = { maxParams: config.maxParams, maxValueLength: config.maxValueLength };
@@ -39,6 +40,7 @@ export async function snowplowRoutes(app: FastifyInstance, ctx: TrackContext, co
           ctx.rejected({ reason: err instanceof HttpError ? err.code.toLowerCase() : 'internal', route: 'snowplow' });
         }
         if (!(err instanceof HttpError)) request.log.error({ err }, 'snowplow pixel not recorded');
+        unrecordedStatus(reply, err);
       }
       return sendGif(reply);
     });

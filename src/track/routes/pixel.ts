@@ -8,9 +8,11 @@ import { HttpError } from '../../server/errors.js';
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 /**
- * `/img/v1/`: an email open. The GIF is always served — bad input, a full spool or a rate limit must never
- * show a broken image — but then nothing is recorded, and that is counted. Machine opens (privacy proxies,
- * scanners) are recorded with their bot verdict, not dropped.
+ * `/img/v1/`: an email open. The GIF is always served, and bad input or a rate limit still get it with a 200 (an
+ * email must not show a broken image for them); then nothing is recorded, and that is counted. An open that
+ * cannot be stored (spool full, writes failing) gets the GIF with 503 and Retry-After, never a 2xx: a 2xx means
+ * the open is recorded, and an image proxy may fetch it again later. Machine opens (privacy proxies, scanners)
+ * are recorded with their bot verdict, not dropped.
  */
 export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Promise<void> {
   const prefix = ctx.config.routes.pixel;
@@ -32,10 +34,23 @@ export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Prom
         const reason = err instanceof HttpError ? err.code.toLowerCase() : 'internal';
         if (reason !== 'invalid_event') ctx.rejected({ reason, route: 'pixel' });
         if (!(err instanceof HttpError)) request.log.error({ err }, 'pixel not recorded');
+        unrecordedStatus(reply, err);
       }
       return sendGif(reply);
     });
   }
+}
+
+/**
+ * The status of a pixel whose event was not recorded: a server-side failure (spool full or failing: 503 with
+ * Retry-After; anything unexpected: 500) is never answered 2xx. Bad input keeps the 200.
+ */
+export function unrecordedStatus(reply: FastifyReply, err: unknown): void {
+  const status = err instanceof HttpError ? err.statusCode : 500;
+  if (status < 500) return;
+  reply.code(status);
+  const retryAfter = err instanceof HttpError ? err.details?.retryAfter : undefined;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
 }
 
 function sendGif(reply: FastifyReply) {
