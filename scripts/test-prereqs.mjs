@@ -21,7 +21,7 @@ const TOOLS = [
   { bin: 'redis-server', pkg: 'redis-server', for: 'shared rate-limit tests' },
   { bin: 'openssl', pkg: 'openssl', for: 'TLS tests' },
   { bin: 'docker-compose', pkg: 'docker-compose', for: 'the docker-compose.yml check (docker compose config)' },
-  { bin: 'prlimit', pkg: 'util-linux', for: 'the spool write-failure test (a file-size limit set on a running gateway)' },
+  { bin: 'prlimit', pkg: 'util-linux', for: 'the disk-full tests (a file-size limit set on a running process)' },
 ];
 
 const DEFAULT_DIRS = ['/usr/sbin', '/usr/bin'];

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,6 +291,15 @@ export function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   if (!line) throw new Error(`no metric ${name}`);
   return Number(line.slice(name.length + 1));
+}
+
+/**
+ * Sets the file-size limit (RLIMIT_FSIZE) of a running process, as a full disk would stop its writes: a write past
+ * `bytes` fails with EFBIG, part-way if it started below. Only the soft limit moves, so it can be lifted again
+ * ('unlimited') without privileges.
+ */
+export function limitFileSize(pid: number, bytes: number | 'unlimited'): void {
+  execFileSync('prlimit', ['--pid', String(pid), `--fsize=${bytes}:unlimited`]);
 }
 
 /** Removes a scenario's temp dir (spool, DuckDB file, configs). */

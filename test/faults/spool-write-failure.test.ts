@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { PIXEL_GIF } from '../../src/track/routes/pixel.js';
 import { listSegments, segmentPath } from '../../src/spool/segment-files.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load, type LoadTally } from './load.js';
-import { faultSuite, metricValue, readyz, servePorts, startLocalConsumer, startServeChild } from './harness.js';
+import { faultSuite, limitFileSize, metricValue, readyz, servePorts, startLocalConsumer, startServeChild } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
-
-/**
- * A spool whose writes fail, as on a full disk: the gateway's file-size limit (RLIMIT_FSIZE, set on the running
- * process with prlimit) is put just past the end of its current segment, so the next group write gets EFBIG
- * part-way through, as a write that runs out of blocks does. Then the limit is lifted again.
- */
-const prlimit = (pid: number, fsize: string) => execFileSync('prlimit', ['--pid', String(pid), `--fsize=${fsize}`]);
 
 /** The two tallies of a scenario as one: what its clients were promised in all. */
 function merged(a: LoadTally, b: LoadTally): LoadTally {
@@ -22,6 +14,11 @@ function merged(a: LoadTally, b: LoadTally): LoadTally {
   return { sent: a.sent + b.sent, ok: new Set([...a.ok, ...b.ok]), ids: new Set([...a.ids, ...b.ids]), failed, retryAfter: a.retryAfter + b.retryAfter };
 }
 
+/**
+ * A spool whose writes fail, as on a full disk: the gateway's file-size limit (RLIMIT_FSIZE, set on the running
+ * process with prlimit) is put just past the end of its current segment, so the next group write gets EFBIG
+ * part-way through, as a write that runs out of blocks does. Then the limit is lifted again.
+ */
 describe('delivery: spool writes fail (disk full), then succeed again', () => {
   const suite = faultSuite(1);
   const { rig } = suite;
@@ -41,7 +38,7 @@ describe('delivery: spool writes fail (disk full), then succeed again', () => {
     const seq = (await listSegments(s.spoolDir)).at(-1);
     if (seq === undefined) throw new Error('no spool segment');
     const committed = (await stat(segmentPath(s.spoolDir, seq))).size;
-    prlimit(pid, `${committed + 100}:unlimited`);
+    limitFileSize(pid, committed + 100);
 
     const refused = new Load({ url: () => gw.url, prefix: 'diskfull-refused', max: 0 });
     for (let i = 0; i < 5; i++) {
@@ -75,7 +72,7 @@ describe('delivery: spool writes fail (disk full), then succeed again', () => {
     expect(metricValue(metrics, 'gatehouse_spool_write_failing')).toBe(1);
 
     // No request arrives from here on until the gateway is ready: its own probe must find out.
-    prlimit(pid, 'unlimited:unlimited');
+    limitFileSize(pid, 'unlimited');
     await waitFor('/readyz to be 200 again with no traffic', async () => (await readyz(gw.url)).status === 200, { timeoutMs: 30_000 });
     const after = new Load({ url: () => gw.url, prefix: 'diskfull-after', rate: 100, max: 100 }).start();
     await waitFor('2xx again after the recovery', () => after.finished && after.okCount === 100, { timeoutMs: 60_000 });
