@@ -147,7 +147,7 @@ export class SegmentWriter {
    * gateway would stay unready, since a load balancer sends it no traffic to try. Runs only between groups;
    * a group committed meanwhile settles the question instead.
    */
-  async probe(): Promise<void> {
+  private async probe(): Promise<void> {
     const failure = this.failure;
     if (!failure || this.flushing || this.scheduled) return;
     this.flushing = true;
