@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BusUnavailableError, type BusMessage, type Delivery, type SubscribeOptions } from '../src/bus/bus.js';
 import { createMemoryBus, type MemoryBus, type MemoryBusOptions } from '../src/bus/memory.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
@@ -28,8 +31,10 @@ describe('memory bus', () => {
     seen.push(...batch);
     await Promise.all(batch.map((d) => d.ack()));
   };
+  const dirs: string[] = [];
   afterEach(async () => {
     await Promise.all(buses.splice(0).map((b) => b.close()));
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
   it('holds publish until a subscriber acks, even when it subscribes later', async () => {
@@ -75,6 +80,51 @@ describe('memory bus', () => {
       ['p2', 'poison', 1, 'gatehouse.events'],
     ]);
     expect(await telemetry.metrics()).toMatch(/gatehouse_bus_message_dead_lettered_total\{bus="memory"\} 2/);
+  });
+
+  it('with a dead-letter file, resolves the publish only once the dead letter is on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-deadletter-'));
+    dirs.push(dir);
+    const path = join(dir, 'sub', 'dead-letter.jsonl');
+    const bus = make({ deadLetterPath: path });
+    bus.subscribe(options(), async (batch) => {
+      for (const d of batch) await (d.id === 'good' ? d.ack() : d.deadLetter(`refused ${d.id}`));
+    });
+    await bus.publish([message('p1'), message('good'), message('p2')]);
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => [l.id, l.reason, l.deliveries, l.subject, l.data])).toEqual([
+      ['p1', 'refused p1', 1, 'gatehouse.events', 'p1'],
+      ['p2', 'refused p2', 1, 'gatehouse.events', 'p2'],
+    ]);
+    expect(Number.isNaN(Date.parse(String(lines[0]?.at)))).toBe(false);
+  });
+
+  it('keeps a dead letter it cannot write in flight, and delivers it again after the ack wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-deadletter-'));
+    dirs.push(dir);
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, '');
+    // The file's directory would have to be made inside a regular file: every append fails.
+    const bus = make({ deadLetterPath: join(blocker, 'dead-letter.jsonl'), ackWaitMs: 50 });
+    const deliveries: number[] = [];
+    const failures: string[] = [];
+    bus.subscribe(options(), async (batch) => {
+      for (const d of batch) {
+        deliveries.push(d.deliveries);
+        await d.deadLetter('poison').catch((err: NodeJS.ErrnoException) => failures.push(String(err.code)));
+      }
+    });
+    let settled = false;
+    const published = bus.publish([message('stuck')]).then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await waitFor('a second delivery after the ack wait', () => deliveries.length >= 2);
+    expect(settled).toBe(false);
+    expect(failures[0]).toBe('EEXIST');
+    expect(bus.deadLetters()).toEqual([]);
+    await bus.close();
+    await published;
   });
 
   it('forgets the oldest acked ids beyond the dedupe bound', async () => {

@@ -11,6 +11,7 @@ import {
 } from './bus.js';
 import { busEvents } from './events.js';
 import { toMemoryDelivery, type DeadLetterRecord } from './memory/delivery.js';
+import { syncedLines } from './synced-lines.js';
 import { Group, type Tracker } from './memory/group.js';
 import { startMemorySubscriber } from './memory/subscriber.js';
 import { subjectMatches } from './memory/subject-match.js';
@@ -32,6 +33,22 @@ export interface MemoryBusOptions {
   readonly ackWaitMs?: number;
   /** Dead letters kept for `deadLetters()`; older ones are dropped (all are counted). */
   readonly maxDeadLetters?: number;
+  /**
+   * A file that keeps every dead letter (JSON lines, each synced before the message settles): the embedded
+   * mode's dead-letter subject. Without it dead letters are only in memory, which suits buses whose users keep
+   * their own (the destinations' spools).
+   */
+  readonly deadLetterPath?: string;
+}
+
+/** One line of the dead-letter file: the message as it was published (an event's JSON, or what a poison message held). */
+export interface DeadLetterLine {
+  readonly at: string;
+  readonly id: string;
+  readonly subject: string;
+  readonly reason: string;
+  readonly deliveries: number;
+  readonly data: string;
 }
 
 export interface MemoryBus extends Bus {
@@ -51,6 +68,7 @@ export function createMemoryBus({
   dedupeMaxIds = 100_000,
   ackWaitMs = 30_000,
   maxDeadLetters = 1_000,
+  deadLetterPath,
 }: MemoryBusOptions): MemoryBus {
   const events = busEvents(telemetry);
   const inFlight = new Map<string, Tracker>();
@@ -60,6 +78,7 @@ export function createMemoryBus({
   let backlog: Tracker[] = [];
   const subscriptions = new Set<Subscription>();
   const dead: DeadLetter[] = [];
+  const deadLetterFile = deadLetterPath ? syncedLines<DeadLetterLine>(deadLetterPath) : undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -115,8 +134,17 @@ export function createMemoryBus({
     return group;
   }
 
-  function recordDeadLetter(record: DeadLetterRecord): void {
-    dead.push({ ...record, at: new Date() });
+  async function recordDeadLetter(record: DeadLetterRecord): Promise<void> {
+    const at = new Date();
+    await deadLetterFile?.append({
+      at: at.toISOString(),
+      id: record.id,
+      subject: record.subject,
+      reason: record.reason,
+      deliveries: record.deliveries,
+      data: Buffer.from(record.data).toString('utf8'),
+    });
+    dead.push({ ...record, at });
     if (dead.length > maxDeadLetters) dead.shift();
     events.messageDeadLettered({ bus: 'memory' }, { id: record.id, reason: record.reason, deliveries: record.deliveries });
   }
@@ -165,6 +193,7 @@ export function createMemoryBus({
     for (const tracker of [...inFlight.values()]) tracker.fail(error);
     for (const group of groups.values()) group.clear();
     backlog = [];
+    await deadLetterFile?.close();
   }
 
   return {

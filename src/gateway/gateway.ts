@@ -9,7 +9,7 @@ import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
-import { createBus, type Bus } from '../bus/index.js';
+import { createBus, embeddedDeadLetterPath, type Bus } from '../bus/index.js';
 import type { Stores } from './stores.js';
 import { adminListener, ownedStores, retentionJob } from './store-services.js';
 import { closeWithin } from './close.js';
@@ -50,7 +50,7 @@ export interface GatewayOptions {
 export async function createGateway(config: Readonly<Config>, options: GatewayOptions): Promise<Gateway> {
   const { logger, version, primary } = options;
   const telemetry = new Telemetry(logger);
-  const bus = primary?.bus ?? createBus({ config: config.bus, telemetry });
+  const bus = primary?.bus ?? createBus({ config: config.bus, telemetry, deadLetterPath: embeddedDeadLetterPath(config.spool.dir) });
   const embedded = config.bus.kind === 'memory' && !primary;
   // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
   // A worker of the embedded mode stores nothing either: the primary owns DuckDB (one process can open it).

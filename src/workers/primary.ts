@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { createBus } from '../bus/index.js';
+import { createBus, embeddedDeadLetterPath } from '../bus/index.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { createDestinations } from '../destinations/index.js';
 import type { Stores } from '../gateway/stores.js';
@@ -25,7 +25,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   // Closures below reach the supervisor, built once the services it answers with exist.
   const telemetry = new ClusterTelemetry(logger, (): Promise<unknown[][]> => supervisor.collectMetrics());
   const embedded = config.bus.kind === 'memory';
-  const bus = embedded ? createBus({ config: config.bus, telemetry }) : undefined;
+  const bus = embedded ? createBus({ config: config.bus, telemetry, deadLetterPath: embeddedDeadLetterPath(config.spool.dir) }) : undefined;
   // As in a single process: with NATS, short links live in Cassandra when it is configured.
   const stores: Stores = await ownedStores(config, telemetry, embedded);
   // Destinations are fed by the store consumer after its sinks, as in a single process.

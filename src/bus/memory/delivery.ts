@@ -9,8 +9,11 @@ export interface DeadLetterRecord {
   readonly deliveries: number;
 }
 
-/** One delivery of a memory-bus entry. The first settle wins, like a JetStream ack; later calls do nothing. */
-export function toMemoryDelivery(group: Group, entry: Entry, onDeadLetter: (record: DeadLetterRecord) => void): Delivery {
+/**
+ * One delivery of a memory-bus entry. The first settle wins, like a JetStream ack; later calls do nothing. A dead
+ * letter settles only once `onDeadLetter` has kept it: when that fails, the entry comes back after the ack wait.
+ */
+export function toMemoryDelivery(group: Group, entry: Entry, onDeadLetter: (record: DeadLetterRecord) => Promise<void>): Delivery {
   const { message, subject } = entry.tracker;
   let settled = false;
   const claim = () => {
@@ -37,7 +40,7 @@ export function toMemoryDelivery(group: Group, entry: Entry, onDeadLetter: (reco
     },
     deadLetter: async (reason) => {
       if (!claim()) return;
-      onDeadLetter({ id: message.id, subject, data: message.data, reason, deliveries: entry.deliveries });
+      await onDeadLetter({ id: message.id, subject, data: message.data, reason, deliveries: entry.deliveries });
       group.settle(entry);
     },
   };
