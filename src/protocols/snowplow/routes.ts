@@ -12,7 +12,7 @@ import { mapSnowplowEvent, payloadData } from './map.js';
 /**
  * The Snowplow tracker protocol: GET pixel (one event in the query) and POST tp2 (payload_data). The pixel
  * always answers its GIF, like /img/v1/: a bad event is counted and still gets a 200; an event that cannot be
- * stored (spool full) gets the GIF with 503, never a 2xx.
+ * stored (spool full or failing) gets the GIF with 503, never a 2xx.
  */
 export async function snowplowRoutes(app: FastifyInstance, ctx: TrackContext, config: ProtocolsConfig): Promise<void> {
   const limits = { maxParams: config.maxParams, maxValueLength: config.maxValueLength };
