@@ -5,6 +5,7 @@ import { createGateway } from '../gateway/gateway.js';
 import { onShutdownSignals } from './signals.js';
 import { servePrimary, serveWorker, workerCount } from '../workers/index.js';
 import { tuneV8ForServing } from '../server/v8-tuning.js';
+import { straySpoolDirs } from '../spool/strays.js';
 
 /** `gatehouse serve`: runs until SIGTERM/SIGINT, then shuts down gracefully and exits 0. */
 export async function serve(config: Readonly<Config>, version: string): Promise<number> {
@@ -14,7 +15,8 @@ export async function serve(config: Readonly<Config>, version: string): Promise<
   const workers = workerCount(config.server.workers);
   if (workers > 1) return servePrimary(config, version, workers);
   const logger = createLogger(config.log.level);
-  const gateway = await createGateway(config, { logger, version });
+  // A single process writes spool.dir itself: worker-<i> directories there are left by a run with workers.
+  const gateway = await createGateway(config, { logger, version, strays: await straySpoolDirs(config.spool.dir, 1) });
   onShutdownSignals(logger, () => gateway.shutdown());
   try {
     await gateway.start();

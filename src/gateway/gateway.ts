@@ -5,6 +5,7 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { Readiness, type Check } from '../server/readiness.js';
 import { buildMainApp } from '../server/main-app.js';
 import { createSpool } from '../spool/index.js';
+import { drainStraySpools, type StrayDrain } from '../spool/strays.js';
 import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
@@ -41,6 +42,11 @@ export interface GatewayOptions {
    * and the DuckDB store, and short links resolved through it. The worker then builds no store of its own.
    */
   readonly primary?: { readonly bus: Bus; readonly links?: LinkResolver };
+  /**
+   * Spool directories left by a run with another `server.workers` (see straySpoolDirs): forwarded through this
+   * gateway's bus in the background once it serves, then removed.
+   */
+  readonly strays?: readonly string[];
 }
 
 /**
@@ -97,6 +103,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
 
   let stopping: Promise<void> | undefined;
   let busStarter: BusStarter | undefined;
+  let strayDrain: StrayDrain | undefined;
   const shutdown = async () => {
     readiness.markStopping();
     const deadline = Date.now() + config.server.shutdownTimeout;
@@ -105,6 +112,8 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     await closeWithin(main, deadline, logger);
     if (admin) await admin.close().catch(() => undefined);
     retention?.stop();
+    // Stray spools get a second at most; what is left of them is found again at the next start.
+    await strayDrain?.stop(Math.min(1_000, Math.max(0, deadline - Date.now())));
     // The spool flushes to the bus until the deadline; what it cannot forward stays on disk for the next start.
     await spool.close(Math.max(1_000, deadline - Date.now()));
     await consumer?.close();
@@ -143,6 +152,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
       }
       const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
       readiness.markRunning();
+      if (options.strays?.length) strayDrain = drainStraySpools(options.strays, { config: config.spool, bus, logger });
       logger.info({ event: 'started', main: mainAddress, https: httpsAddress, admin: adminAddress, bus: bus.kind, version }, 'gatehouse is serving');
       return { main: mainAddress, ...(httpsAddress ? { https: httpsAddress } : {}), ...(adminAddress ? { admin: adminAddress } : {}) };
     },
