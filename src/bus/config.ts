@@ -7,7 +7,7 @@ export const NatsConfig = Section(
   {
     servers: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
-      description: 'NATS server URLs (nats://host:4222, or tls://...); list every node of the cluster.',
+      description: 'NATS server URLs (nats://host:4222, or tls://...); list every node of the cluster. No credentials in them (they are shown in logs and /readyz): use user and pass, token, creds or nkey.',
     }),
     user: Type.String({ default: '', description: 'User name (with pass).' }),
     pass: Type.String({ default: '', description: 'Password; use "${NATS_PASS}".' }),

@@ -26,6 +26,13 @@ export function crossChecks(c: Config): ConfigIssue[] {
       }
     }
   }
+  nats.servers.forEach((server, i) => {
+    // The servers are named in errors, logs and /readyz: a password in one would be shown to anyone. (The value
+    // is left out of the issue for the same reason.)
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(server)) {
+      add(`/bus/nats/servers/${i}`, 'credentials in the URL would show in logs and /readyz: use bus.nats.user and bus.nats.pass, or token, creds or nkey');
+    }
+  });
   if (Boolean(nats.user) !== Boolean(nats.pass)) add('/bus/nats/pass', 'user and pass go together');
   if (Boolean(nats.tls.cert) !== Boolean(nats.tls.key)) add('/bus/nats/tls/key', 'tls.cert and tls.key go together');
 
