@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -14,6 +15,7 @@ import { decodeTlsConfig } from '../src/tls/config.js';
 import { tlsFileChecks } from '../src/tls/cross-checks.js';
 import { tlsServerOptions } from '../src/tls/server-options.js';
 import { freePort } from './helpers/net.js';
+import { waitFor } from './helpers/wait.js';
 
 const telemetry = new Telemetry(createLogger('silent'), { defaultMetrics: false });
 
@@ -122,6 +124,56 @@ describe('static certificates by SNI', () => {
   });
 });
 
+describe('static certificate files replaced while serving', () => {
+  let dir: string;
+  const file = (name: string) => join(dir, name);
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves a changed pair from the next handshake, and keeps the old one while the new files do not match', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-reload-'));
+    openssl('req', '-x509', ...newKey(file('ca.key')), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=Gatehouse Test CA');
+    const ca = readFileSync(file('ca.pem'), 'utf8');
+    const leaf = (base: string) =>
+      openssl('req', '-x509', '-CA', file('ca.pem'), '-CAkey', file('ca.key'), ...newKey(file(`${base}.key`)),
+        '-out', file(`${base}.pem`), '-days', '1', '-subj', '/CN=r.gatehouse.internal', '-addext', 'subjectAltName=DNS:r.gatehouse.internal');
+    leaf('site');
+    leaf('next');
+    const watched = new Telemetry(createLogger('silent'), { defaultMetrics: false });
+    const config = decodeTlsConfig({
+      certificates: [{ names: ['r.gatehouse.internal'], cert: file('site.pem'), key: file('site.key') }],
+      certificateCheckInterval: '20ms',
+    });
+    const manager = createCertificateManager({ config, telemetry: watched });
+    await manager.start();
+    const server = createSecureServer(tlsServerOptions(config, manager.sniCallback), (_req, res) => res.end('ok'));
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const serial = async () => (await handshake(port, 'r.gatehouse.internal', ca)).serial;
+      const first = await serial();
+      const metric = async (name: string) => (await watched.metrics()).match(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm'))?.[1];
+
+      // The key is written first, as a deploy that copies one file at a time does: the pair does not match yet.
+      copyFileSync(file('next.key'), file('site.key'));
+      // At least once: a check may also have caught the file half-copied.
+      await waitFor('the mismatched pair to be refused', async () => Number(await metric('gatehouse_cert_reload_failed_total')) >= 1);
+      expect(await serial()).toBe(first);
+
+      copyFileSync(file('next.pem'), file('site.pem'));
+      const next = new X509Certificate(readFileSync(file('next.pem'))).serialNumber;
+      await waitFor('the new certificate on the next handshake', async () => (await serial()) === next);
+      expect(next).not.toBe(first);
+      expect(await metric('gatehouse_cert_reloaded_total')).toBe('1');
+      expect(manager.list().map((l) => [l.name, l.serialNumber])).toEqual([['r.gatehouse.internal', next.toLowerCase()]]);
+    } finally {
+      await manager.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 function newKey(path: string): string[] {
   return ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path];
 }
@@ -131,10 +183,11 @@ function openssl(...args: string[]): void {
 }
 
 function handshake(port: number, servername: string, ca: string, ALPNProtocols?: string[]) {
-  return new Promise<{ subject: string | undefined; alpn: string | false | null }>((resolve, reject) => {
+  return new Promise<{ subject: string | undefined; alpn: string | false | null; serial: string }>((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, servername, ca, ALPNProtocols }, () => {
-      const subject = socket.getPeerCertificate().subject.CN;
-      resolve({ subject: Array.isArray(subject) ? subject.join() : subject, alpn: socket.alpnProtocol });
+      const peer = socket.getPeerCertificate();
+      const subject = peer.subject.CN;
+      resolve({ subject: Array.isArray(subject) ? subject.join() : subject, alpn: socket.alpnProtocol, serial: peer.serialNumber });
       socket.end();
     });
     socket.on('error', reject);

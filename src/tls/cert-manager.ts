@@ -9,6 +9,7 @@ import { ChallengeStore } from './challenges.js';
 import { CertificateStore, certificateEntry, type CertificateListing } from './certificate-store.js';
 import { loadSavedCertificates, loadStaticCertificates } from './certificate-loader.js';
 import { RenewalScheduler } from './renewal.js';
+import { StaticCertificateWatcher } from './static-reload.js';
 import { isAcmeChallengePath } from './http-redirect.js';
 import { tlsEvents } from './events.js';
 import { TlsError } from './errors.js';
@@ -43,8 +44,9 @@ export interface CertificateManagerOptions {
 export function createCertificateManager({ config, telemetry, now = Date.now }: CertificateManagerOptions): CertificateManager {
   const acme = config.acme;
   const store = new CertificateStore(config.defaultName);
-  const challenges = new ChallengeStore();
   const events = tlsEvents(telemetry);
+  const watcher = new StaticCertificateWatcher(config.certificates, store, events, config.certificateCheckInterval);
+  const challenges = new ChallengeStore();
   const names = acme.enabled ? acme.domains.map((d) => d.toLowerCase()) : [];
   const storage = new AcmeStorage(acme.dir, acme.directoryUrl);
   // acme-client (and its HTTP stack) is loaded only when a certificate is ordered: most gateways never do.
@@ -105,7 +107,9 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
 
     async start() {
       if (state !== 'new') return;
+      await watcher.mark();
       await loadStaticCertificates(config.certificates, store);
+      watcher.start();
       if (acme.enabled) {
         await loadSavedCertificates(names, storage, store, telemetry.log);
         renewal.start(); // first pass at once, in the background: start-up never waits on the CA
@@ -150,6 +154,7 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
     async close() {
       if (state === 'closed') return;
       state = 'closed';
+      await watcher.stop();
       // An order in progress may poll a slow CA for minutes; shutdown waits a little, then abandons it (the CA lets
       // the order expire, and the next start orders again).
       await Promise.race([renewal.close(), delay(CLOSE_GRACE_MS, undefined, { ref: false })]);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { StaticCertificate } from './config.js';
 import type { AcmeStorage } from './acme-storage.js';
-import { certificateEntry, type CertificateStore } from './certificate-store.js';
+import { certificateEntry, type CertificateEntry, type CertificateStore } from './certificate-store.js';
 import { TlsError } from './errors.js';
 
 /**
@@ -11,16 +11,20 @@ import { TlsError } from './errors.js';
  */
 export async function loadStaticCertificates(certificates: readonly StaticCertificate[], store: CertificateStore): Promise<void> {
   for (const [i, config] of certificates.entries()) {
-    let entry;
-    try {
-      const [cert, key] = await Promise.all([readFile(config.cert), readFile(config.key)]);
-      entry = certificateEntry('static', { cert, key });
-    } catch (err) {
-      throw new TlsError('TLS_STATIC_CERT_INVALID', `/tls/certificates/${i} (${config.cert}): ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    const entry = await loadStaticCertificate(config, i);
     for (const name of config.names) store.set(name, entry);
+  }
+}
+
+/** Reads and checks one configured pair (the key must belong to the certificate); `index` names it in errors. */
+export async function loadStaticCertificate(config: StaticCertificate, index: number): Promise<CertificateEntry> {
+  try {
+    const [cert, key] = await Promise.all([readFile(config.cert), readFile(config.key)]);
+    return certificateEntry('static', { cert, key });
+  } catch (err) {
+    throw new TlsError('TLS_STATIC_CERT_INVALID', `/tls/certificates/${index} (${config.cert}): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 

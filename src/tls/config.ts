@@ -102,6 +102,10 @@ export const TlsConfig = Section(
       description: 'Name whose certificate answers an unknown SNI name. Empty: such handshakes fail.',
     }),
     certificates: Type.Array(StaticCertificate, { default: [], description: 'Certificates read from files.' }),
+    certificateCheckInterval: Duration('1m', {
+      description:
+        'How often the files of tls.certificates are checked. A changed pair is loaded and used by the next handshake, with no restart; one that does not load is logged and the old certificate kept.',
+    }),
     acme: AcmeConfig,
     redirectHttp: Type.Boolean({
       default: true,

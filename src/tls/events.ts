@@ -5,6 +5,8 @@ export interface TlsEvents {
   certIssued: (labels: { name: string }, fields?: Record<string, unknown>) => void;
   certRenewed: (labels: { name: string }, fields?: Record<string, unknown>) => void;
   certRenewFailed: (labels: { name: string; code: string }, fields?: Record<string, unknown>) => void;
+  certReloaded: (labels: { name: string }, fields?: Record<string, unknown>) => void;
+  certReloadFailed: (labels: { name: string }, fields?: Record<string, unknown>) => void;
 }
 
 // prom-client refuses a second counter of the same name in one registry, so a Telemetry defines these once.
@@ -21,6 +23,13 @@ export function tlsEvents(telemetry: Telemetry): TlsEvents {
         'Failed ACME issuances or renewals; the name is retried with backoff.',
         'warn',
         ['name', 'code'],
+      ),
+      certReloaded: telemetry.event('certReloaded', 'Static certificates loaded again after their files changed.', 'info', ['name']),
+      certReloadFailed: telemetry.event(
+        'certReloadFailed',
+        'Changed static certificate files that did not load; the old certificate is kept.',
+        'warn',
+        ['name'],
       ),
     };
     cache.set(telemetry, events);
