@@ -73,6 +73,11 @@ export const LogConfig = Section(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level; logs are JSON lines on stdout.' },
     ),
+    access: Type.Boolean({
+      default: false,
+      description:
+        'One line per request on the main listener (event "access", whatever the level): method, host, path without the query string, status, bytes, ms, route class, request id, user agent, and the client IP as enrich.ip stores it.',
+    }),
   },
   { description: 'Structured logging.' },
 );

@@ -7,6 +7,7 @@ import type { TrackContext } from '../track/context.js';
 import type { Readiness } from './readiness.js';
 import { installErrorHandlers } from './error-handler.js';
 import { httpMetrics } from './http-metrics.js';
+import { accessLog } from './access-log.js';
 import { opsRoutes } from './ops-routes.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import { plainServerFactory, secureServerFactory } from './server-factory.js';
@@ -22,7 +23,7 @@ import { createClientIpResolver } from '../track/enrich/index.js';
 import { protocolsPlugin } from '../protocols/index.js';
 
 export interface MainAppDeps {
-  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'> & Partial<Pick<Config, 'protocols'>>;
+  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'> & Partial<Pick<Config, 'protocols' | 'log' | 'enrich'>>;
   /** Set when TLS is on: the app then listens with HTTPS (and HTTP/2 when configured). */
   readonly tls?: TlsServerOptions;
   readonly logger: Logger;
@@ -61,6 +62,10 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   // Before every route: a hook added later would not reach plugins registered earlier.
   const resolveIp = createClientIpResolver(server.trustedProxies, { header: server.forwardedHeader });
   const clientIp = (r: FastifyRequest) => resolveIp(r.socket.remoteAddress ?? '', r.headers);
+  if (deps.config.log?.access) {
+    const enrich = deps.config.enrich;
+    accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });
+  }
   await app.register(rateLimitPlugin, { config: deps.config.rateLimit, clientIp, telemetry: deps.telemetry });
 
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
