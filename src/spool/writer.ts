@@ -30,6 +30,9 @@ export interface WriterHooks {
   onWritten?(seq: number, offset: number, buf: Buffer): void;
 }
 
+/** The most a probe writes to find out whether a failing disk takes data again. */
+const PROBE_MAX_BYTES = 1024 * 1024;
+
 type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval' | 'retryAfter'>;
 
 /**
@@ -142,8 +145,8 @@ export class SegmentWriter {
   }
 
   /**
-   * While group writes fail, checks every `retryAfter` whether a write of the failed group's size would now
-   * succeed: zeros at the end of the segment (synced like a group), then cut off again. Without it an unready
+   * While group writes fail, checks every `retryAfter` whether a write of the failed group's size (at most 1 MiB)
+   * would now succeed: zeros at the end of the segment (synced like a group), then cut off again. Without it an unready
    * gateway would stay unready, since a load balancer sends it no traffic to try. Runs only between groups;
    * a group committed meanwhile settles the question instead.
    */
@@ -152,8 +155,10 @@ export class SegmentWriter {
     if (!failure || this.flushing || this.scheduled) return;
     this.flushing = true;
     try {
-      const handle = await this.segmentFor(failure.bytes);
-      await writeAll(handle, Buffer.alloc(failure.bytes), this.size);
+      // Up to 1 MiB: a group that failed can be far larger, and the probe only asks whether the disk takes data.
+      const bytes = Math.min(failure.bytes, PROBE_MAX_BYTES);
+      const handle = await this.segmentFor(bytes);
+      await writeAll(handle, Buffer.alloc(bytes), this.size);
       await this.discardTail();
       this.recovered();
     } catch (err) {
