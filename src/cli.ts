@@ -44,6 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./cli/certs.js')).certs(config, opts, out);
     case 'replay':
       return runReplay(config, args.values);
+    case 'redrive':
+      return (await import('./cli/redrive.js')).redrive(config, progressIo());
     case 'events':
     case 'stats':
     case 'forget':
@@ -60,19 +62,23 @@ async function runReplay(config: Parameters<typeof replay>[0], values: Record<st
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
-  const tty = process.stderr.isTTY;
   return replay(
     config,
     { ...(str(values.destination) ? { destination: str(values.destination) } : {}), ...(str(values.since) ? { since: str(values.since) } : {}), ...(str(values.until) ? { until: str(values.until) } : {}) },
-    {
-      out: (line) => {
-        if (tty) process.stderr.write('\r\x1b[K');
-        out(line);
-      },
-      progress: (line) => process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`),
-      signal: abort.signal,
-    },
+    { ...progressIo(), signal: abort.signal },
   );
+}
+
+/** Results on stdout; a progress line on stderr, rewritten in place on a terminal (one line each otherwise). */
+function progressIo() {
+  const tty = process.stderr.isTTY;
+  return {
+    out: (line: string) => {
+      if (tty) process.stderr.write('\r\x1b[K');
+      out(line);
+    },
+    progress: (line: string) => process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`),
+  };
 }
 
 main(process.argv.slice(2)).then(

@@ -69,6 +69,8 @@ Commands:
   certs                    list TLS certificates: names, issuer, expiry
   replay --destination NAME --since TIME [--until TIME]
                            re-send stored events to one destination (TIME: ISO 8601, or "24h" for 24 hours ago)
+  redrive                  send dead letters back once their cause is fixed (NATS: the dead-letter subject,
+                           gateway running; embedded: <spool.dir>/dead-letter.jsonl into the stores, gateway stopped)
   events [--follow]        print stored events as JSON lines, newest first (--follow: the live tail)
                            filters: --ename X --etyp X --vid ID --uid ID --url U --since T --until T --limit N
   stats [--since T]        a summary of traffic (default: the last 7 days; T is ISO 8601 or 24h, 7d)
