@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect, headers } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createNatsBus } from '../src/bus/nats/index.js';
-import { encodeEvent } from '../src/track/codec.js';
+import { decodeEvent, encodeEvent } from '../src/track/codec.js';
 import type { TrackEvent } from '../src/track/event.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
@@ -80,7 +80,14 @@ describe('gatehouse redrive', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('redrive: 2 dead letters sent back to their subjects and removed from redrive.dead');
       const jsm = await jetstreamManager(nc);
-      expect([...(await eventCopies(jsm, 'REDRIVE', 'redrive.events')).entries()].sort()).toEqual([['dl-1', 1], ['dl-2', 1]]);
+      const copies = await eventCopies(jsm, 'REDRIVE', 'redrive.events');
+      expect([...copies.values()]).toEqual([1, 1]);
+      const eids = [];
+      for (let seq = 1; seq <= (await jsm.streams.info('REDRIVE')).state.last_seq; seq++) {
+        const m = await jsm.streams.getMessage('REDRIVE', { seq });
+        if (m?.subject === 'redrive.events') eids.push(decodeEvent(m.data).eid);
+      }
+      expect(eids.sort()).toEqual(['dl-1', 'dl-2']);
       const { state } = await jsm.streams.info('REDRIVE', { subjects_filter: 'redrive.dead' });
       expect(state.subjects?.['redrive.dead'] ?? 0).toBe(0);
     } finally {

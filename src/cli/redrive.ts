@@ -69,10 +69,10 @@ async function redriveSubject(nats: NatsConfig, io: RedriveIo): Promise<number> 
         if (m.seq > lastSeq) break;
         seen++;
         const subject = m.headers?.get('Gatehouse-Subject') || nats.subject;
-        // The message's own id again (the consumer dead-letters `dl-<id>`): a redrive run twice within the
-        // duplicate window publishes each dead letter once, and the consumer sees the id it saw before.
-        const deadId = m.headers?.get('Nats-Msg-Id') ?? '';
-        await js.publish(subject, m.data, { msgID: deadId.startsWith('dl-') ? deadId.slice(3) : `redrive-${m.seq}` });
+        // A new id, not the event's: should the consumer refuse it again, its new dead letter (`dl-<this id>`)
+        // must not be dropped as a duplicate of the one purged below. Per dead letter, so a redrive run twice
+        // within the duplicate window still publishes each once.
+        await js.publish(subject, m.data, { msgID: `redrive-${m.seq}` });
         sent++;
         upTo = m.seq;
         io.progress(`redrive: ${sent}/${total} sent back`);
