@@ -140,7 +140,10 @@ describe('static certificate files replaced while serving', () => {
         '-out', file(`${base}.pem`), '-days', '1', '-subj', '/CN=r.gatehouse.internal', '-addext', 'subjectAltName=DNS:r.gatehouse.internal');
     leaf('site');
     leaf('next');
-    const watched = new Telemetry(createLogger('silent'), { defaultMetrics: false });
+    openssl('req', '-x509', '-CA', file('ca.pem'), '-CAkey', file('ca.key'), ...newKey(file('other.key')),
+      '-out', file('other.pem'), '-days', '1', '-subj', '/CN=other.gatehouse.internal', '-addext', 'subjectAltName=DNS:other.gatehouse.internal');
+    const logged: string[] = [];
+    const watched = new Telemetry(createLogger('info', { write: (line: string) => void logged.push(line) }), { defaultMetrics: false });
     const config = decodeTlsConfig({
       certificates: [{ names: ['r.gatehouse.internal'], cert: file('site.pem'), key: file('site.key') }],
       certificateCheckInterval: '20ms',
@@ -155,10 +158,15 @@ describe('static certificate files replaced while serving', () => {
       const first = await serial();
       const metric = async (name: string) => (await watched.metrics()).match(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm'))?.[1];
 
+      // A valid pair for another name would fail every handshake for this one: refused.
+      copyFileSync(file('other.key'), file('site.key'));
+      copyFileSync(file('other.pem'), file('site.pem'));
+      await waitFor('the pair for another name to be refused', async () => /does not cover r\.gatehouse\.internal/.test(logged.join('')));
+      expect(await serial()).toBe(first);
       // The key is written first, as a deploy that copies one file at a time does: the pair does not match yet.
+      const refusals = Number(await metric('gatehouse_cert_reload_failed_total'));
       copyFileSync(file('next.key'), file('site.key'));
-      // At least once: a check may also have caught the file half-copied.
-      await waitFor('the mismatched pair to be refused', async () => Number(await metric('gatehouse_cert_reload_failed_total')) >= 1);
+      await waitFor('the mismatched pair to be refused', async () => Number(await metric('gatehouse_cert_reload_failed_total')) > refusals);
       expect(await serial()).toBe(first);
 
       copyFileSync(file('next.pem'), file('site.pem'));

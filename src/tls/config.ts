@@ -104,7 +104,7 @@ export const TlsConfig = Section(
     certificates: Type.Array(StaticCertificate, { default: [], description: 'Certificates read from files.' }),
     certificateCheckInterval: Duration('1m', {
       description:
-        'How often the files of tls.certificates are checked. A changed pair is loaded and used by the next handshake, with no restart; one that does not load is logged and the old certificate kept.',
+        'How often the files of tls.certificates are checked. A changed pair is loaded and used by the next handshake, with no restart; one that does not load, does not cover its names or has expired is logged and the old certificate kept.',
     }),
     acme: AcmeConfig,
     redirectHttp: Type.Boolean({

@@ -69,16 +69,19 @@ export function tlsFileChecks(c: TlsConfig, base = '/tls'): ConfigIssue[] {
       createSecureContext({ cert, key }); // throws when the key does not match the leaf certificate
       const leaf = new X509Certificate(cert);
       if (Date.parse(leaf.validTo) < Date.now()) issues.push({ path: `${path}/cert`, message: `expired on ${leaf.validTo}` });
-      for (const name of entry.names) {
-        if (!leaf.checkHost(name.replace(/^\*\./, 'x.'))) {
-          issues.push({ path: `${path}/names`, message: 'the certificate does not cover this name', value: name });
-        }
+      for (const name of uncoveredNames(leaf, entry.names)) {
+        issues.push({ path: `${path}/names`, message: 'the certificate does not cover this name', value: name });
       }
     } catch (err) {
       issues.push({ path, message: `cannot load: ${(err as Error).message}`, value: entry.cert });
     }
   });
   return issues;
+}
+
+/** The configured names a leaf certificate does not cover ("*.example.com" is checked as one of its hosts). */
+export function uncoveredNames(leaf: X509Certificate, names: readonly string[]): string[] {
+  return names.filter((name) => !leaf.checkHost(name.replace(/^\*\./, 'x.')));
 }
 
 function duplicates(names: readonly string[]): [string, number][] {

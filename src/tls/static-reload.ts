@@ -1,7 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import type { StaticCertificate } from './config.js';
 import { loadStaticCertificate } from './certificate-loader.js';
 import type { CertificateStore } from './certificate-store.js';
+import { uncoveredNames } from './cross-checks.js';
 import type { TlsEvents } from './events.js';
 
 /** What a certificate's two files were when last read: any change (a rewrite, a rename over them) differs. */
@@ -13,8 +15,8 @@ async function stampOf(config: StaticCertificate): Promise<string> {
 /**
  * Loads the files of `tls.certificates` again when they change (a deploy hook, certbot, a secrets agent), checked
  * every `intervalMs`: the next handshake gets the new pair, with no restart. A pair that does not load (a key
- * written before its certificate, a broken file) is logged once and the old certificate kept; the files are read
- * again at the next change.
+ * written before its certificate, a broken file), does not cover its configured names or has expired is logged
+ * once and the old certificate kept; the files are read again at the next change.
  */
 export class StaticCertificateWatcher {
   private readonly loaded: Array<string | undefined> = [];
@@ -60,6 +62,11 @@ export class StaticCertificateWatcher {
       const previous = this.store.get(name)?.info.serialNumber;
       try {
         const entry = await loadStaticCertificate(config, i);
+        // A pair that loads but would fail every handshake is no better than one that does not.
+        const leaf = new X509Certificate(await readFile(config.cert));
+        const uncovered = uncoveredNames(leaf, config.names);
+        if (uncovered.length > 0) throw new Error(`the new certificate does not cover ${uncovered.join(', ')}`);
+        if (Date.parse(leaf.validTo) < Date.now()) throw new Error(`the new certificate expired on ${leaf.validTo}`);
         for (const n of config.names) this.store.set(n, entry);
         this.loaded[i] = stamp;
         this.refused[i] = undefined;
