@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { anonymizeIp, type IpMode } from '../track/enrich/anonymize.js';
 import { resolveSalt } from '../track/enrich/salt.js';
+import { routeClassOf } from './http-metrics.js';
 
 export interface AccessLogOptions {
   readonly logger: Logger;
@@ -35,7 +36,7 @@ export function accessLog(app: FastifyInstance, options: AccessLogOptions): void
       status: raw.statusCode,
       ...(Number.isFinite(length) ? { bytes: length } : {}),
       ms: Math.round(reply.elapsedTime * 10) / 10,
-      route: request.routeClass ?? request.routeOptions.config?.routeClass ?? null,
+      route: routeClassOf(request) ?? null,
       ip: anonymizeIp(options.clientIp(request), options.ip, salt, new Date()) ?? null,
       ...(ua ? { ua } : {}),
     });

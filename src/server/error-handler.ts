@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, errorBody } from './errors.js';
+import { HttpError, errorBody, retryAfterOf } from './errors.js';
 
 /**
  * Every error becomes a JSON body with a code; 5xx details stay in the log. Fastify's own errors (body too
@@ -8,9 +8,8 @@ import { HttpError, errorBody } from './errors.js';
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
-      if (err.statusCode === 503 && typeof err.details?.retryAfter === 'number') {
-        reply.header('retry-after', String(err.details.retryAfter));
-      }
+      const retryAfter = retryAfterOf(err);
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
     }
     const status = err.statusCode ?? 500;

@@ -27,6 +27,12 @@ export const unsupportedMediaType = (type: string | undefined) =>
 export const serviceUnavailable = (code: string, message: string, retryAfterS: number) =>
   new HttpError(503, code, message, { retryAfter: retryAfterS });
 
+/** Seconds for `Retry-After`: a 503 made by serviceUnavailable carries them in its details. */
+export function retryAfterOf(err: HttpError): number | undefined {
+  const seconds = err.details?.retryAfter;
+  return err.statusCode === 503 && typeof seconds === 'number' ? seconds : undefined;
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; [k: string]: unknown };
 }

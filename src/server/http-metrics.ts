@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import type { Telemetry } from '../telemetry/telemetry.js';
 
@@ -35,11 +35,16 @@ export function httpMetrics(app: FastifyInstance, telemetry: Telemetry, listener
   if (!app.hasRequestDecorator('routeClass')) app.decorateRequest('routeClass', null);
   // Callback style, as every per-request hook here: an async hook costs a promise and a microtask per request.
   app.addHook('onResponse', (request, reply, done) => {
-    const cls = request.routeClass ?? request.routeOptions.config?.routeClass ?? (reply.statusCode === 404 ? 'unmatched' : 'other');
+    const cls = routeClassOf(request) ?? (reply.statusCode === 404 ? 'unmatched' : 'other');
     requests.inc({ listener, class: cls, status: String(reply.statusCode) });
     latency.observe({ listener, class: cls }, reply.elapsedTime / 1000);
     done();
   });
+}
+
+/** The class of route that answered: set by the handler (site-root fallback) or by the route's config. */
+export function routeClassOf(request: FastifyRequest): string | undefined {
+  return request.routeClass ?? request.routeOptions.config?.routeClass;
 }
 
 function getOrCreate<T>(telemetry: Telemetry, name: string, create: () => T): T {

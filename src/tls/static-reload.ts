@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { StaticCertificate } from './config.js';
 import { loadStaticCertificate } from './certificate-loader.js';
 import type { CertificateStore } from './certificate-store.js';
@@ -62,11 +62,11 @@ export class StaticCertificateWatcher {
       const previous = this.store.get(name)?.info.serialNumber;
       try {
         const entry = await loadStaticCertificate(config, i);
-        // A pair that loads but would fail every handshake is no better than one that does not.
-        const leaf = new X509Certificate(await readFile(config.cert));
-        const uncovered = uncoveredNames(leaf, config.names);
+        // A pair that loads but would fail every handshake is no better than one that does not. Checked on the
+        // PEM just loaded, not the file again: it may have changed since.
+        const uncovered = uncoveredNames(new X509Certificate(entry.cert), config.names);
         if (uncovered.length > 0) throw new Error(`the new certificate does not cover ${uncovered.join(', ')}`);
-        if (Date.parse(leaf.validTo) < Date.now()) throw new Error(`the new certificate expired on ${leaf.validTo}`);
+        if (entry.info.notAfter.getTime() < Date.now()) throw new Error(`the new certificate expired on ${entry.info.notAfter.toISOString()}`);
         for (const n of config.names) this.store.set(n, entry);
         this.loaded[i] = stamp;
         this.refused[i] = undefined;

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { recordEvents } from '../record.js';
 import { textInput } from './track.js';
-import { HttpError } from '../../server/errors.js';
+import { HttpError, retryAfterOf } from '../../server/errors.js';
 
 /** The smallest transparent 1x1 GIF (43 bytes). */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -49,8 +49,8 @@ export function unrecordedStatus(reply: FastifyReply, err: unknown): void {
   const status = err instanceof HttpError ? err.statusCode : 500;
   if (status < 500) return;
   reply.code(status);
-  const retryAfter = err instanceof HttpError ? err.details?.retryAfter : undefined;
-  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  const retryAfter = err instanceof HttpError ? retryAfterOf(err) : undefined;
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
 }
 
 function sendGif(reply: FastifyReply) {
