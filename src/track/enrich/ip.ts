@@ -16,6 +16,19 @@ const MAPPED_PREFIX = '::ffff:';
  * nothing beyond the host that saw it. Returns undefined for anything else.
  */
 export function parseIp(token: string): string | undefined {
+  // A request's address is parsed by each check that needs it (client resolver, anonymiser, bot and geo
+  // lookups), and a connection's requests share it: the last answer is kept.
+  if (token !== lastToken) {
+    lastAnswer = parse(token);
+    lastToken = token;
+  }
+  return lastAnswer;
+}
+
+let lastToken: string | undefined;
+let lastAnswer: string | undefined;
+
+function parse(token: string): string | undefined {
   let text = token.trim();
   if (text.startsWith('[')) {
     const end = text.indexOf(']');
