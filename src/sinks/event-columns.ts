@@ -42,9 +42,14 @@ export type ColumnValue = string | number | boolean | Date | Record<string, stri
  * failing the whole batch (one bad field must not hold back 499 good events).
  */
 export function columnValue(event: TrackEvent, column: EventColumn): ColumnValue {
-  const v: unknown = (event as unknown as Record<string, unknown>)[column.name];
+  if (column.kind === 'timestamp') return receivedDate(event);
+  return coerce((event as unknown as Record<string, unknown>)[column.name], column.kind);
+}
+
+/** A field's value coerced to a column kind other than the receive time (see columnValue). */
+export function coerce(v: unknown, kind: Exclude<ColumnKind, 'timestamp'>): Exclude<ColumnValue, Date> {
   if (v === undefined || v === null) return null;
-  switch (column.kind) {
+  switch (kind) {
     case 'text':
       return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
     case 'double':
@@ -55,8 +60,6 @@ export function columnValue(event: TrackEvent, column: EventColumn): ColumnValue
     }
     case 'boolean':
       return typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : null;
-    case 'timestamp':
-      return receivedDate(event);
     case 'params':
       return toParams(v);
   }
