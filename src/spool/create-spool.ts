@@ -151,6 +151,9 @@ function report(events: SpoolEvents, r: Recovered): void {
   for (const t of r.tornTails) {
     events.tornTail({}, { segment: t.seq, fileSize: t.fileSize, keptBytes: t.validEnd, droppedBytes: t.fileSize - t.validEnd });
   }
+  for (const v of r.salvaged) {
+    events.salvaged({}, { segment: v.seq, copiedTo: v.into, records: v.records, lostBytes: v.lostBytes });
+  }
   events.recovered(
     {},
     {

@@ -14,6 +14,7 @@ export function spoolEvents(t: Telemetry) {
     forwardFailed: t.event('forwardFailed', 'Failed publishes from the spool (each is retried after a backoff).', 'warn'),
     checkpointFailed: t.event('spoolCheckpointFailed', 'Checkpoint or segment-deletion writes that failed.', 'warn', ['op']),
     tornTail: t.event('spoolTornTail', 'Segments whose incomplete tail was truncated at recovery.', 'warn'),
+    salvaged: t.event('spoolSalvaged', 'Segments with intact records past a corrupt one at recovery; those records are kept.', 'warn'),
     recovered: t.event('spoolRecovered', 'Spool starts, with what was found on disk.', 'info'),
     closed: t.event('spoolClosed', 'Spool shutdowns, with what was left to forward.', 'info'),
   };

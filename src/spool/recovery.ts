@@ -1,14 +1,23 @@
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { readCheckpoint, type CheckpointRead, type Position } from './checkpoint.js';
 import { LogIndex } from './log-index.js';
-import { listSegments, segmentPath } from './segment-files.js';
+import { listSegments, segmentPath, syncDir } from './segment-files.js';
 import { scanSegment } from './segment-scan.js';
+import { salvageTail } from './salvage.js';
 import { SpoolRecoveryError } from './errors.js';
 
 export interface TornTail {
   readonly seq: number;
   readonly fileSize: number;
   readonly validEnd: number;
+}
+
+/** Intact records found past a corrupt one in segment `seq`, copied into segment `into`. */
+export interface Salvaged {
+  readonly seq: number;
+  readonly into: number;
+  readonly records: number;
+  readonly lostBytes: number;
 }
 
 export interface Recovered {
@@ -18,6 +27,7 @@ export interface Recovered {
   readonly segments: number;
   readonly checkpoint: CheckpointRead['status'];
   readonly tornTails: readonly TornTail[];
+  readonly salvaged: readonly Salvaged[];
 }
 
 interface Chunk {
@@ -30,9 +40,11 @@ interface Chunk {
 
 /**
  * Rebuilds the log state from `dir`: reads the checkpoint, deletes segments it has passed, scans the rest,
- * truncates torn tails and counts what is still to forward. The writer then starts a fresh segment, so bytes
- * appended from now on can never land at an offset the checkpoint already covers (a checkpoint can be ahead of a
- * segment whose unsynced tail the OS lost).
+ * truncates torn tails and counts what is still to forward. Intact records past a corrupt one (see salvageTail) are
+ * first copied into a new segment after the others, synced, and only then cut from theirs; a crash in between
+ * copies them again at the next start, and the bus and the sinks drop the repeat by id. The writer then starts a
+ * fresh segment, so bytes appended from now on can never land at an offset the checkpoint already covers (a
+ * checkpoint can be ahead of a segment whose unsynced tail the OS lost).
  */
 export async function recover(dir: string): Promise<Recovered> {
   try {
@@ -42,15 +54,20 @@ export async function recover(dir: string): Promise<Recovered> {
     let cp: Position = read.status === 'ok' ? read.position : { seq: seqs[0] ?? 1, offset: 0 };
     const chunks: Chunk[] = [];
     const tornTails: TornTail[] = [];
+    const salvaged: Salvaged[] = [];
     const kept: Array<{ seq: number; size: number }> = [];
+    let lastSeq = Math.max(read.status === 'ok' ? cp.seq : 0, seqs[seqs.length - 1] ?? 0);
+    // Segments made for salvaged records join the end of this list, and are scanned like the rest.
+    const order = [...seqs];
 
-    for (const seq of seqs) {
+    for (const seq of order) {
       const path = segmentPath(dir, seq);
       if (seq < cp.seq) {
         // Forwarded, but the process stopped between saving the checkpoint and deleting the file.
         await unlink(path);
         continue;
       }
+      const forwardedTo = seq === cp.seq ? cp.offset : 0;
       let aligned = 0;
       const scan = await scanSegment(path, (r) => {
         if (seq === cp.seq && r.end <= cp.offset) {
@@ -68,6 +85,14 @@ export async function recover(dir: string): Promise<Recovered> {
       // A checkpoint inside a record or past the valid end (a lost tail) snaps back to a record boundary.
       if (seq === cp.seq) cp = { seq, offset: aligned };
       if (scan.validEnd < scan.fileSize) {
+        const found = await salvageTail(path, scan.validEnd, scan.fileSize, forwardedTo);
+        if (found) {
+          const into = ++lastSeq;
+          await writeFile(segmentPath(dir, into), found.frames, { flush: true });
+          await syncDir(dir);
+          order.push(into);
+          salvaged.push({ seq, into, records: found.records, lostBytes: found.lostBytes });
+        }
         await truncateTo(path, scan.validEnd);
         tornTails.push({ seq, fileSize: scan.fileSize, validEnd: scan.validEnd });
       }
@@ -77,8 +102,7 @@ export async function recover(dir: string): Promise<Recovered> {
     const index = new LogIndex(cp);
     for (const s of kept) index.addSegment(s.seq, s.size, false);
     for (const c of chunks) index.committed(c.seq, c.end, c.records, c.bytes, c.at);
-    const lastSeq = Math.max(read.status === 'ok' ? cp.seq : 0, seqs[seqs.length - 1] ?? 0);
-    return { index, nextSeq: lastSeq + 1, segments: kept.length, checkpoint: read.status, tornTails };
+    return { index, nextSeq: lastSeq + 1, segments: kept.length, checkpoint: read.status, tornTails, salvaged };
   } catch (err) {
     throw new SpoolRecoveryError(`cannot recover the spool in ${dir}: ${(err as Error).message}`, { cause: err });
   }

@@ -1,4 +1,4 @@
-import { appendFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
@@ -85,6 +85,83 @@ describe('spool recovery', () => {
     expect(spool.stats().pendingRecords).toBe(5);
     await waitFor('whole calls published', () => bus.unique().size === 5, patience);
     expect(bus.unique().has('call-a')).toBe(false);
+  });
+
+  it('keeps the intact records past a corrupt one in mid-segment (a flipped bit), losing only that record', async () => {
+    await spoolWhileBusDown(ids('mc', 15)); // three calls of five records
+    const path = segmentPath(spools.dir, 1);
+    const bytes = await readFile(path);
+    const size = recordSize(message('mc-0'));
+    // The last byte of the seventh record: the second call's second record.
+    bytes[7 * size - 1]! ^= 0xff;
+    await writeFile(path, bytes);
+
+    const bus = new RecordingBus();
+    bus.failing = true; // the segments stay as recovery left them until the checks below are done
+    const { spool, telemetry } = await open(bus);
+    expect(spool.stats().pendingRecords).toBe(14);
+    expect(await metricCount(telemetry, 'gatehouse_spool_salvaged_total')).toBe(1);
+    // Copied into a segment of their own before the corrupt one was cut: the old one now ends with the last whole
+    // call before the bad record (the sixth record, first of its call, went with the copies).
+    expect((await stat(path)).size).toBe(5 * size);
+    const copied = ['mc-5', 'mc-7', 'mc-8', 'mc-9', ...ids('mc', 15).slice(10)];
+    expect((await stat(segmentPath(spools.dir, 2))).size).toBe(copied.reduce((n, id) => n + recordSize(message(id)), 0));
+    bus.failing = false;
+    await waitFor('the intact records published', () => bus.unique().size === 14, patience);
+    expect(bus.unique().has('mc-6')).toBe(false);
+    for (const id of bus.unique()) expect(bus.payloads.get(id)).toBe(`payload:${id}`);
+  });
+
+  it('keeps the records past a page the OS never wrote (zeros), and drops a torn call at the very end', async () => {
+    await spoolWhileBusDown(ids('zp', 40));
+    const path = segmentPath(spools.dir, 1);
+    const bytes = await readFile(path);
+    const size = recordSize(message('zp-0'));
+    bytes.fill(0, 3 * size + 5, 9 * size + 5); // records 3 to 9 (the first three stay whole)
+    const torn = encoded('zp-torn', FLAG_END);
+    await writeFile(path, Buffer.concat([bytes, torn.subarray(0, torn.length - 2)]));
+
+    const bus = new RecordingBus();
+    const { spool } = await open(bus);
+    // Lost: records 3-9 (zeroed); kept: 0-2 before the hole and 10-39 after it.
+    expect(spool.stats().pendingRecords).toBe(33);
+    await waitFor('the intact records published', () => bus.unique().size === 33, patience);
+    for (let i = 3; i <= 9; i++) expect(bus.unique().has(`zp-${i}`)).toBe(false);
+    expect(bus.unique().has('zp-torn')).toBe(false);
+    await spool.append([message('after')]);
+    await waitFor('a new record after recovery', () => bus.unique().has('after'), patience);
+  });
+
+  it('does not send again what the checkpoint says was forwarded past a corrupt record', async () => {
+    await spoolWhileBusDown(ids('cf', 15));
+    const path = segmentPath(spools.dir, 1);
+    const bytes = await readFile(path);
+    const size = recordSize(message('cf-0'));
+    bytes[7 * size - 1]! ^= 0xff; // record 6
+    await writeFile(path, bytes);
+    await writeCheckpoint(spools.dir, { seq: 1, offset: 10 * size }); // records 0-9 were forwarded before the restart
+
+    const bus = new RecordingBus();
+    const { spool } = await open(bus);
+    expect(spool.stats().pendingRecords).toBe(5);
+    await waitFor('the rest published', () => bus.unique().size === 5, patience);
+    expect([...bus.unique()].sort()).toEqual(ids('cf', 15).slice(10).sort());
+  });
+
+  it('finds nothing to keep in a tail of noise', async () => {
+    await spoolWhileBusDown(ids('nz', 5));
+    const path = segmentPath(spools.dir, 1);
+    const good = (await stat(path)).size;
+    const noise = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    await appendFile(path, noise);
+
+    const bus = new RecordingBus();
+    const { spool, telemetry } = await open(bus);
+    expect(spool.stats().pendingRecords).toBe(5);
+    expect((await stat(path)).size).toBe(good);
+    expect(await metricCount(telemetry, 'gatehouse_spool_salvaged_total')).toBe(0);
+    expect((await readdir(spools.dir)).filter((n) => n.endsWith('.seg'))).toHaveLength(2); // the old one and the writer's new one
   });
 
   it('replays everything when the checkpoint is unreadable', async () => {
