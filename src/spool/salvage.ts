@@ -21,11 +21,12 @@ const DAY_MS = 86_400_000;
  *
  * The tail from `from` (the end of the last whole call) to the end of the file is read (at most about one segment)
  * and searched for runs of records that decode one after another, each starting where a whole record decodes and
- * its CRC matches. Every record of every run is kept, also those of a call the corruption cut in two (they were
- * on disk before their 2xx), except at the very end: the last run keeps records up to its last call end, since
- * only there can a call be torn. A candidate must have a plausible length, flags and receive time before its CRC is
- * computed, so the search costs little and a false match needs a 32-bit CRC to agree by chance. Records that start
- * before `skipBefore` (already forwarded, per the checkpoint) are left out.
+ * its CRC matches. Every record of every run is kept, also those of a call the damage cut in two (that call was
+ * whole when it was written, and answered), up to the last record that ends a call: only at the very end can a
+ * call be torn, and the records after that one are dropped, whichever run they are in. A candidate must have a
+ * plausible length, flags and receive time before its CRC is computed, so the search costs little and a false
+ * match needs a 32-bit CRC to agree by chance. Records that start before `skipBefore` (already forwarded, per the
+ * checkpoint) are left out.
  */
 export async function salvageTail(path: string, from: number, fileSize: number, skipBefore = 0): Promise<Salvage | undefined> {
   const tail = await readRange(path, from, fileSize - from);
@@ -41,13 +42,19 @@ export async function salvageTail(path: string, from: number, fileSize: number, 
     runs.push(run);
     at = run.brokeAt + 1;
   }
-  const last = runs[runs.length - 1];
-  if (last) last.records.length = last.whole;
+  // The log ends with the last record that ends a call; what follows it (in that run or later ones) is a torn call.
+  let end = runs.length - 1;
+  while (end >= 0 && runs[end]!.whole === 0) end--;
+  if (end < 0) return undefined;
+  runs.length = end + 1;
+  runs[end]!.records.length = runs[end]!.whole;
   const kept: Buffer[] = [];
   let records = 0;
   let keptBytes = 0;
+  let intactBytes = 0;
   for (const run of runs) {
     for (const r of run.records) {
+      intactBytes += r.end - r.start;
       if (from + r.start < skipBefore) continue;
       kept.push(tail.subarray(r.start, r.end));
       keptBytes += r.end - r.start;
@@ -55,7 +62,7 @@ export async function salvageTail(path: string, from: number, fileSize: number, 
     }
   }
   if (records === 0) return undefined;
-  return { frames: Buffer.concat(kept, keptBytes), records, lostBytes: tail.length - keptBytes };
+  return { frames: Buffer.concat(kept, keptBytes), records, lostBytes: tail.length - intactBytes };
 }
 
 /** A cheap test of the fixed fields at `at` before any CRC: length, flags and receive time. */
