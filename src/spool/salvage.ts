@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { FLAG_END, FLAG_GROUP_END, HEADER_BYTES, RECORD_OVERHEAD, decodeRecord } from './record.js';
+import { readAt } from './segment-files.js';
 
 /** The intact records found past a corrupt one in the middle of a segment. */
 export interface Salvage {
@@ -29,7 +30,13 @@ const DAY_MS = 86_400_000;
  * checkpoint) are left out.
  */
 export async function salvageTail(path: string, from: number, fileSize: number, skipBefore = 0): Promise<Salvage | undefined> {
-  const tail = await readRange(path, from, fileSize - from);
+  const handle = await open(path, 'r');
+  let tail: Buffer;
+  try {
+    tail = await readAt(handle, from, fileSize - from);
+  } finally {
+    await handle.close();
+  }
   const latest = Date.now() + DAY_MS;
   const runs: Run[] = [];
   let at = 0;
@@ -96,20 +103,4 @@ function walk(buf: Buffer, at: number): Run | undefined {
     next = record.end;
   }
   return records.length === 0 ? undefined : { records, whole, brokeAt: next };
-}
-
-async function readRange(path: string, position: number, length: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(buf, done, length - done, position + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buf.subarray(0, done);
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,4 +1,4 @@
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Segment files are `<20-digit sequence>.seg`, so a plain name sort is also the log order. */
@@ -34,4 +34,16 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** `length` bytes of a segment from `position`; a segment shorter than that is an error. */
+export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) throw new Error(`unexpected end of segment at ${position + done}`);
+    done += bytesRead;
+  }
+  return buf;
 }

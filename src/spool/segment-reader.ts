@@ -4,7 +4,7 @@ import type { Position } from './checkpoint.js';
 import type { Span } from './log-index.js';
 import { FLAG_GROUP_END, decodeRecord, frameSize, type DecodedRecord } from './record.js';
 import { PACK_MAX_BYTES, PACK_MAX_MESSAGES, Packer } from '../bus/pack.js';
-import { segmentPath } from './segment-files.js';
+import { readAt, segmentPath } from './segment-files.js';
 
 export interface Batch {
   readonly messages: BusMessage[];
@@ -188,15 +188,4 @@ class BatchBuilder {
     this.boundaryOffset = end;
     this.packer.reset();
   }
-}
-
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) throw new Error(`unexpected end of segment at ${position + done}`);
-    done += bytesRead;
-  }
-  return buf;
 }

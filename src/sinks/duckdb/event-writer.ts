@@ -109,8 +109,9 @@ async function appendRows(conn: DuckDBConnection, layout: EventLayout, rows: Row
     for (let from = 0; from < rows.events.length; from += CHUNK_ROWS) {
       const to = Math.min(rows.events.length, from + CHUNK_ROWS);
       cells.load(rows.events, from, to);
+      const received = rows.received.subarray(from, to);
       for (let c = 0; c < layout.length; c++) {
-        fillColumn(duckdb.data_chunk_get_vector(chunk.chunk, c), layout[c]!.kind, cells.columns[c]!, rows.received.subarray(from, to), to - from);
+        fillColumn(duckdb.data_chunk_get_vector(chunk.chunk, c), layout[c]!.kind, cells.columns[c]!, received, to - from);
       }
       chunk.rowCount = to - from;
       appender.appendDataChunk(chunk);
