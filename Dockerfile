@@ -5,7 +5,7 @@
 #   schema:    docker run --rm gatehouse setup cassandra --config /etc/gatehouse/config.json
 # Mount your own config over /etc/gatehouse/config.json; pass secrets as environment variables ("${NAME}" in the config).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: all dependencies, compile src/ to dist/ ----
 FROM ${NODE_IMAGE} AS build
