@@ -38,7 +38,7 @@ RUN groupadd --system --gid 10001 gatehouse \
 
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY package.json config.json config.schema.json ./
+COPY package.json config.json config.schema.json LICENSE NOTICE ./
 COPY www ./www
 COPY setup/schema.cql ./setup/schema.cql
 COPY config.json /etc/gatehouse/config.json

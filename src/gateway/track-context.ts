@@ -4,11 +4,11 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackContext } from '../track/context.js';
 import type { EventPipeline } from '../track/pipeline.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
-import { createClientIpResolver, createEnricher, openGeo, resolveSalt } from '../track/enrich/index.js';
+import { createClientIpResolver, createEnricher, geoDatabases, openGeo, resolveSalt } from '../track/enrich/index.js';
 
 /**
  * Everything the tracking routes share, built once: the client-IP resolver (trusted proxies), the enricher
- * (with the GeoIP databases opened at start, so a bad path fails the start, not a request) and one salt for
+ * (with the GeoIP databases, the bundled country one included, opened at start, so a bad path fails the start, not a request) and one salt for
  * PII hashes, IP hashes and cookieless visitor ids.
  */
 export async function buildTrackContext(
@@ -17,7 +17,8 @@ export async function buildTrackContext(
 ): Promise<TrackContext> {
   const salt = resolveSalt(config.enrich.salt);
   const trustedProxies = config.server.trustedProxies;
-  const geo = config.enrich.geo.mmdb.length > 0 ? await openGeo(config.enrich.geo.mmdb) : undefined;
+  const geoPaths = geoDatabases(config.enrich.geo);
+  const geo = geoPaths.length > 0 ? await openGeo(geoPaths) : undefined;
   const enricher = createEnricher(config.enrich, { trustedProxies, forwardedHeader: config.server.forwardedHeader, salt, ...(geo ? { geo } : {}) });
   const resolveIp = createClientIpResolver(trustedProxies, { header: config.server.forwardedHeader });
   const { gpc, dnt } = config.tracking.privacy;

@@ -14,7 +14,7 @@ const SALT = 'test-salt';
 const config = (over: Partial<EnrichConfig> = {}): EnrichConfig => ({
   ip: 'keep',
   salt: '',
-  geo: { mmdb: [] },
+  geo: { mmdb: [], builtin: false },
   bots: { extraPatterns: [], mailPrivacyCidrs: [] },
   internalHosts: ['blog.shop.example'],
   ...over,

@@ -17,6 +17,7 @@ export { applyClientHints, createUaParser, parseUa, type UaFields, type UaParser
 export { parseClientHints, type ClientHints } from './client-hints.js';
 export { botVerdict, createBotDetector, type BotDetector, type BotDetectorOptions, type BotKind, type BotVerdict } from './bot.js';
 export { GeoDatabaseError, openGeo, type GeoLookup } from './geo.js';
+export { builtinGeoDatabase, geoDatabases } from './geo-builtin.js';
 export { geoFromRecord, type GeoFields, type GeoRecord } from './geo-record.js';
 export { CLICK_ID_PARAMS, UTM_FIELDS, extractAttribution, type Attribution, type UtmFields } from './utm.js';
 export { classifyReferrer, mediumChannel, referrerHost, type Channel, type ReferrerFacts, type ReferrerInput } from './referrer.js';
