@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { loadConfigFile } from './config/load.js';
 import { ConfigError } from './config/errors.js';
-import { parseCli, USAGE, UsageError } from './cli/args.js';
+import { commandUsage, parseCli, USAGE, UsageError, type CliArgs } from './cli/args.js';
+import { COMMANDS } from './cli/commands.js';
 import { packageVersion } from './cli/version.js';
 import type { replay } from './cli/replay.js';
 
@@ -15,10 +16,24 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [command, ...rest] = args.command;
-  if (args.help || !command) {
-    (command || args.help ? out : err)(USAGE);
-    return args.help ? 0 : 2;
+  if (args.help) {
+    out(command ? commandUsage(command) : USAGE);
+    return 0;
   }
+  if (!command) {
+    err(USAGE);
+    return 2;
+  }
+  try {
+    return await run(command, rest, args);
+  } catch (e) {
+    // A command's own usage errors come with its help, not the overview.
+    if (e instanceof UsageError && e.usage === undefined && command in COMMANDS) throw new UsageError(e.message, commandUsage(command));
+    throw e;
+  }
+}
+
+async function run(command: string, rest: string[], args: CliArgs): Promise<number> {
   const config = loadConfigFile(args.config);
   const opts = {
     ...(typeof args.values.admin === 'string' ? { admin: args.values.admin } : {}),
@@ -87,7 +102,7 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof ConfigError) err(e.message);
-    else if (e instanceof UsageError) err(`${e.message}\n\n${USAGE}`);
+    else if (e instanceof UsageError) err(`${e.message}\n\n${e.usage ?? USAGE}`);
     else err(`error: ${(e as Error).message}`);
     process.exitCode = e instanceof UsageError ? 2 : 1;
   },

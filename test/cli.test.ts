@@ -20,6 +20,26 @@ describe('gatehouse CLI', () => {
     expect(bad.stderr).toContain("Unknown option '--no-such-flag'");
   });
 
+  it("an option another command takes is refused, with the command's own help", async () => {
+    const bad = await runCli(['serve', '--ename', 'x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("serve: Unknown option '--ename'");
+    expect(bad.stderr).toContain('Usage: gatehouse serve');
+    expect(bad.stderr).not.toContain('--follow');
+    expect((await runCli(['replay', '--follow'])).code).toBe(2);
+  });
+
+  it('each command has its own --help listing exactly its options', async () => {
+    const events = await runCli(['events', '--help']);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toContain('Usage: gatehouse events');
+    for (const flag of ['--follow', '--ename', '--limit', '--admin', '--config']) expect(events.stdout).toContain(flag);
+    for (const flag of ['--destination', '--out', '--host']) expect(events.stdout).not.toContain(flag);
+    const replay = await runCli(['replay', '-h']);
+    expect(replay.stdout).toContain('--destination');
+    expect(replay.stdout).not.toContain('--follow');
+  });
+
   it('validate: a valid config with healthy dependencies exits 0', async () => {
     const { path, dir } = writeConfig({ spool: { dir: '${DIR}/spool' }, sinks: { duckdb: { path: '${DIR}/db.duckdb' } } });
     const run = await runCli(['validate', '--config', path], { DIR: dir });
