@@ -45,7 +45,7 @@ async function waitJetStream(urls) {
         await nc.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`JetStream did not come up: ${err.message}`);
+      if (Date.now() > deadline) throw new Error(`JetStream did not come up: ${err.message}`, { cause: err });
       await sleep(200);
     }
   }

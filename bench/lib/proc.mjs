@@ -69,7 +69,7 @@ export async function waitPort(port, { timeoutMs = 30_000, child } = {}) {
 export function processTree(pid) {
   const out = [pid];
   for (let i = 0; i < out.length; i++) {
-    let tasks = [];
+    let tasks;
     try {
       tasks = readdirSync(`/proc/${out[i]}/task`);
     } catch {

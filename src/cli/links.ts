@@ -28,7 +28,7 @@ export async function links(config: Readonly<Config>, args: string[], opts: { ad
     try {
       res = await fetch(new URL(path, base), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (err) {
-      throw new Error(`cannot reach the admin API at ${base} (is the gateway running?): ${(err as Error).cause ?? (err as Error).message}`);
+      throw new Error(`cannot reach the admin API at ${base} (is the gateway running?): ${(err as Error).cause ?? (err as Error).message}`, { cause: err });
     }
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) {

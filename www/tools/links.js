@@ -212,7 +212,7 @@
   }
 
   function restore() {
-    let saved = {};
+    let saved;
     try {
       saved = JSON.parse(localStorage.getItem(STORE_KEY) || '{}') || {};
     } catch {
