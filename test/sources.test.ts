@@ -61,6 +61,8 @@ afterAll(async () => gw?.stop());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(gw.url + path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+type ErrorAnswer = { error: { code: string; message: string; [k: string]: unknown } };
+const errorOf = async (res: Response) => ((await res.json()) as ErrorAnswer).error;
 const rawOf = (e: { raw?: string }) => JSON.parse(e.raw ?? 'null') as Record<string, unknown>;
 
 /** A valid event after the refused ones: once it is stored, anything accepted before it would be too. */
@@ -95,13 +97,13 @@ describe('Vector events router preset (POST /collect)', () => {
   it('answers 400 naming the field when "event" is missing or not text, and stores nothing', async () => {
     const missing = await post('/collect', { userId: 'vector-bad-1', properties: { a: 1 } });
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toMatchObject({ error: { code: 'MISSING_FIELD', message: expect.stringContaining('"ename"') } });
+    expect(await errorOf(missing)).toMatchObject({ code: 'MISSING_FIELD', message: expect.stringContaining('"ename"') });
     const object = await post('/collect', { event: { name: 'x' }, userId: 'vector-bad-1' });
     expect(object.status).toBe(400);
-    expect((await object.json()).error.message).toContain('"ename" (from "event")');
+    expect((await errorOf(object)).message).toContain('"ename" (from "event")');
     const batch = await post('/collect', [{ event: 'ok', userId: 'vector-bad-1' }, { userId: 'vector-bad-1' }]);
     expect(batch.status).toBe(400);
-    expect((await batch.json()).error).toMatchObject({ code: 'MISSING_FIELD', item: 1, field: 'ename' });
+    expect((await errorOf(batch))).toMatchObject({ code: 'MISSING_FIELD', item: 1, field: 'ename' });
     await assertNothingStored('vector-bad-1', 'marker-vector-1');
   });
 });
@@ -151,7 +153,7 @@ describe('ProductGraph preset (POST /v1/events)', () => {
     }
     const pg = await waitFor('6 ProductGraph events stored', async () => {
       const found = (await gw.store.queryEvents({ limit: 1000 })).filter((e) => e.app === 'proj_demo');
-      return found.length >= 6 && found;
+      return found.length >= 6 ? found : undefined;
     });
     expect(pg.length).toBe(6);
     const click = pg.find((e) => e.etyp === 'ui.click');
@@ -173,18 +175,18 @@ describe('ProductGraph preset (POST /v1/events)', () => {
 
   it('401 without or with a wrong X-PG-API-Key, 400 for a missing required attribute; nothing stored', async () => {
     const event = { event_id: 'evt_bad_0001', project_id: 'proj_demo', 'session.id': 's', 'event.type': 'custom', 'event.timestamp': '2024-01-15T10:30:00Z', 'user.id': 'pg-bad-1' };
-    for (const headers of [{}, { 'x-pg-api-key': 'wrong-key' }, { authorization: `Bearer ${PG_KEY}` }]) {
+    for (const headers of [{}, { 'x-pg-api-key': 'wrong-key' }, { authorization: `Bearer ${PG_KEY}` }] as Record<string, string>[]) {
       const res = await post('/v1/events', { events: [event] }, headers);
       expect(res.status).toBe(401);
-      expect((await res.json()).error.code).toBe('UNAUTHORIZED');
+      expect((await errorOf(res)).code).toBe('UNAUTHORIZED');
     }
     const { 'session.id': _dropped, ...noSession } = event;
     const res = await post('/v1/events', { events: [event, noSession] }, { 'x-pg-api-key': PG_KEY });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ code: 'MISSING_FIELD', message: expect.stringContaining('item 1: "sid" is required: no value at "session.id"') });
+    expect((await errorOf(res))).toMatchObject({ code: 'MISSING_FIELD', message: expect.stringContaining('item 1: "sid" is required: no value at "session.id"') });
     const badTime = await post('/v1/events', { events: [{ ...event, 'event.timestamp': 'yesterday' }] }, { 'x-pg-api-key': PG_KEY });
     expect(badTime.status).toBe(400);
-    expect((await badTime.json()).error.message).toContain('"created" (from "event.timestamp"): is not a time');
+    expect((await errorOf(badTime)).message).toContain('"created" (from "event.timestamp"): is not a time');
     const notArray = await post('/v1/events', { events: event }, { 'x-pg-api-key': PG_KEY });
     expect(notArray.status).toBe(400);
     await assertNothingStored('pg-bad-1', 'marker-pg-1');
@@ -214,14 +216,14 @@ describe('a user-defined webhook mapping', () => {
 
   it('refuses a wrong token (401) and an unmappable value (400 naming it), storing nothing', async () => {
     const item = { id: 'evt_refused_000001', type: 'invoice.paid', customer: { id: 'hook-bad-1' } };
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${Buffer.from(`${HOOK_TOKEN}:`).toString('base64')}` }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${Buffer.from(`${HOOK_TOKEN}:`).toString('base64')}` }] as Record<string, string>[]) {
       expect((await post('/hooks/billing/acme', delivery([item]), headers)).status).toBe(401);
     }
     const badScore = await post('/hooks/billing/acme', delivery([{ ...item, amount: 'lots' }]), auth);
     expect(badScore.status).toBe(400);
-    expect((await badScore.json()).error).toMatchObject({ code: 'INVALID_FIELD', message: 'item 0: "score" (from "amount"): must be a number' });
+    expect((await errorOf(badScore))).toMatchObject({ code: 'INVALID_FIELD', message: 'item 0: "score" (from "amount"): must be a number' });
     const badUser = await post('/hooks/billing/acme', delivery([{ ...item, customer: { id: { nested: true } } }]), auth);
-    expect((await badUser.json()).error.message).toContain('"uid" (from "customer.id"): must be a string or number, not an object');
+    expect((await errorOf(badUser)).message).toContain('"uid" (from "customer.id"): must be a string or number, not an object');
     expect((await post('/hooks/billing/acme', { account: 'x', data: {} }, auth)).status).toBe(400);
     expect((await post('/hooks/billing/acme', 'not json', auth)).status).toBe(400);
     await assertNothingStored('hook-bad-1', 'marker-hook-1');

@@ -43,9 +43,9 @@ export function vectorSources(config: VectorPresetConfig): SourceDefinition[] {
 }
 
 /** A Segment-shaped message as eventkit takes it; the stream name is kept in params.stream. */
-const eventkitMap = (stream: FieldRule, etyp: FieldRule): Record<string, FieldRule> => ({
+const eventkitMap = (stream: FieldRule, etyp: FieldRule, type?: string): Record<string, FieldRule> => ({
   etyp,
-  ename: { from: ['event', 'name', 'type'] },
+  ename: { from: ['event', 'name', 'type'], ...(type ? { default: type } : {}) },
   uid: 'userId',
   vid: 'anonymousId',
   eid: 'messageId',
@@ -77,7 +77,7 @@ export function eventkitSources(config: EventkitPresetConfig): SourceDefinition[
     ...base,
     name: `eventkit-${type}`,
     path: `${prefix}/${type}`,
-    map: eventkitMap({ value: stream }, { value: type }),
+    map: eventkitMap({ value: stream }, { value: type }, type),
   });
   return [
     { ...base, name: 'eventkit-collect', path: collect || '/', map: eventkitMap({ value: 'default' }, 'type') },
