@@ -21,6 +21,7 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   gw = await startGateway({
+    tracking: { cors: { allowOrigins: ['https://app.example.com'] } },
     protocols: {
       vector: { enabled: true },
       eventkit: { enabled: true, collectPath: '/ek/collect' },
@@ -236,5 +237,21 @@ describe('a user-defined webhook mapping', () => {
     const stored = (await gw.events(1, { vid: 'form-visitor-1' }))[0];
     expect(stored).toMatchObject({ ename: 'form_submitted', params: { extra: 'x' } });
     expect(stored?.ehash).toBeTruthy();
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (path: string, method = 'POST') =>
+    fetch(gw.url + path, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': method } });
+
+  it("preflights allow each source's credential header and methods", async () => {
+    const pg = await preflight('/v1/events');
+    expect(pg.status).toBe(204);
+    expect(pg.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(pg.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-pg-api-key');
+    expect((await preflight('/hooks/billing/acme')).headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    expect((await preflight('/ek/collect/users')).status).toBe(204);
+    const other = await fetch(`${gw.url}/v1/events`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

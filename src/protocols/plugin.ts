@@ -35,6 +35,6 @@ export async function protocolsPlugin(app: FastifyInstance, { config, track }: P
     posts.push(...config.posthog.paths.flatMap((p) => [p, `${p.replace(/\/$/, '')}/`]));
   }
   if (config.ga4.enabled) await ga4Routes(app, track, config);
-  posts.push(...(await sourceRoutes(app, track, config)));
+  await sourceRoutes(app, track, config);
   for (const path of new Set(posts)) app.options(path, (request, reply) => preflight(track.config.cors, request, reply));
 }

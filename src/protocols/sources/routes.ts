@@ -8,6 +8,7 @@ import { recordProtocolEvents } from '../record.js';
 import { asRecord } from '../values.js';
 import { allSources } from './all.js';
 import { sourceAuthenticator } from './auth.js';
+import { sourcePreflights } from './preflight.js';
 import type { SourceDefinition } from './definition.js';
 import { findPath } from './json-path.js';
 import { mapItem } from './map-item.js';
@@ -16,31 +17,35 @@ import { mapItem } from './map-item.js';
  * Every enabled preset and configured source, on the same path as the other protocols: credentials, then the
  * body (decoded like theirs, same limits), then every item mapped (a batch with one bad item is refused whole),
  * then recordProtocolEvents (build → enrich → spool). The success answer is sent only once the events are
- * durable. Returns the paths served, for the CORS preflights.
+ * durable. Each path answers CORS preflights (preflight.ts).
  */
-export async function sourceRoutes(app: FastifyInstance, ctx: TrackContext, config: ProtocolsConfig): Promise<string[]> {
+export async function sourceRoutes(app: FastifyInstance, ctx: TrackContext, config: ProtocolsConfig): Promise<void> {
   const sources = allSources(config);
   for (const source of sources) {
+    const authenticate = sourceAuthenticator(source.auth);
     app.route({
       method: [...source.methods],
       url: source.path,
       config: { routeClass: 'tracking' },
       bodyLimit: config.bodyLimit,
+      // Credentials are checked before the body is read: an unauthenticated sender costs no parsing.
+      onRequest: async (request) => {
+        if (authenticate(request)) return;
+        ctx.rejected({ reason: 'unauthorized', route: routeOf(source) });
+        throw unauthorized(`a valid credential is required for source "${source.name}"`);
+      },
       handler: sourceHandler(source, ctx, config),
     });
   }
-  return sources.map((s) => s.path);
+  sourcePreflights(app, ctx.config.cors, sources);
 }
 
+const routeOf = (source: SourceDefinition) => `source:${source.name}`;
+
 function sourceHandler(source: SourceDefinition, ctx: TrackContext, config: ProtocolsConfig) {
-  const authenticate = sourceAuthenticator(source.auth);
-  const route = `source:${source.name}`;
+  const route = routeOf(source);
   const limits = { maxParams: config.maxParams, maxValueLength: config.maxValueLength };
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!authenticate(request)) {
-      ctx.rejected({ reason: 'unauthorized', route });
-      throw unauthorized(`a valid credential is required for source "${source.name}"`);
-    }
     const body = decodeJsonBody(request, config);
     const { items, batched } = itemsOf(body, source.batch, config.maxBatch);
     const mapContext = { root: body, pathParams: (request.params ?? {}) as Record<string, string> };
