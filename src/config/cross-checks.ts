@@ -3,6 +3,7 @@ import type { ConfigIssue } from './errors.js';
 import { tlsCrossChecks } from '../tls/cross-checks.js';
 import { rateLimitIssues } from '../ratelimit/index.js';
 import { proxyClaimsRoot } from '../proxy/index.js';
+import { sourcesIssues } from '../protocols/sources/cross-checks.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -56,6 +57,7 @@ export function crossChecks(c: Config): ConfigIssue[] {
   if (c.server.healthPath === c.server.readyPath) add('/server/readyPath', 'must differ from healthPath', c.server.readyPath);
   issues.push(...tlsCrossChecks(c.tls));
   issues.push(...rateLimitIssues(c.rateLimit));
+  issues.push(...sourcesIssues(c));
   if (c.static.enabled && proxyClaimsRoot(c.proxy)) {
     add('/proxy/routes', 'a proxy route on "/" for every host leaves no room for static files: set static.enabled to false or give the route a host');
   }

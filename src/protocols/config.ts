@@ -1,5 +1,6 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
 import { Section, Size, Strict } from '../config/types.js';
+import { EventkitPresetConfig, ProductGraphPresetConfig, SourcesConfig, VectorPresetConfig } from './sources/config.js';
 
 const Paths = (defaults: string[], description: string) =>
   Type.Array(Type.String({ pattern: '^/' }), { default: defaults, description });
@@ -77,6 +78,10 @@ export const ProtocolsConfig = Section(
     snowplow: SnowplowConfig,
     posthog: PostHogConfig,
     ga4: Ga4Config,
+    vector: VectorPresetConfig,
+    eventkit: EventkitPresetConfig,
+    productgraph: ProductGraphPresetConfig,
+    sources: SourcesConfig,
   },
   { description: 'Other trackers\' ingestion protocols, mapped onto Gatehouse events (original payload in `raw`).' },
 );

@@ -7,6 +7,7 @@ import { segmentRoutes } from './segment/routes.js';
 import { snowplowRoutes } from './snowplow/routes.js';
 import { postHogRoutes } from './posthog/routes.js';
 import { ga4Routes } from './ga4/routes.js';
+import { sourceRoutes } from './sources/routes.js';
 
 export interface ProtocolsPluginOptions {
   readonly config: ProtocolsConfig;
@@ -34,5 +35,6 @@ export async function protocolsPlugin(app: FastifyInstance, { config, track }: P
     posts.push(...config.posthog.paths.flatMap((p) => [p, `${p.replace(/\/$/, '')}/`]));
   }
   if (config.ga4.enabled) await ga4Routes(app, track, config);
+  await sourceRoutes(app, track, config);
   for (const path of new Set(posts)) app.options(path, (request, reply) => preflight(track.config.cors, request, reply));
 }
