@@ -90,7 +90,7 @@ export async function queueing(adminPort, since) {
     requests: d.requests,
     over100msPct: (100 * (d.requests - d.within100ms)) / d.requests,
     over500msPct: (100 * (d.requests - d.within500ms)) / d.requests,
-    loopDelayMaxMs: value(/^gatehouse_nodejs_eventloop_lag_max_seconds (\S+)/m) * 1000,
+    loopDelayMaxMs: value(/^nodejs_eventloop_lag_max_seconds (\S+)/m) * 1000,
     commits: d.commits,
     commitsOver100ms: d.commits - d.commitsWithin100ms,
   };

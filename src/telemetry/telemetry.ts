@@ -11,7 +11,8 @@ export class Telemetry {
   readonly registry = new Registry();
 
   constructor(readonly log: Logger, options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
+    // The standard process_* and nodejs_* series, under their usual names, so stock Node.js dashboards work.
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
   /**
