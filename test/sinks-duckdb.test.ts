@@ -1,3 +1,4 @@
+import { parseConfig } from '../src/config/load.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -60,6 +61,11 @@ describe('DuckDB store', () => {
     await store.start();
     expect(await store.queryEvents()).toEqual([event]);
     expect((await store.get('keep'))?.url).toBe('https://example.com/');
+  });
+
+  it('bounds the buffer pool by default: 512 MB unless configured', () => {
+    expect(parseConfig({}, 'test', {}).sinks.duckdb.memoryLimit).toBe(512 * 1000 * 1000);
+    expect(parseConfig({ sinks: { duckdb: { memoryLimit: '0B' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(0);
   });
 
   it('applies memoryLimit as DuckDB\'s memory_limit, and leaves DuckDB\'s default without it', async () => {

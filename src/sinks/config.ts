@@ -7,8 +7,9 @@ export const DuckDbConfig = Section(
     retention: Duration('0s', {
       description: 'Events older than this are deleted by an hourly prune job (and once at start); "0s": kept forever.',
     }),
-    memoryLimit: Size('0B', {
-      description: "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. 0: DuckDB's default, 80% of RAM.",
+    memoryLimit: Size('512MB', {
+      description:
+        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. The default fits a small server beside the gateway; 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
     }),
   },
   { description: 'The embedded DuckDB store.' },
