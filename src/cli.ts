@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfigFile } from './config/load.js';
+import { loadConfigFile } from './settings/load.js';
 import { ConfigError } from './config/errors.js';
 import { commandUsage, parseCli, USAGE, UsageError, type CliArgs } from './cli/args.js';
 import { COMMANDS } from './cli/commands.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/settings/load.js';
 import { createGateway, type Gateway } from '../src/gateway/gateway.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { waitFor } from './helpers/wait.js';

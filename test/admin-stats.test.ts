@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { buildAdminApp } from '../src/server/admin-app.js';
+import { parseConfig } from '../src/settings/load.js';
+import { buildAdminApp } from '../src/gateway/admin-app.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 import type { StatsReport } from '../src/sinks/duckdb/index.js';

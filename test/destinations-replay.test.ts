@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/settings/load.js';
 import { createGateway, type Gateway } from '../src/gateway/gateway.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { replay } from '../src/cli/replay.js';

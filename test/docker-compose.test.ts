@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../src/config/load.js';
+import { loadConfigFile } from '../src/settings/load.js';
 import { ConfigError } from '../src/config/errors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/settings/load.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createGateway, type Gateway } from '../src/gateway/gateway.js';
 import { startNatsServer, type NatsHandle } from './helpers/nats.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { jsonSchema } from '../src/config/reference.js';
+import { jsonSchema } from '../src/settings/reference.js';
 import { renderReadme } from '../scripts/gen-schema.js';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/settings/load.js';
 
 describe('generated docs are current (run `npm run schema` when this fails)', () => {
   it('config.schema.json matches the schema', () => {

@@ -1,4 +1,4 @@
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/settings/load.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/settings/load.js';
 import { ConfigError } from '../src/config/errors.js';
 
 const parse = (section: Record<string, unknown>) => parseConfig({ static: section }, 'test', {});

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { cpuSeconds } from './proc.mjs';
 
 const dist = (p) => import(pathToFileURL(join(import.meta.dirname, '../../dist', p)).href);
-const { loadConfigFile } = await dist('config/load.js');
+const { loadConfigFile } = await dist('settings/load.js');
 const { createLogger } = await dist('telemetry/logger.js');
 const { Telemetry } = await dist('telemetry/telemetry.js');
 const { createBus } = await dist('bus/index.js');

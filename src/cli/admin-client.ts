@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 
 /** Where and how the CLI reaches the running gateway's admin API (the store belongs to that process). */
 export interface AdminClient {

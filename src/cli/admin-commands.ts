@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { adminClient } from './admin-client.js';
 import { events } from './admin-events.js';
 import { exportEvents } from './admin-export.js';

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { AcmeStorage } from '../tls/acme-storage.js';
 import { CertificateStore } from '../tls/certificate-store.js';

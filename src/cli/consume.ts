@@ -1,10 +1,10 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { createBus } from '../bus/index.js';
 import { buildStores } from '../gateway/stores.js';
 import { createConsumer } from '../consumer/consumer.js';
-import { onShutdownSignals } from './signals.js';
+import { onShutdownSignals } from '../lifecycle/signals.js';
 import { createDestinations } from '../destinations/index.js';
 import { consumerMetricsServer } from '../consumer/metrics-server.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { trackedLink } from '../track/links/sign.js';
 import { UsageError } from './args.js';
 

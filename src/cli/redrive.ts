@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { embeddedDeadLetterPath, type DeadLetterLine } from '../bus/index.js';
 import type { NatsConfig } from '../bus/config.js';
 import { connectionOptions } from '../bus/nats/connection-options.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { ownedStores } from '../gateway/store-services.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Telemetry } from '../telemetry/telemetry.js';

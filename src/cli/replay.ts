@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { parseDuration } from '../config/units.js';
 import { buildDestinations } from '../destinations/build.js';
 import { deadLetterFile } from '../destinations/dead-letter-file.js';

@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createGateway } from '../gateway/gateway.js';
-import { onShutdownSignals } from './signals.js';
+import { onShutdownSignals } from '../lifecycle/signals.js';
 import { servePrimary, serveWorker, workerCount } from '../workers/index.js';
 import { tuneV8ForServing } from '../server/v8-tuning.js';
 import { straySpoolDirs } from '../spool/strays.js';

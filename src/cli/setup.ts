@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { applyCassandraSchema } from '../sinks/cassandra/index.js';
 

@@ -8,6 +8,7 @@ import type { ConsumerConfig } from './config.js';
 import { consumerLagMetrics } from './lag-metrics.js';
 import { serviceSubscriptions } from './service-messages.js';
 import { down, up, type Health } from '../lifecycle/health.js';
+import { redeliveryDelay } from './redelivery.js';
 
 export interface Consumer {
   start(): Promise<void>;
@@ -127,11 +128,8 @@ async function settleFailure(
       deadLettered({ reason: 'sink_failed' }, { id: d.id, why: reason });
       await d.deadLetter(`sink write failed after ${d.deliveries} deliveries: ${reason}`);
     } else {
-      d.nak(backoff(config.retryBackoff, d.deliveries));
+      d.nak(redeliveryDelay(config.retryBackoff, d.deliveries));
     }
   }
 }
 
-export function backoff(baseMs: number, deliveries: number): number {
-  return Math.min(60_000, baseMs * 2 ** Math.max(0, deliveries - 1));
-}

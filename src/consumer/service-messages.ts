@@ -2,7 +2,7 @@ import type { Bus, Delivery, Subscription } from '../bus/bus.js';
 import type { ServiceRecord, Sink } from '../sinks/sink.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { ConsumerConfig } from './config.js';
-import { backoff } from './consumer.js';
+import { redeliveryDelay } from './redelivery.js';
 
 type Kind = ServiceRecord['kind'];
 
@@ -46,7 +46,7 @@ export function serviceSubscriptions(options: {
         } catch (err) {
           for (const d of valid) {
             if (d.deliveries >= config.maxDeliver) await d.deadLetter(`write failed: ${(err as Error).message}`);
-            else d.nak(backoff(config.retryBackoff, d.deliveries));
+            else d.nak(redeliveryDelay(config.retryBackoff, d.deliveries));
           }
           return;
         }

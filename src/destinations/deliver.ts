@@ -1,6 +1,7 @@
 import type { TrackEvent } from '../track/event.js';
 import type { Destination } from './destination.js';
 import { sendBatch } from './http.js';
+import { backoffDelay } from '../lifecycle/backoff.js';
 
 /** What became of one event of a delivery. */
 export type ItemOutcome =
@@ -89,6 +90,5 @@ function chunks(destination: Destination, events: readonly TrackEvent[]): number
 /** Wait before the next delivery of a failed event: Retry-After when the vendor gave one, else backoff with jitter. */
 export function retryDelay(settings: { retryMin: number; retryMax: number }, deliveries: number, retryAfterMs?: number, random = Math.random): number {
   if (retryAfterMs !== undefined) return retryAfterMs;
-  const base = Math.min(settings.retryMax, settings.retryMin * 2 ** Math.min(30, Math.max(0, deliveries - 1)));
-  return Math.round(base * (1 + 0.2 * random()));
+  return backoffDelay({ minMs: settings.retryMin, maxMs: settings.retryMax, jitter: 0.2 }, deliveries - 1, random);
 }

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Bus, Subscription } from '../bus/bus.js';
-import type { Config } from '../config/schema.js';
+import type { BusConfig } from '../bus/config.js';
+import type { SpoolConfig } from '../spool/config.js';
+import type { DestinationsConfig } from './config.js';
 import type { Sink } from '../sinks/sink.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { buildDestinations } from './build.js';
@@ -22,7 +24,7 @@ export interface Destinations {
 }
 
 export interface DestinationsOptions {
-  readonly config: Pick<Config, 'destinations' | 'spool' | 'bus'>;
+  readonly config: { readonly destinations: DestinationsConfig; readonly spool: SpoolConfig; readonly bus: BusConfig };
   readonly bus: Bus;
   readonly telemetry: Telemetry;
 }

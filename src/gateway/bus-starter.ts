@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
+import { Backoff } from '../lifecycle/backoff.js';
 
 export interface BusStarter {
   /** Stops retrying (shutdown). */
@@ -14,18 +15,20 @@ export interface BusStarter {
 export async function startBusInBackground(bus: Bus, logger: Logger, { minMs = 500, maxMs = 15_000 } = {}): Promise<BusStarter> {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const attempt = async (delay: number): Promise<void> => {
+  const backoff = new Backoff(minMs, maxMs, Math.random, 0);
+  const attempt = async (): Promise<void> => {
     try {
       await bus.start();
-      if (delay > minMs) logger.info({ event: 'busConnected' }, 'the bus is available');
+      if (backoff.attempts > 0) logger.info({ event: 'busConnected' }, 'the bus is available');
     } catch (err) {
       if (stopped) return;
+      const delay = backoff.next();
       logger.warn({ event: 'busUnavailable', err: (err as Error).message, retryInMs: delay }, 'the bus is unavailable; events are spooled meanwhile');
-      timer = setTimeout(() => void attempt(Math.min(maxMs, delay * 2)), delay);
+      timer = setTimeout(() => void attempt(), delay);
       timer.unref();
     }
   };
-  await attempt(minMs);
+  await attempt();
   return {
     stop() {
       stopped = true;

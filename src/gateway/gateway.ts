@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { Readiness, type Check } from '../server/readiness.js';
-import { buildMainApp } from '../server/main-app.js';
+import { buildMainApp } from './main-app.js';
 import { createSpool } from '../spool/index.js';
 import { drainStraySpools, type StrayDrain } from '../spool/strays.js';
 import { createConsumer, type Consumer } from '../consumer/consumer.js';

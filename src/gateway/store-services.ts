@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { EventPipeline } from '../track/pipeline.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
-import { buildAdminApp } from '../server/admin-app.js';
+import { buildAdminApp } from './admin-app.js';
 import { createRetentionJob } from '../admin/index.js';
 import { buildStores, type Stores } from './stores.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Sink } from '../sinks/sink.js';
 import type { LinkStore } from '../track/links/link-store.js';

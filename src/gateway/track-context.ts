@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackContext } from '../track/context.js';
 import type { EventPipeline } from '../track/pipeline.js';

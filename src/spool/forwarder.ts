@@ -6,7 +6,7 @@ import type { CheckpointWriter, Position } from './checkpoint.js';
 import type { LogIndex } from './log-index.js';
 import type { Batch, SegmentReader } from './segment-reader.js';
 import { segmentPath } from './segment-files.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../lifecycle/backoff.js';
 import { Wakeup } from './wakeup.js';
 import { unlessAborted } from '../bus/abortable.js';
 

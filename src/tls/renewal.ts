@@ -1,3 +1,5 @@
+import { backoffDelay } from '../lifecycle/backoff.js';
+
 /** What the scheduler needs from its owner: which names are due, and how to renew one. */
 export interface RenewalTarget {
   names: readonly string[];
@@ -68,7 +70,7 @@ export class RenewalScheduler {
   fail(name: string, err: unknown): number {
     const failures = (this.backoff.get(name)?.failures ?? 0) + 1;
     const { minDelay, maxDelay } = this.timing.retry;
-    const delay = Math.min(maxDelay, minDelay * 2 ** Math.min(failures - 1, 30));
+    const delay = backoffDelay({ minMs: minDelay, maxMs: maxDelay }, failures - 1);
     this.backoff.set(name, { failures, nextAttemptAt: this.now() + delay, lastError: err });
     this.target.failed(name, err, failures, delay);
     return delay;

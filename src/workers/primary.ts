@@ -1,4 +1,4 @@
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { createBus, embeddedDeadLetterPath } from '../bus/index.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { createDestinations } from '../destinations/index.js';
@@ -6,7 +6,7 @@ import type { Stores } from '../gateway/stores.js';
 import { adminListener, ownedStores, retentionJob } from '../gateway/store-services.js';
 import { createLinkResolver } from '../track/links/link-resolver.js';
 import { createLogger } from '../telemetry/logger.js';
-import { onShutdownSignals } from '../cli/signals.js';
+import { onShutdownSignals } from '../lifecycle/signals.js';
 import { ClusterTelemetry } from './cluster-telemetry.js';
 import { workerEvents } from './events.js';
 import { announcingResolver, primaryServices } from './primary-services.js';

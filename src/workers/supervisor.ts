@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { isProtocolMessage, type PrimaryMessage, type WorkerCall, type WorkerMessage } from './messages.js';
 import type { WorkerEvents } from './events.js';
 import { WORKER_INDEX_ENV } from './worker-config.js';
+import { backoffDelay } from '../lifecycle/backoff.js';
 
 export interface SupervisorOptions {
   readonly count: number;
@@ -174,7 +175,7 @@ export class Supervisor {
     if (slot.worker === worker) slot.worker = undefined;
     if (this.stopping) return;
     if (Date.now() - slot.startedAt >= this.stableMs) slot.failures = 0;
-    const delay = Math.min(this.maxMs, this.minMs * 2 ** slot.failures);
+    const delay = backoffDelay({ minMs: this.minMs, maxMs: this.maxMs }, slot.failures);
     slot.failures += 1;
     this.options.events.exited({}, { index: slot.index, pid: worker.process.pid, code, signal, restartInMs: delay });
     slot.restart = setTimeout(() => {

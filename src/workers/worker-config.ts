@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 
 /** The environment variable a forked worker learns its slot from (the only one this module reads). */
 export const WORKER_INDEX_ENV = 'GATEHOUSE_WORKER_INDEX';

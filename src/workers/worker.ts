@@ -1,8 +1,8 @@
 import { AggregatorRegistry } from 'prom-client';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../settings/schema.js';
 import { createGateway, type GatewayOptions } from '../gateway/gateway.js';
 import { createLogger } from '../telemetry/logger.js';
-import { onShutdownSignals } from '../cli/signals.js';
+import { onShutdownSignals } from '../lifecycle/signals.js';
 import { createIpcBus } from './ipc-bus.js';
 import { ipcLinkResolver } from './ipc-links.js';
 import { PrimaryChannel } from './primary-channel.js';

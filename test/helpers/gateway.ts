@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/settings/load.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createGateway, type Gateway } from '../../src/gateway/gateway.js';
 import type { DuckDbStore } from '../../src/sinks/duckdb/index.js';

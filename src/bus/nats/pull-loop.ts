@@ -4,6 +4,7 @@ import type { BusEvents } from '../events.js';
 import { deadline, pause } from '../abortable.js';
 import { BatchReader } from './batch-reader.js';
 import { ACK_WAIT_MS, ensureConsumer } from './consumer.js';
+import { backoffDelay } from '../../lifecycle/backoff.js';
 import { toDeliveries, type NatsDelivery, type NatsDeliveryDeps } from './delivery.js';
 
 export interface PullLoopDeps {
@@ -145,6 +146,5 @@ async function handBack(messages: ConsumerMessages, reader: BatchReader<NatsDeli
 }
 
 function backoffMs(failures: number): number {
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
-  return base * (0.8 + Math.random() * 0.4);
+  return backoffDelay({ minMs: BACKOFF_FIRST_MS, maxMs: BACKOFF_MAX_MS, jitter: 0.2 }, failures - 1);
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/load.js';
+import { parseConfig } from '../../settings/load.js';
 import { allSources } from './all.js';
 import { definitionOf } from './definition.js';
 

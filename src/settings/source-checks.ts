@@ -1,9 +1,9 @@
-import type { Config } from '../../config/schema.js';
-import type { ConfigIssue } from '../../config/errors.js';
-import { escapePointer } from '../../config/env.js';
-import { SEGMENT_TYPES } from '../segment/map.js';
-import { allSources } from './all.js';
-import { isMappableField } from './map-item.js';
+import type { Config } from './schema.js';
+import type { ConfigIssue } from '../config/errors.js';
+import { escapePointer } from '../config/env.js';
+import { SEGMENT_TYPES } from '../protocols/segment/map.js';
+import { allSources } from '../protocols/sources/all.js';
+import { isMappableField } from '../protocols/sources/map-item.js';
 
 interface Claim {
   readonly path: string;

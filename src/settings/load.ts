@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
-import { ConfigError, type ConfigIssue } from './errors.js';
-import { substituteEnv } from './env.js';
-import { parseJson } from './json.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
+import { substituteEnv } from '../config/env.js';
+import { parseJson } from '../config/json.js';
 import { crossChecks } from './cross-checks.js';
-import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+import { DURATION_PATTERN, SIZE_PATTERN } from '../config/units.js';
 
 /** Reads, validates and freezes config.json. Throws ConfigError listing every problem. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {

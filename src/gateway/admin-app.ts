@@ -1,14 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { fastifyBaseOptions } from './fastify-base.js';
+import { fastifyBaseOptions } from '../server/fastify-base.js';
 import type { Logger } from 'pino';
-import type { AdminConfig } from './config.js';
+import type { AdminConfig } from '../server/config.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
-import { adminAuth } from './admin-auth.js';
+import { adminAuth } from '../server/admin-auth.js';
 import { adminLinkRoutes } from './admin-links.js';
-import { installErrorHandlers } from './error-handler.js';
-import { httpMetrics } from './http-metrics.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import { installErrorHandlers } from '../server/error-handler.js';
+import { httpMetrics } from '../server/http-metrics.js';
+import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import { adminDataRoutes, type AdminDataDeps } from '../admin/index.js';
 
 export interface AdminAppDeps {

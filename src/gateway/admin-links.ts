@@ -3,7 +3,7 @@ import type { LinkResolver } from '../track/links/link-resolver.js';
 import { isWebUrl } from '../track/links/redirect-policy.js';
 import { trackedLink } from '../track/links/sign.js';
 import { SLUG } from '../track/routes/short-link.js';
-import { badRequest, notFound, HttpError } from './errors.js';
+import { badRequest, notFound, HttpError } from '../server/errors.js';
 
 /**
  * `/admin/links`: short links (create or replace, list, delete) and `/admin/links/sign` for signed

@@ -1,9 +1,9 @@
 import type { Config } from './schema.js';
-import type { ConfigIssue } from './errors.js';
+import type { ConfigIssue } from '../config/errors.js';
 import { tlsCrossChecks } from '../tls/cross-checks.js';
 import { rateLimitIssues } from '../ratelimit/index.js';
 import { proxyClaimsRoot } from '../proxy/index.js';
-import { sourcesIssues } from '../protocols/sources/cross-checks.js';
+import { sourcesIssues } from './source-checks.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig, defaultConfig } from './load.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../config/errors.js';
 
 const dir = join(import.meta.dirname, '../../test/fixtures/config');
 const env = { NATS_PASS: 'p', GATEHOUSE_API_KEY: 'k'.repeat(20), GATEHOUSE_LINK_KEY: 'link-key', GATEHOUSE_ADMIN_TOKEN: 't' };

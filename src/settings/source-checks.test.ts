@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/load.js';
-import { ConfigError, type ConfigIssue } from '../../config/errors.js';
+import { parseConfig } from './load.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
 
 /** Source settings are validated with the rest of the config, every problem at its JSON path. */
 function issuesOf(protocols: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): ConfigIssue[] {
