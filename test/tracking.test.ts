@@ -100,7 +100,7 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
   });
 
   it('wrong field types → 400 naming the fields', async () => {
-    const res = await post('/tr/v1/', JSON.stringify({ ename: 42, score: 'high' }));
+    const res = await post('/tr/v1/', JSON.stringify({ ename: ['x'], score: 'high' }));
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { fields: { field: string }[] } };
     expect(body.error.fields.map((f) => f.field).sort()).toEqual(['ename', 'score']);

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { routePrefixes } from './layout.js';
+
+const routes = { track: '/tr/v1', server: '/str/v1', pixel: '/img/v1', redirect: '/rdr/v1', shortLinks: '/', current: '/tr/v1' };
+
+describe('route layouts', () => {
+  it('serves each route under its own prefix and the current layout’s', () => {
+    expect(routePrefixes(routes, 'track')).toEqual(['/tr/v1', '/tr/v1/tr']);
+    expect(routePrefixes(routes, 'pixel')).toEqual(['/img/v1', '/tr/v1/img']);
+    expect(routePrefixes(routes, 'redirect')).toEqual(['/rdr/v1', '/tr/v1/rdr']);
+    expect(routePrefixes(routes, 'server')).toEqual(['/str/v1', '/tr/v1/str']);
+  });
+
+  it('"" turns the current layout off; a prefix equal to it is served once', () => {
+    expect(routePrefixes({ ...routes, current: '' }, 'pixel')).toEqual(['/img/v1']);
+    expect(routePrefixes({ ...routes, pixel: '/tr/v1/img' }, 'pixel')).toEqual(['/tr/v1/img']);
+  });
+});
