@@ -78,7 +78,7 @@ describe('/tr/v1/ events', () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(ok.headers.get('access-control-allow-headers')).toBe('Content-Type');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('Content-Type, Authorization, Accept, User');
     const other = await fetch(`${gw.url}/tr/v1/`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
