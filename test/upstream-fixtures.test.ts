@@ -14,6 +14,7 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/upstream/payloads.j
   rest: Record<string, string>;
   json: Record<string, Json>;
   client: { headers: Record<string, string>; body: Json };
+  server: Record<string, Json>;
   pixel: { path: string };
   redirect: { query: string };
 };
@@ -45,6 +46,13 @@ describe.each(Object.entries(LAYOUTS))('the upstream tracker, %s route layout', 
     expect(e).toMatchObject({ lat: 37.232332, lon: 6.32233223, first: true, score: 6, ref: 'andy', origin: 'track', params: { ROCK: 'ON' } });
     await gw.events(1, { vid: '14fb0860-b4bf-11e9-8971-7b80435315ac' });
     expect((await gw.events(1, { vid: 'accad' }))[0]).toMatchObject({ lat: 5, lon: 6, score: 6 });
+    expect((await gw.events(1, { vid: 'USER_ID' }))[0]).toMatchObject({ ename: 'page_view', etyp: 'view' });
+  });
+
+  it("the current README's JSON example", async () => {
+    expect((await post(`${routes.track}/`, fixtures.json.readmeCurrent)).status).toBe(200);
+    const [e] = await gw.events(1, { ename: 'page_view', url: 'https://example.com/page' });
+    expect(e).toMatchObject({ vid: '14fb0860-b4bf-11e9-8971-7b80435315ac', sid: 'session-123', etyp: 'view', tz: 'America/Los_Angeles', device: 'Desktop', os: 'macOS' });
   });
 
   it('the README JSON example: epoch-ms created, "false" first, the short eid "cw-a"', async () => {
@@ -97,6 +105,15 @@ describe.each(Object.entries(LAYOUTS))('the upstream tracker, %s route layout', 
     expect(res.headers.get('location')).toBe('https://example.com/sale');
     const [e] = await gw.events(1, { vid: 'link-visitor-1' });
     expect(e).toMatchObject({ ename: 'clicked', origin: 'redirect', url: 'https://example.com/sale' });
+  });
+
+  it("the current README's server-side example: 401 without an API key (upstream had none), stored with one", async () => {
+    const example = fixtures.server.readmeCurrent;
+    expect((await post(`${routes.server}/`, example)).status).toBe(401);
+    const res = await post(`${routes.server}/`, example, { 'content-type': 'application/json', 'x-api-key': API_KEY });
+    expect(res.status).toBe(200);
+    const [e] = await gw.events(1, { ename: 'server_event' });
+    expect(e).toMatchObject({ etyp: 'conversion', origin: 'server', params: { oid: 'org-id', revenue: '99.99' } });
   });
 
   it('a server-side event with an API key answers its id', async () => {
