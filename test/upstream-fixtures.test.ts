@@ -15,14 +15,15 @@ const fixtures = JSON.parse(readFileSync(new URL('./fixtures/upstream/payloads.j
   json: Record<string, Json>;
   client: { headers: Record<string, string>; body: Json };
   server: Record<string, Json>;
+  ltv: Record<string, Json>;
   pixel: { path: string };
   redirect: { query: string };
 };
 const API_KEY = 'upstream-server-key-0123';
 
 const LAYOUTS = {
-  '2020': { track: '/tr/v1', pixel: '/img/v1', redirect: '/rdr/v1', server: '/str/v1' },
-  current: { track: '/tr/v1/tr', pixel: '/tr/v1/img', redirect: '/tr/v1/rdr', server: '/tr/v1/str' },
+  '2020': { track: '/tr/v1', pixel: '/img/v1', redirect: '/rdr/v1', server: '/str/v1', ltv: '/tlv/v1' },
+  current: { track: '/tr/v1/tr', pixel: '/tr/v1/img', redirect: '/tr/v1/rdr', server: '/tr/v1/str', ltv: '/tr/v1/ltv' },
 };
 
 describe.each(Object.entries(LAYOUTS))('the upstream tracker, %s route layout', (_name, routes) => {
@@ -122,6 +123,20 @@ describe.each(Object.entries(LAYOUTS))('the upstream tracker, %s route layout', 
     const body = (await res.json()) as { id: string };
     const [e] = await gw.events(1, { vid: 'server-visitor-1' });
     expect(e).toMatchObject({ eid: body.id, origin: 'server', created: '2018-10-09T08:14:17.869Z', first: false });
+  });
+
+  it('lifetime value: one event per payment (the README\'s single and batch examples)', async () => {
+    expect((await post(`${routes.ltv}/`, fixtures.ltv.readmeSingle)).status).toBe(200);
+    const batch = await post(`${routes.ltv}/`, fixtures.ltv.readmeBatch);
+    expect(batch.status).toBe(200);
+    expect(((await batch.json()) as { ids: string[] }).ids).toHaveLength(2);
+    const events = await gw.events(3, { vid: 'user-id', ename: 'payment' });
+    expect(events.map((e) => e.params?.orid).sort()).toEqual(['order-123', 'order-124', 'order-125']);
+    for (const e of events) expect(e).toMatchObject({ etyp: 'ltv', uid: 'user-123', params: { oid: 'org-id', currency: 'USD' } });
+    expect(events.find((e) => e.params?.orid === 'order-123')?.params?.amt).toBe('99.99');
+    const bad = await post(`${routes.ltv}/`, { vid: 'user-id', payments: [{ amt: 1 }, 'two'] });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/payments\[1\]/);
   });
 
   it('a value that cannot be coerced is a 400 naming the field, and nothing is stored', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routePrefixes } from './layout.js';
 
-const routes = { track: '/tr/v1', server: '/str/v1', pixel: '/img/v1', redirect: '/rdr/v1', shortLinks: '/', current: '/tr/v1' };
+const routes = { track: '/tr/v1', server: '/str/v1', pixel: '/img/v1', redirect: '/rdr/v1', ltv: '/tlv/v1', shortLinks: '/', current: '/tr/v1' };
 
 describe('route layouts', () => {
   it('serves each route under its own prefix and the current layout’s', () => {
@@ -9,6 +9,7 @@ describe('route layouts', () => {
     expect(routePrefixes(routes, 'pixel')).toEqual(['/img/v1', '/tr/v1/img']);
     expect(routePrefixes(routes, 'redirect')).toEqual(['/rdr/v1', '/tr/v1/rdr']);
     expect(routePrefixes(routes, 'server')).toEqual(['/str/v1', '/tr/v1/str']);
+    expect(routePrefixes(routes, 'ltv')).toEqual(['/tlv/v1', '/tr/v1/ltv']);
   });
 
   it('"" turns the current layout off; a prefix equal to it is served once', () => {
