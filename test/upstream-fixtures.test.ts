@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { PIXEL_GIF } from '../src/track/routes/pixel.js';
+import { startEcho } from './helpers/backends.js';
 
 /**
  * The upstream tracker's documented payloads and its client's request shapes (test/fixtures/upstream), through a
@@ -166,5 +167,25 @@ describe('both layouts on one gateway: how /tr/v1/... is told apart', () => {
     expect((await gw.events(1, { vid: 'pixel-visitor' }))[0]).toMatchObject({ ename: 'open', origin: 'pixel' });
     expect((await gw.events(1, { vid: 'current-visitor' }))[0]).toMatchObject({ ename: 'current_tuple', origin: 'track' });
     expect((await gw.events(1, { vid: 'current-visitor' }))[0]?.params).toBeUndefined();
+  });
+});
+
+describe('a catch-all proxy never gets the upstream routes', () => {
+  it('the payments route and a moved current layout are reserved like /tr/v1', async () => {
+    const site = await startEcho('site');
+    const gw = await startGateway({
+      static: { enabled: false },
+      proxy: { routes: [{ path: '/', upstreams: [site.url] }] },
+      tracking: { routes: { current: '/t/v1' } },
+    });
+    try {
+      expect((await fetch(`${gw.url}/app/page`)).status).toBe(200);
+      for (const path of ['/tlv/v1/', '/t/v1/img/x', '/t/v1/ltv/']) expect((await fetch(gw.url + path, { method: 'PUT', body: 'x' })).status, path).toBe(404);
+      expect((await fetch(`${gw.url}/t/v1/img/vid/moved-visitor`)).headers.get('content-type')).toBe('image/gif');
+      expect(site.hits()).toBe(1);
+    } finally {
+      await gw.stop();
+      await site.stop();
+    }
   });
 });

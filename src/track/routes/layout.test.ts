@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routePrefixes } from './layout.js';
+import { allRoutePrefixes, routePrefixes } from './layout.js';
 
 const routes = { track: '/tr/v1', server: '/str/v1', pixel: '/img/v1', redirect: '/rdr/v1', ltv: '/tlv/v1', shortLinks: '/', current: '/tr/v1' };
 
@@ -15,5 +15,9 @@ describe('route layouts', () => {
   it('"" turns the current layout off; a prefix equal to it is served once', () => {
     expect(routePrefixes({ ...routes, current: '' }, 'pixel')).toEqual(['/img/v1']);
     expect(routePrefixes({ ...routes, pixel: '/tr/v1/img' }, 'pixel')).toEqual(['/tr/v1/img']);
+  });
+
+  it('lists every prefix once, for the proxy to keep away from', () => {
+    expect(allRoutePrefixes(routes).sort()).toEqual(['/img/v1', '/rdr/v1', '/str/v1', '/tlv/v1', '/tr/v1', '/tr/v1/img', '/tr/v1/ltv', '/tr/v1/rdr', '/tr/v1/str', '/tr/v1/tr']);
   });
 });

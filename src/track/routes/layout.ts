@@ -18,3 +18,9 @@ export function routePrefixes(routes: TrackingConfig['routes'], kind: RouteKind)
   const current = `${routes.current}/${CURRENT_SEGMENTS[kind]}`;
   return current === own ? [own] : [own, current];
 }
+
+/** Every prefix the tracking routes are served under, both layouts, for reserving them from the proxy. */
+export function allRoutePrefixes(routes: TrackingConfig['routes']): string[] {
+  const kinds = Object.keys(CURRENT_SEGMENTS) as RouteKind[];
+  return [...new Set(kinds.flatMap((kind) => routePrefixes(routes, kind)))];
+}
