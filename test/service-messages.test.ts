@@ -81,3 +81,58 @@ describe('service messages (logs, counters, updates from other services)', () =>
     expect(dead.header?.get('Gatehouse-Reason')).toBe('"by" must be an integer');
   });
 });
+
+describe("the upstream tracker's producers (its wire format, published as it does: core NATS, no message id)", () => {
+  const publish = async (subject: string, body: unknown) => {
+    nc.publish(subject, JSON.stringify(body));
+    await nc.flush();
+  };
+  const rowsOf = async (kind: 'log' | 'count' | 'update', subject: string, n: number) =>
+    waitFor(`${n} ${kind} records on ${subject}`, async () => {
+      const rows = (await store.readRecords(kind)).filter((r) => r.subject === subject);
+      return rows.length >= n ? rows : undefined;
+    });
+
+  it('counts: the name is the id, else the subject; each message is one increment', async () => {
+    await publish('tic.count.upstream', {});
+    await publish('tic.count.upstream', {});
+    await publish('tic.count.upstream', { id: 'vids_created' });
+    const rows = await rowsOf('count', 'tic.count.upstream', 3);
+    expect(rows.map((r) => [r.name, r.amount]).sort()).toEqual([
+      ['tic.count.upstream', 1],
+      ['tic.count.upstream', 1],
+      ['vids_created', 1],
+    ]);
+  });
+
+  it('updates {id?, updated?, msg}: the row key is the id (else the subject), the time is `updated` (epoch ms)', async () => {
+    await publish('tic.update.upstream', { id: 'job-7', updated: '1539102052702', msg: 'done' });
+    await publish('tic.update.upstream', { msg: { state: 'running' } });
+    const rows = await rowsOf('update', 'tic.update.upstream', 2);
+    expect(rows).toContainEqual(expect.objectContaining({ table_name: 'tic.update.upstream', row_key: 'job-7', time: '2018-10-09T16:20:52.702Z' }));
+    expect(rows.map((r) => JSON.parse(String(r.row_values)) as unknown)).toEqual(expect.arrayContaining([{ msg: 'done' }, { msg: { state: 'running' } }]));
+    expect(rows).toContainEqual(expect.objectContaining({ row_key: 'tic.update.upstream' }));
+  });
+
+  it('logs keep the numeric level and the upstream fields; two logs with the same upstream id are two records', async () => {
+    const log = { id: 'checkout', name: 'api', host: 'node-1', hostname: 'api.example', owner: 'ops', ip: '10.0.0.5', level: 3, msg: 'slow', ltimenss: '1200000', params: '{"ms":"1200"}' };
+    await publish('tic.log.upstream', log);
+    await publish('tic.log.upstream', { ...log, msg: 'slower' });
+    const rows = await rowsOf('log', 'tic.log.upstream', 2);
+    expect(rows.map((r) => r.msg).sort()).toEqual(['slow', 'slower']);
+    expect(rows[0]).toMatchObject({ level: '3' });
+    expect(JSON.parse(String(rows[0]?.fields))).toEqual({
+      id: 'checkout', topic: 'checkout', name: 'api', host: 'node-1', hostname: 'api.example', owner: 'ops', ip: '10.0.0.5', level: 3, ltimenss: '1200000', params: { ms: '1200' },
+    });
+  });
+
+  it('an upstream update without msg is dead-lettered with the reason', async () => {
+    await publish('tic.update.broken', { id: 'x' });
+    const jsm = await jetstreamManager(nc);
+    const dead = await waitFor('the dead letter', async () => {
+      const msg = await jsm.streams.getMessage('GATEHOUSE', { last_by_subj: 'gatehouse.dead' }).catch(() => undefined);
+      return msg?.header?.get('Gatehouse-Reason')?.includes('msg') ? msg : undefined;
+    });
+    expect(dead.header?.get('Gatehouse-Reason')).toMatch(/update needs "msg"/);
+  });
+});

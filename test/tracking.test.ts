@@ -78,7 +78,7 @@ describe('/tr/v1/ events', () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(ok.headers.get('access-control-allow-headers')).toBe('Content-Type');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('Content-Type, Authorization, Accept, User');
     const other = await fetch(`${gw.url}/tr/v1/`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -100,7 +100,7 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
   });
 
   it('wrong field types → 400 naming the fields', async () => {
-    const res = await post('/tr/v1/', JSON.stringify({ ename: 42, score: 'high' }));
+    const res = await post('/tr/v1/', JSON.stringify({ ename: ['x'], score: 'high' }));
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { fields: { field: string }[] } };
     expect(body.error.fields.map((f) => f.field).sort()).toEqual(['ename', 'score']);

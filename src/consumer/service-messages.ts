@@ -3,6 +3,7 @@ import type { ServiceRecord, Sink } from '../sinks/sink.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { ConsumerConfig } from './config.js';
 import { redeliveryDelay } from './redelivery.js';
+import { isUpstreamLog, upstreamCount, upstreamLog, upstreamUpdate, type Base } from './upstream-records.js';
 
 type Kind = ServiceRecord['kind'];
 
@@ -56,7 +57,11 @@ export function serviceSubscriptions(options: {
   );
 }
 
-/** Returns the record, or the reason it is invalid. */
+/**
+ * Returns the record, or the reason it is invalid. Gatehouse's format (README "Service messages") and the
+ * upstream tracker's (./upstream-records.ts) are both read: a count without `name`, an update without `table`
+ * and a log with upstream fields are upstream's.
+ */
 export function parseServiceRecord(kind: Kind, d: Pick<Delivery, 'id' | 'data' | 'subject'>): ServiceRecord | string {
   let v: Record<string, unknown>;
   try {
@@ -66,24 +71,28 @@ export function parseServiceRecord(kind: Kind, d: Pick<Delivery, 'id' | 'data' |
   } catch {
     return 'not valid JSON';
   }
-  const id = typeof v.id === 'string' && v.id ? v.id : d.id;
   const time = typeof v.time === 'string' ? v.time : new Date().toISOString();
+  const upstream: Base = { id: d.id, time, subject: d.subject };
+  const id = typeof v.id === 'string' && v.id ? v.id : d.id;
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
   switch (kind) {
     case 'log': {
+      if (isUpstreamLog(v)) return upstreamLog(v, upstream);
       const msg = str('msg');
       if (!msg) return 'log needs "msg"';
       const fields = typeof v.fields === 'object' && v.fields !== null ? (v.fields as Record<string, unknown>) : undefined;
       return { kind, id, time, subject: d.subject, msg, ...(str('level') ? { level: str('level') } : {}), ...(fields ? { fields } : {}) };
     }
     case 'count': {
+      if (v.name === undefined) return upstreamCount(v, upstream);
       const name = str('name');
       const by = v.by === undefined ? 1 : v.by;
-      if (!name) return 'count needs "name"';
+      if (!name) return '"name" must be a non-empty string';
       if (typeof by !== 'number' || !Number.isInteger(by)) return '"by" must be an integer';
       return { kind, id, time, subject: d.subject, name, by, ...(str('key') ? { key: str('key') } : {}) };
     }
     case 'update': {
+      if (v.table === undefined) return upstreamUpdate(v, upstream);
       const table = str('table');
       const key = str('key');
       if (!table || !key) return 'update needs "table" and "key"';

@@ -14,6 +14,7 @@ import { plainServerFactory, secureServerFactory } from '../server/server-factor
 import { hstsHeader } from '../tls/http-redirect.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { trackingPlugin } from '../track/plugin.js';
+import { allRoutePrefixes } from '../track/routes/layout.js';
 import { pageViewHook, pageViewRecorder } from '../track/pageviews.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
@@ -83,7 +84,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     config: deps.config.proxy,
     clientIp,
     telemetry: deps.telemetry,
-    reservedPrefixes: [t.track, t.server, t.pixel, t.redirect],
+    reservedPrefixes: allRoutePrefixes(t),
     answered,
   });
   const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;

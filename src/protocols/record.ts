@@ -41,7 +41,7 @@ export async function recordProtocolEvents(
     const params = item.fields.params as Record<string, string> | undefined;
     return { ...item.fields, ...(params ? { params: piiParams(params) } : {}), ...(item.referrer && !item.fields.last ? { last: item.referrer } : {}) };
   });
-  const built = buildBatch(inputs, options.limits, false, (n) => ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n));
+  const built = buildBatch(inputs, options.limits, (n) => ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n));
 
   const connectionIp = ctx.clientIp(request);
   const receivedAt = new Date();

@@ -8,13 +8,12 @@ import { HttpError } from '../server/errors.js';
 export function buildBatch(
   inputs: readonly Record<string, unknown>[],
   limits: BuildLimits,
-  fromText: boolean,
   onRejected: (count: number) => void,
 ): BuiltEvent[] {
   const built: BuiltEvent[] = [];
   const items: { index: number; errors: FieldError[] }[] = [];
   inputs.forEach((input, index) => {
-    const result = buildEvent(input, limits, fromText);
+    const result = buildEvent(input, limits);
     if (result.ok) built.push(result.event);
     else items.push({ index, errors: result.errors });
   });

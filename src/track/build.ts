@@ -1,4 +1,5 @@
 import { NUMERIC_FIELDS, BOOLEAN_FIELDS, STRING_FIELDS, type ClientFields } from './event.js';
+import { toBoolean, toCreated, toNumber, toParamsObject, toText } from './coerce.js';
 import { uuidv7 } from './uuid7.js';
 
 /** What a request carried, before enrichment: typed client fields plus PII kept aside to be hashed. */
@@ -24,15 +25,17 @@ const NUMERIC = new Set<string>(NUMERIC_FIELDS);
 const BOOLEAN = new Set<string>(BOOLEAN_FIELDS);
 const STRING = new Set<string>(STRING_FIELDS);
 const PII = new Set(['email', 'cell', 'uname']);
-// A client-supplied event id is kept (retries deduplicate) but must be a plain token.
-const EID = /^[A-Za-z0-9_-]{8,64}$/;
+// A client-supplied event id is kept (retries deduplicate) but must be a plain token. Any length from 1:
+// upstream clients send short ids such as "cw-a".
+const EID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Turns the key/values of a request (query, REST path tuples or a JSON object) into a typed event.
- * `fromText` says values arrived as text (query, path), so "6" may be read as the number 6.
+ * Turns the key/values of a request (query, REST path tuples or a JSON object) into a typed event, reading
+ * values in the types the upstream "tracker" accepted (./coerce.ts): "6" is a number where a number is stored,
+ * 42 a string where text is stored, "false" a boolean, epoch milliseconds a `created` time.
  * Unknown keys go to `params`; `utm_` prefixes are dropped (upstream compatibility); `id` is an alias of `eid`.
  */
-export function buildEvent(input: Record<string, unknown>, limits: BuildLimits, fromText: boolean): BuildResult {
+export function buildEvent(input: Record<string, unknown>, limits: BuildLimits): BuildResult {
   const errors: FieldError[] = [];
   const fields: Record<string, unknown> = {};
   const params: Record<string, string> = {};
@@ -52,23 +55,28 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits, 
       if (typeof value !== 'string') errors.push({ field: key, message: 'must be a string' });
       else if (!tooLong(key, value)) pii[key as keyof BuiltEvent['pii']] = value;
     } else if (NUMERIC.has(key)) {
-      const n = typeof value === 'number' ? value : fromText && typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-      if (Number.isFinite(n)) fields[key] = n;
-      else errors.push({ field: key, message: 'must be a number' });
+      const n = toNumber(value);
+      if (n === undefined) errors.push({ field: key, message: 'must be a number (or a string holding one)' });
+      else fields[key] = n;
     } else if (BOOLEAN.has(key)) {
-      const b = typeof value === 'boolean' ? value : fromText && (value === 'true' || value === 'false') ? value === 'true' : undefined;
-      if (b === undefined) errors.push({ field: key, message: 'must be a boolean' });
+      const b = toBoolean(value);
+      if (b === undefined) errors.push({ field: key, message: 'must be true or false (boolean or string)' });
       else fields[key] = b;
+    } else if (key === 'created') {
+      const created = toCreated(value);
+      if (created === undefined) errors.push({ field: key, message: 'must be epoch milliseconds (number or digits) or a date string' });
+      else if (!tooLong(key, created)) fields[key] = created;
     } else if (STRING.has(key)) {
-      if (typeof value !== 'string') errors.push({ field: key, message: 'must be a string' });
-      else if (!tooLong(key, value)) fields[key] = value;
+      const text = toText(value);
+      if (text === undefined) errors.push({ field: key, message: 'must be a string (or a number)' });
+      else if (!tooLong(key, text)) fields[key] = text;
     } else {
       addParam(key, value, params, errors, limits);
     }
   }
 
   if (typeof fields.eid === 'string' && !EID.test(fields.eid)) {
-    errors.push({ field: 'eid', message: 'must be 8-64 characters of A-Z, a-z, 0-9, "_" or "-"' });
+    errors.push({ field: 'eid', message: 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"' });
   }
   if (Object.keys(params).length > limits.maxParams) {
     errors.push({ field: 'params', message: `more than ${limits.maxParams} entries` });
@@ -82,11 +90,12 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits, 
 }
 
 function addParams(value: unknown, params: Record<string, string>, errors: FieldError[], limits: BuildLimits): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    errors.push({ field: 'params', message: 'must be an object of strings' });
+  const object = toParamsObject(value);
+  if (!object) {
+    errors.push({ field: 'params', message: 'must be an object of strings (or a string holding one as JSON)' });
     return;
   }
-  for (const [k, v] of Object.entries(value)) addParam(k, v, params, errors, limits, `params.${k}`);
+  for (const [k, v] of Object.entries(object)) addParam(k, v, params, errors, limits, `params.${k}`);
 }
 
 function addParam(

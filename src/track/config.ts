@@ -16,6 +16,13 @@ export const TrackingConfig = Section(
         server: Prefix('/str/v1', 'Server-side events, authenticated with an API key header.'),
         pixel: Prefix('/img/v1', '1x1 transparent GIF that records an email open.'),
         redirect: Prefix('/rdr/v1', 'Tracked redirect: records, then 302 to an allowed or signed destination.'),
+        ltv: Prefix('/tlv/v1', 'Payments (lifetime value), as the upstream tracker took them: POST JSON, one event per payment.'),
+        current: Type.String({
+          default: '/tr/v1',
+          pattern: '^(/[A-Za-z0-9._~-]+)*$',
+          description:
+            'Base of the upstream tracker\'s current route layout, served next to the prefixes above: `<base>/tr/`, `<base>/img/`, `<base>/rdr/`, `<base>/str/`, `<base>/ltv/`. "" turns that layout off.',
+        }),
         shortLinks: Type.String({
           default: '/',
           pattern: '^/([A-Za-z0-9._~-]+/)*$',

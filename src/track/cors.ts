@@ -29,7 +29,8 @@ export function applyCors(policy: CorsPolicy, request: FastifyRequest, reply: Fa
 export function preflight(policy: CorsPolicy, request: FastifyRequest, reply: FastifyReply): void {
   if (applyCors(policy, request, reply)) {
     reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
-    reply.header('access-control-allow-headers', 'Content-Type');
+    // The upstream tracker's client always sends Authorization (its "Bearer null"), and upstream allowed Accept, User.
+    reply.header('access-control-allow-headers', 'Content-Type, Authorization, Accept, User');
     reply.header('access-control-max-age', String(Math.floor(policy.maxAge / 1000)));
   }
   reply.code(204).send();

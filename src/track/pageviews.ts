@@ -31,7 +31,6 @@ export function pageViewRecorder(ctx: TrackContext): (request: FastifyRequest, r
       await recordEvents(ctx, request, reply, [{}], {
         route: 'pageview',
         origin: 'pageview',
-        fromText: true,
         setCookies: true,
         defaults: { ename: 'pageview', etyp: 'page' },
         fixed: { url: `${request.protocol}://${request.host}${request.url}` },

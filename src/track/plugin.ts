@@ -6,6 +6,7 @@ import { serverEventRoutes } from './routes/server-event.js';
 import { pixelRoutes } from './routes/pixel.js';
 import { redirectRoutes } from './routes/redirect.js';
 import { shortLinkRoutes } from './routes/short-link.js';
+import { ltvRoutes } from './routes/ltv.js';
 
 /** All tracking routes. Registered before proxy and static routes, so tracking paths always win. */
 export async function trackingPlugin(app: FastifyInstance, ctx: TrackContext): Promise<void> {
@@ -14,5 +15,6 @@ export async function trackingPlugin(app: FastifyInstance, ctx: TrackContext): P
   await serverEventRoutes(app, ctx);
   await pixelRoutes(app, ctx);
   await redirectRoutes(app, ctx);
+  await ltvRoutes(app, ctx);
   await shortLinkRoutes(app, ctx);
 }

@@ -9,8 +9,6 @@ import { privacyAction } from './privacy.js';
 export interface RecordOptions {
   readonly route: string;
   readonly origin: EventOrigin;
-  /** Values arrived as text (query, path): "6" may be a number. */
-  readonly fromText: boolean;
   readonly setCookies: boolean;
   /** Fields used when the client sent none (e.g. `ename` of a pixel). */
   readonly defaults?: Partial<ClientFields>;
@@ -35,7 +33,7 @@ export async function recordEvents(
   const action = privacyAction(request.headers, ctx.config.privacy);
   if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
 
-  const built = buildBatch(inputs, ctx.config.limits, options.fromText, (n) =>
+  const built = buildBatch(inputs, ctx.config.limits, (n) =>
     ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n),
   );
 

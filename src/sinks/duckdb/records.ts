@@ -35,6 +35,13 @@ export async function countRecords(conn: DuckDBConnection, kind: RecordKind): Pr
   return Number(rows[0]?.n ?? 0);
 }
 
+/** The stored rows of one kind, oldest first, as column → value (JSON columns as text), for reads back. */
+export async function readRecords(conn: DuckDBConnection, kind: RecordKind): Promise<Record<string, unknown>[]> {
+  const columns = RECORD_COLUMNS[kind].map((c) => (c === 'time' ? `strftime("time", '%Y-%m-%dT%H:%M:%S.%gZ') AS "time"` : `"${c}"`));
+  const sql = `SELECT ${columns.join(', ')} FROM ${RECORD_TABLES[kind]} ORDER BY "time", id`;
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+}
+
 function toDuck(record: ServiceRecord): DuckDBValue[] {
   return recordValues(record).map((v) => (v instanceof Date ? timestamp(v) : v));
 }

@@ -14,7 +14,7 @@ import { readEventLayout, writeEvents, type EventLayout } from './event-writer.j
 import type { EventFilter } from './filter.js';
 import { deleteLink, getLink, linkHistory, listLinks, putLink, type LinkChange } from './links.js';
 import { migrate } from './migrations.js';
-import { countRecords, writeRecords } from './records.js';
+import { countRecords, readRecords, writeRecords } from './records.js';
 import { readStats, type StatsRange, type StatsReport } from './stats.js';
 import { copyEvents } from './export.js';
 import type { ExportFormat } from './export-formats.js';
@@ -24,6 +24,8 @@ export interface DuckDbStore extends Sink, LinkStore {
   queryEvents(filter?: EventFilter): Promise<TrackEvent[]>;
   countEvents(filter?: Omit<EventFilter, 'limit' | 'before'>): Promise<number>;
   countRecords(kind: RecordKind): Promise<number>;
+  /** Service records of one kind as stored (../record-rows.ts columns), oldest first. */
+  readRecords(kind: RecordKind): Promise<Record<string, unknown>[]>;
   deleteEvents(owner: EventOwner): Promise<number>;
   pruneOlderThan(ms: number): Promise<number>;
   linkHistory(slug: string): Promise<LinkChange[]>;
@@ -105,6 +107,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
     queryEvents: (filter = {}) => use('queryEvents', (conn) => queryEvents(conn, filter)),
     countEvents: (filter = {}) => use('countEvents', (conn) => countEvents(conn, filter)),
     countRecords: (kind) => use('countRecords', (conn) => countRecords(conn, kind)),
+    readRecords: (kind) => use('readRecords', (conn) => readRecords(conn, kind)),
     deleteEvents(owner) {
       const value = 'vid' in owner ? owner.vid : owner.uid;
       if (typeof value !== 'string' || value === '') return Promise.reject(new SinkQueryError(NAME, 'deleteEvents needs a vid or a uid'));

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { recordEvents } from '../record.js';
 import { textInput } from './track.js';
+import { routePrefixes } from './layout.js';
 import { HttpError, retryAfterOf } from '../../server/errors.js';
 
 /** The smallest transparent 1x1 GIF (43 bytes). */
@@ -15,8 +16,8 @@ export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAA
  * are recorded with their bot verdict, not dropped.
  */
 export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Promise<void> {
-  const prefix = ctx.config.routes.pixel;
-  for (const path of [prefix, `${prefix}/`, `${prefix}/*`]) {
+  const paths = routePrefixes(ctx.config.routes, 'pixel').flatMap((prefix) => [prefix, `${prefix}/`, `${prefix}/*`].map((path) => ({ prefix, path })));
+  for (const { prefix, path } of paths) {
     app.get(path, { config: { routeClass: 'pixel' } }, async (request, reply) => {
       if (request.rateLimited) {
         ctx.rejected({ reason: 'rate_limited', route: 'pixel' });
@@ -26,7 +27,6 @@ export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Prom
         await recordEvents(ctx, request, reply, [textInput(request.url, prefix)], {
           route: 'pixel',
           origin: 'pixel',
-          fromText: true,
           setCookies: false,
           defaults: { ename: 'open', etyp: 'email' },
         });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { recordEvents } from '../record.js';
 import { parseQuery } from '../inputs.js';
+import { routePrefixes } from './layout.js';
 import { checkRedirect } from '../links/redirect-policy.js';
 import { HttpError } from '../../server/errors.js';
 import { wantsHtml } from '../../server/error-handler.js';
@@ -11,8 +12,7 @@ import { wantsHtml } from '../../server/error-handler.js';
  * destination signed by this gateway. Anything else is a 400 page: no open redirect.
  */
 export async function redirectRoutes(app: FastifyInstance, ctx: TrackContext): Promise<void> {
-  const prefix = ctx.config.routes.redirect;
-  for (const path of [prefix, `${prefix}/`]) {
+  for (const path of routePrefixes(ctx.config.routes, 'redirect').flatMap((p) => [p, `${p}/`])) {
     app.get(path, { config: { routeClass: 'redirect' } }, async (request, reply) => {
       const query = parseQuery(request.url);
       const values = query.ok ? query.values : {};
@@ -45,7 +45,6 @@ export async function recordOrCount(
     await recordEvents(ctx, request, reply, [fields], {
       route,
       origin: route,
-      fromText: true,
       setCookies: true,
       defaults: { ename: 'click', etyp: route },
       fixed: { url: destination },

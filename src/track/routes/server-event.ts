@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { recordEvents } from '../record.js';
 import { bodyInputs } from './track.js';
+import { routePrefixes } from './layout.js';
 import { unauthorized } from '../../server/errors.js';
 
 /**
@@ -10,7 +11,6 @@ import { unauthorized } from '../../server/errors.js';
  * Bearer`), never in the URL. Answers the event id(s).
  */
 export async function serverEventRoutes(app: FastifyInstance, ctx: TrackContext): Promise<void> {
-  const prefix = ctx.config.routes.server;
   // Compare digests so the comparison takes the same time whatever the key's length.
   const keys = ctx.config.apiKeys.map((k) => ({ name: k.name, digest: digest(k.key) }));
   const authenticate = (request: FastifyRequest): string => {
@@ -24,14 +24,13 @@ export async function serverEventRoutes(app: FastifyInstance, ctx: TrackContext)
     return match.name;
   };
 
-  for (const path of [prefix, `${prefix}/`]) {
+  for (const path of routePrefixes(ctx.config.routes, 'server').flatMap((p) => [p, `${p}/`])) {
     app.post(path, { config: { routeClass: 'tracking' }, bodyLimit: ctx.config.limits.bodyLimit }, async (request, reply) => {
       const keyName = authenticate(request);
       const inputs = bodyInputs(request.body, ctx.config.limits.maxBatch);
       const outcome = await recordEvents(ctx, request, reply, inputs, {
         route: 'server',
         origin: 'server',
-        fromText: false,
         setCookies: false,
       });
       request.log.debug({ apiKey: keyName }, 'server events accepted');

@@ -3,34 +3,36 @@ import type { TrackContext } from '../context.js';
 import { parsePathTuples, parseQuery, type InputResult } from '../inputs.js';
 import { recordEvents } from '../record.js';
 import { applyCors, preflight } from '../cors.js';
+import { routePrefixes } from './layout.js';
 import { HttpError, badRequest } from '../../server/errors.js';
 
 /**
- * `/tr/v1/`: events from browsers and apps. GET with a query string or REST path tuples
+ * `/tr/v1/` (and `/tr/v1/tr/`, see ./layout.ts): events from browsers and apps. GET with a query string or REST path tuples
  * (`/tr/v1/vid/ID/ename/signup`), POST with a JSON object or an array (a batch), as application/json or
  * text/plain (sendBeacon). Answers `{ok, ids}` once the events are durable.
  */
 export async function trackRoutes(app: FastifyInstance, ctx: TrackContext): Promise<void> {
-  const prefix = ctx.config.routes.track;
   const config = { routeClass: 'tracking' };
   const bodyLimit = ctx.config.limits.bodyLimit;
+  const opts = { route: 'track', origin: 'track', setCookies: true } as const;
 
-  const handleGet = async (request: FastifyRequest, reply: FastifyReply) => {
-    applyCors(ctx.config.cors, request, reply);
-    const input = textInput(request.url, prefix);
-    return respond(reply, await recordEvents(ctx, request, reply, [input], opts));
-  };
   const handlePost = async (request: FastifyRequest, reply: FastifyReply) => {
     applyCors(ctx.config.cors, request, reply);
     const inputs = bodyInputs(request.body, ctx.config.limits.maxBatch);
-    return respond(reply, await recordEvents(ctx, request, reply, inputs, { ...opts, fromText: false }));
+    return respond(reply, await recordEvents(ctx, request, reply, inputs, opts));
   };
-  const opts = { route: 'track', origin: 'track', fromText: true, setCookies: true } as const;
 
-  for (const path of [prefix, `${prefix}/`, `${prefix}/*`]) {
-    app.get(path, { config }, handleGet);
-    app.post(path, { config, bodyLimit }, handlePost);
-    app.options(path, { config }, (request, reply) => preflight(ctx.config.cors, request, reply));
+  for (const prefix of routePrefixes(ctx.config.routes, 'track')) {
+    const handleGet = async (request: FastifyRequest, reply: FastifyReply) => {
+      applyCors(ctx.config.cors, request, reply);
+      const input = textInput(request.url, prefix);
+      return respond(reply, await recordEvents(ctx, request, reply, [input], opts));
+    };
+    for (const path of [prefix, `${prefix}/`, `${prefix}/*`]) {
+      app.get(path, { config }, handleGet);
+      app.post(path, { config, bodyLimit }, handlePost);
+      app.options(path, { config }, (request, reply) => preflight(ctx.config.cors, request, reply));
+    }
   }
 }
 
