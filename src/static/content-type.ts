@@ -1,4 +1,5 @@
 import { extname } from 'node:path';
+import { lookup } from '../track/dict.js';
 
 /**
  * Media types by file extension: the formats a website ships. Kept here rather than taken from a mime package
@@ -60,7 +61,7 @@ export interface MediaType {
 const OCTET: MediaType = { header: 'application/octet-stream', compressible: false, html: false };
 
 export function mediaType(filePath: string): MediaType {
-  const entry = TYPES[extname(filePath).slice(1).toLowerCase()];
+  const entry = lookup(TYPES, extname(filePath).slice(1).toLowerCase());
   if (!entry) return OCTET;
   return { header: entry.c ? `${entry.type}; charset=utf-8` : entry.type, compressible: entry.z === true, html: entry.type === 'text/html' };
 }

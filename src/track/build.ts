@@ -1,5 +1,7 @@
 import { NUMERIC_FIELDS, BOOLEAN_FIELDS, STRING_FIELDS, type ClientFields } from './event.js';
 import { uuidv7 } from './uuid7.js';
+import { dict } from './dict.js';
+import { ID_FIELDS, safeId } from './ids.js';
 
 /** What a request carried, before enrichment: typed client fields plus PII kept aside to be hashed. */
 export interface BuiltEvent {
@@ -24,6 +26,7 @@ const NUMERIC = new Set<string>(NUMERIC_FIELDS);
 const BOOLEAN = new Set<string>(BOOLEAN_FIELDS);
 const STRING = new Set<string>(STRING_FIELDS);
 const PII = new Set(['email', 'cell', 'uname']);
+const IDS = new Set<string>(ID_FIELDS);
 // A client-supplied event id is kept (retries deduplicate) but must be a plain token.
 const EID = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -34,9 +37,9 @@ const EID = /^[A-Za-z0-9_-]{8,64}$/;
  */
 export function buildEvent(input: Record<string, unknown>, limits: BuildLimits, fromText: boolean): BuildResult {
   const errors: FieldError[] = [];
-  const fields: Record<string, unknown> = {};
-  const params: Record<string, string> = {};
-  const pii: BuiltEvent['pii'] = {};
+  const fields = dict<unknown>();
+  const params = dict<string>();
+  const pii: BuiltEvent['pii'] = dict<string>();
   const tooLong = (field: string, v: string) => {
     if (v.length <= limits.maxValueLength) return false;
     errors.push({ field, message: `longer than ${limits.maxValueLength} characters` });
@@ -61,7 +64,8 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits, 
       else fields[key] = b;
     } else if (STRING.has(key)) {
       if (typeof value !== 'string') errors.push({ field: key, message: 'must be a string' });
-      else if (!tooLong(key, value)) fields[key] = value;
+      // An id that is no plain token is replaced, never echoed into a cookie or a stored id.
+      else if (!tooLong(key, value)) fields[key] = IDS.has(key) ? safeId(value) : value;
     } else {
       addParam(key, value, params, errors, limits);
     }
