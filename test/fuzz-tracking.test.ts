@@ -11,6 +11,11 @@ import { fuzzRoutes, eventFields, hostileJsonText, hostileString, nextId, textFi
 
 
 const rawBytes = fc.option(fc.uint8Array({ minLength: 1, maxLength: 6 }), { nil: undefined });
+/** A Cookie header a client could send (printable ASCII: what a header can carry), ours or hostile. */
+const cookieHeader = fc.option(
+  fc.tuple(fc.constantFrom('vid', 'sid', '__proto__', ''), fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 140 })).map(([name, value]) => `${name}=${value}`),
+  { nil: undefined },
+);
 const contentType = fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8', 'text/plain;charset=UTF-8');
 
 const query = (fields: Record<string, string>, id: string, bytes: Uint8Array | undefined) =>
@@ -33,9 +38,9 @@ const jsonBody = fc.oneof(
 );
 
 const routes: Record<string, fc.Arbitrary<FuzzRequest>> = {
-  'event GET (query)': fc.tuple(textFields, rawBytes).map(([f, bytes]) => {
+  'event GET (query)': fc.tuple(textFields, rawBytes, cookieHeader).map(([f, bytes, cookie]) => {
     const id = nextId('get');
-    return { method: 'GET', path: `/tr/v1/?${query(f, id, bytes)}`, ids: [id], mode: 'strict' };
+    return { method: 'GET', path: `/tr/v1/?${query(f, id, bytes)}`, ...(cookie ? { headers: { cookie } } : {}), ids: [id], mode: 'strict' };
   }),
   'event GET (REST tuples)': fc.tuple(textFields, fc.boolean()).map(([f, odd]) => {
     const id = nextId('rest');
