@@ -18,6 +18,11 @@ export type JsonShapeViolation = { limit: 'maxDepth' | 'maxEntries'; value: numb
  * an entry is counted at each `[`/`{` (its first one) and at each `,` outside strings, an upper bound.
  */
 export function jsonShapeViolation(text: string, limits: typeof JSON_LIMITS = JSON_LIMITS): JsonShapeViolation | undefined {
+  // Fast path, nearly every body: every level and every entry takes a character, so a text with few brackets and
+  // fewer characters than the entry limit cannot exceed either (indexOf is native; the loop below is not).
+  if (text.length <= limits.maxEntries && occurrences(text, '{', limits.maxDepth) + occurrences(text, '[', limits.maxDepth) <= limits.maxDepth) {
+    return undefined;
+  }
   let depth = 0;
   let entries = 0;
   let inString = false;
@@ -36,4 +41,11 @@ export function jsonShapeViolation(text: string, limits: typeof JSON_LIMITS = JS
     else if (c === 0x2c && ++entries > limits.maxEntries) return { limit: 'maxEntries', value: limits.maxEntries };
   }
   return undefined;
+}
+
+/** How many times `char` occurs in `text`, counting no further than `cap + 1`. */
+function occurrences(text: string, char: string, cap: number): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i >= 0 && n <= cap; i = text.indexOf(char, i + 1)) n++;
+  return n;
 }
