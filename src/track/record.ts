@@ -23,8 +23,8 @@ export type RecordOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropp
 
 /**
  * The path every tracking route shares: privacy signals → build (all items, all errors) → identity →
- * enrich → response headers → pipeline. Resolves only after the events are durable. A batch with any bad item is rejected
- * whole, with per-item errors, so a client never has to guess which half was stored.
+ * enrich → response headers → pipeline. Resolves only after the events are durable. A batch with any bad item
+ * is rejected whole, with per-item errors, so a client never has to guess which half was stored.
  */
 export async function recordEvents(
   ctx: TrackContext,
