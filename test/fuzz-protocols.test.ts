@@ -67,6 +67,12 @@ const routes: Record<string, fc.Arbitrary<FuzzRequest>> = {
     const e = encoded(JSON.stringify({ api_key: CREDENTIALS.posthogKey, batch: events.map((m, i) => ({ ...m, uuid: ids[i] })) }), how);
     return { method: 'POST', path, headers: e.headers, body: e.body, ids, mode: 'strict' };
   }),
+  'PostHog GET data= (image beacon)': fc.tuple(posthogEvent, fc.boolean()).map(([event, gzip]) => {
+    const id = randomUUID();
+    const text = JSON.stringify({ ...event, api_key: CREDENTIALS.posthogKey, uuid: id });
+    const data = (gzip ? gzipSync(text) : Buffer.from(text)).toString('base64');
+    return { method: 'GET', path: `/e/?data=${encodeURIComponent(data)}${gzip ? '&compression=gzip-js' : ''}`, ids: [id], mode: 'strict' };
+  }),
   'PostHog raw bodies': hostileJsonText.map((text) => ({ method: 'POST', path: '/capture', headers: json, body: text, ids: [], anonymous: true, mode: 'strict' })),
   'Snowplow GET /i': fc.tuple(snowplowEvent, fc.option(fc.uint8Array({ minLength: 1, maxLength: 6 }), { nil: undefined })).map(([event, bytes]) => {
     const id = nextId('sp');
