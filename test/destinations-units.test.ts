@@ -5,7 +5,7 @@ import { DestinationsConfig } from '../src/destinations/config.js';
 import { buildDestinations } from '../src/destinations/build.js';
 import { deliver, retryDelay } from '../src/destinations/deliver.js';
 import { retryAfterMs } from '../src/destinations/http.js';
-import { uuidOf } from '../src/destinations/mapping.js';
+import { propertiesOf, uuidOf } from '../src/destinations/mapping.js';
 import { compileRoute } from '../src/destinations/routing.js';
 import type { TrackEvent } from '../src/track/event.js';
 import { startReceiver, type Receiver } from './helpers/receivers.js';
@@ -51,6 +51,13 @@ describe('ids and config', () => {
     expect(uuidOf('client-id-123')).toBe(uuidOf('client-id-123'));
     expect(uuidOf('client-id-123')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
+  it('passes params named like Object.prototype members on as properties', () => {
+    const event = { eid: 'e-1', received: '2024-01-01T00:00:00.000Z', origin: 'track', params: { constructor: 'c', toString: 't', ename: 'p' }, ename: 'x' } as TrackEvent;
+    const mapping = { distinctId: ['uid'], userId: ['uid'], deviceId: ['did'], event: ['ename'], time: ['received'], exclude: ['raw'] };
+    const properties = propertiesOf(event, mapping);
+    expect(properties).toMatchObject({ constructor: 'c', toString: 't', ename: 'x' });
+  });
+
   it('refuses a name used twice and a service account without project id', () => {
     expect(() => buildDestinations(destinations({ webhooks: [{ name: 'a', url: 'http://x', secret: 's' }], posthog: [{ name: 'a', apiKey: 'k' }] }))).toThrow(/webhooks\/0\/name: .*already used at \/destinations\/posthog\/0/);
     expect(() => buildDestinations(destinations({ mixpanel: [{ name: 'm', secret: 's', username: 'u' }] }))).toThrow(/projectId/);

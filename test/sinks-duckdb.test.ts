@@ -280,6 +280,36 @@ describe('DuckDB migrations', () => {
     }
   });
 
+  it('repairs params holding lone surrogates written before version 4, so the file exports again', async () => {
+    const file = tempFile();
+    try {
+      // Rows as an older gateway wrote them (the writer does not check JSON), in a file then set back to version 3.
+      const old = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+      await old.start();
+      await old.write([
+        contractEvent({ eid: 'lone-1', params: { k: '\udfff', '\ud800': 'a\ud83dz', run: '\udc00\udc00\udc00' } }),
+        contractEvent({ eid: 'literal-1', params: { k: '\\udfff', e: '😀' } }),
+      ]);
+      await old.close();
+      await withRawConnection(file.path, async (conn) => {
+        await conn.run('DELETE FROM schema_version WHERE version > 3');
+      });
+      const store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+      await store.start();
+      try {
+        const byEid = new Map((await store.queryEvents()).map((e) => [e.eid, e.params]));
+        expect(byEid.get('lone-1')).toEqual({ k: '\ufffd', '\ufffd': 'a\ufffdz', run: '\ufffd\ufffd\ufffd' });
+        expect(byEid.get('literal-1')).toEqual({ k: '\\udfff', e: '😀' });
+        const out = join(dirname(file.path), 'export.ndjson');
+        expect(await store.exportEvents({}, 'ndjson', out)).toBe(2);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      file.remove();
+    }
+  });
+
   it('has an events table with one column per event field, in the model types', async () => {
     await withRawConnection(':memory:', async (conn) => {
       await migrate(conn);

@@ -32,8 +32,8 @@ describe('/tr/v1/ events', () => {
     expect(body.ok).toBe(true);
     expect(body.ids).toHaveLength(1);
     const cookies = res.headers.getSetCookie().join('\n');
-    expect(cookies).toMatch(/vid=[\w-]+; Path=\/; Max-Age=31536000; SameSite=Lax/);
-    expect(cookies).toMatch(/sid=[\w-]+; Path=\/; Max-Age=1800; SameSite=Lax/);
+    expect(cookies).toMatch(/^vid=[\w-]+; Max-Age=31536000; Path=\/; SameSite=Lax$/m);
+    expect(cookies).toMatch(/^sid=[\w-]+; Max-Age=1800; Path=\/; SameSite=Lax$/m);
     const [event] = await gw.events(1, { ename: 'signup' });
     expect(event).toMatchObject({ eid: body.ids[0], ename: 'signup', score: 6, source: 'Newsletter', origin: 'track', url: 'https://Shop.example.com/Pricing' });
     expect(event?.params).toMatchObject({ plan: 'Pro' });

@@ -1,3 +1,4 @@
+import { dict } from '../track/dict.js';
 import { createHash } from 'node:crypto';
 import type { TrackEvent } from '../track/event.js';
 import type { MappingConfig } from './config.js';
@@ -31,7 +32,8 @@ export function timeMs(event: TrackEvent, mapping: MappingConfig): number {
 /** Everything not excluded, params merged in flat (they win over a field of the same name only if unset). */
 export function propertiesOf(event: TrackEvent, mapping: MappingConfig): Record<string, unknown> {
   const exclude = new Set(mapping.exclude);
-  const out: Record<string, unknown> = {};
+  // No prototype: a param named `constructor` or `toString` is not taken for a field already set.
+  const out = dict<unknown>();
   for (const [key, value] of Object.entries(event)) {
     if (key === 'params' || exclude.has(key) || value === undefined) continue;
     out[key] = value;

@@ -5,6 +5,7 @@ import type { TrackContext } from '../track/context.js';
 import type { EventPipeline } from '../track/pipeline.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
 import { createClientIpResolver, createEnricher, geoDatabases, openGeo, resolveSalt } from '../track/enrich/index.js';
+import { createHttpsCheck } from '../track/enrich/forwarded-proto.js';
 
 /**
  * Everything the tracking routes share, built once: the client-IP resolver (trusted proxies), the enricher
@@ -21,6 +22,7 @@ export async function buildTrackContext(
   const geo = geoPaths.length > 0 ? await openGeo(geoPaths) : undefined;
   const enricher = createEnricher(config.enrich, { trustedProxies, forwardedHeader: config.server.forwardedHeader, salt, ...(geo ? { geo } : {}) });
   const resolveIp = createClientIpResolver(trustedProxies, { header: config.server.forwardedHeader });
+  const https = createHttpsCheck(trustedProxies, { header: config.server.forwardedHeader });
   const { gpc, dnt } = config.tracking.privacy;
   // 'drop' never reaches enrichment (the route answers without recording).
   const gpcAction = gpc === 'drop' ? 'anonymize' : gpc;
@@ -33,6 +35,7 @@ export async function buildTrackContext(
     salt,
     ...(deps.links ? { links: deps.links } : {}),
     clientIp: (request: FastifyRequest) => resolveIp(request.socket.remoteAddress ?? '', request.headers),
+    isHttps: (request: FastifyRequest) => https({ peer: request.socket.remoteAddress ?? '', encrypted: request.protocol === 'https', headers: request.headers }),
     enrich: (built, facts) =>
       enricher(
         // Raw PII is rare (hashed, then dropped, by the enricher); without it the fields go as they are.

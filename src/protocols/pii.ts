@@ -3,6 +3,8 @@
  * fields, which enrichment replaces by salted hashes; in `raw` they are redacted, so the original payload never
  * keeps what the event itself may not.
  */
+import { dict, lookup } from '../track/dict.js';
+
 const RENAME: Record<string, 'email' | 'cell' | 'uname'> = {
   email: 'email',
   $email: 'email',
@@ -16,8 +18,8 @@ export const REDACTED = '[redacted]';
 
 /** Params with PII keys renamed to email / cell / uname (hashed by enrichment). */
 export function piiParams(params: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(params)) out[RENAME[key.toLowerCase()] ?? key] = value;
+  const out = dict<string>();
+  for (const [key, value] of Object.entries(params)) out[lookup(RENAME, key.toLowerCase()) ?? key] = value;
   return out;
 }
 
@@ -25,9 +27,9 @@ export function piiParams(params: Record<string, string>): Record<string, string
 export function redactPii(value: unknown, depth = 0): unknown {
   if (depth > 32 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => redactPii(v, depth + 1));
-  const out: Record<string, unknown> = {};
+  const out = dict<unknown>();
   for (const [key, v] of Object.entries(value)) {
-    out[key] = RENAME[key.toLowerCase()] && v !== null && typeof v !== 'object' ? REDACTED : redactPii(v, depth + 1);
+    out[key] = lookup(RENAME, key.toLowerCase()) && v !== null && typeof v !== 'object' ? REDACTED : redactPii(v, depth + 1);
   }
   return out;
 }

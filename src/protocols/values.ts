@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { dict } from '../track/dict.js';
+import { hashedId } from '../track/ids.js';
 
 /** Small readers for untrusted JSON: each returns undefined rather than guessing. */
 
@@ -24,7 +25,7 @@ export function num(value: unknown): number | undefined {
  * Properties and traits → `params` (a map of strings): scalars as text, nested objects and arrays as JSON,
  * so nothing is lost and the store keeps one flat column.
  */
-export function toParams(source: Json | undefined, into: Record<string, string> = {}, prefix = ''): Record<string, string> {
+export function toParams(source: Json | undefined, into: Record<string, string> = dict(), prefix = ''): Record<string, string> {
   if (!source) return into;
   for (const [key, value] of Object.entries(source)) {
     if (value === undefined || value === null) continue;
@@ -42,8 +43,7 @@ const EID = /^[A-Za-z0-9_-]{8,64}$/;
 export function eventId(value: unknown): string | undefined {
   const id = text(value);
   if (id === undefined) return undefined;
-  if (EID.test(id)) return id;
-  return `h-${createHash('sha256').update(id).digest('base64url').slice(0, 40)}`;
+  return EID.test(id) ? id : hashedId(id);
 }
 
 /**
@@ -65,7 +65,7 @@ export function isoTime(value: unknown, unit: 'ms' | 'us' | 's' = 'ms'): string 
 
 /** Drops undefined entries so builders can write `{ a: maybe(), b: other() }`. */
 export function defined(fields: Json): Json {
-  const out: Json = {};
+  const out: Json = dict();
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
   return out;
 }

@@ -1,3 +1,4 @@
+import { dict } from '../track/dict.js';
 import {
   BOOLEAN_FIELDS,
   NUMERIC_FIELDS,
@@ -81,7 +82,7 @@ function toNumber(v: unknown): number | null {
 
 function toParams(v: unknown): Record<string, string> | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const out: Record<string, string> = {};
+  const out = dict<string>();
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined || x === null) continue;
     out[k] = typeof x === 'string' ? x : typeof x === 'object' ? JSON.stringify(x) : String(x);

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import secureJsonParse from 'secure-json-parse';
 import { badRequest } from '../server/errors.js';
+import { jsonShapeViolation } from './json-shape.js';
+import { mayHoldLoneSurrogates, wellFormedJson } from './well-formed.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -26,10 +29,30 @@ export function parseJsonBody(body: Buffer): unknown {
     throw badRequest('INVALID_UTF8', 'request body is not valid UTF-8');
   }
   if (text.trim() === '') throw badRequest('INVALID_JSON', 'request body is empty');
+  return parseJsonText(text);
+}
+
+/**
+ * Every JSON a client sends (bodies, base64 `data=` forms, Snowplow's self-describing fields) is read here:
+ * shape limits first (depth, entries), then a parse that refuses `__proto__` and `constructor.prototype` keys
+ * (prototype poisoning, as Fastify's own parser does), then lone surrogates replaced by U+FFFD.
+ */
+export function parseJsonText(text: string): unknown {
+  const violation = jsonShapeViolation(text);
+  if (violation) {
+    const what = violation.limit === 'maxDepth' ? `nested more than ${violation.value} levels deep` : `more than ${violation.value} array elements and object members`;
+    throw badRequest('JSON_TOO_COMPLEX', `JSON is ${what}`, { limit: violation.limit, value: violation.value });
+  }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = secureJsonParse(text, null, { protoAction: 'error', constructorAction: 'error' });
   } catch (err) {
-    const pos = /position (\d+)/.exec((err as Error).message);
+    const message = (err as Error).message;
+    if (/forbidden (prototype|constructor) property/.test(message)) {
+      throw badRequest('FORBIDDEN_KEY', 'JSON keys "__proto__" and "constructor" holding "prototype" are not accepted');
+    }
+    const pos = /position (\d+)/.exec(message);
     throw badRequest('INVALID_JSON', `malformed JSON${pos ? ` at position ${pos[1]}` : ''}`, pos ? { position: Number(pos[1]) } : undefined);
   }
+  return mayHoldLoneSurrogates(text) ? wellFormedJson(value) : value;
 }

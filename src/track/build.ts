@@ -1,6 +1,8 @@
 import { NUMERIC_FIELDS, BOOLEAN_FIELDS, STRING_FIELDS, type ClientFields } from './event.js';
 import { toBoolean, toCreated, toNumber, toParamsObject, toText } from './coerce.js';
 import { uuidv7 } from './uuid7.js';
+import { dict } from './dict.js';
+import { ID_FIELDS, safeId } from './ids.js';
 
 /** What a request carried, before enrichment: typed client fields plus PII kept aside to be hashed. */
 export interface BuiltEvent {
@@ -25,6 +27,7 @@ const NUMERIC = new Set<string>(NUMERIC_FIELDS);
 const BOOLEAN = new Set<string>(BOOLEAN_FIELDS);
 const STRING = new Set<string>(STRING_FIELDS);
 const PII = new Set(['email', 'cell', 'uname']);
+const IDS = new Set<string>(ID_FIELDS);
 // A client-supplied event id is kept (retries deduplicate) but must be a plain token. Any length from 1:
 // upstream clients send short ids such as "cw-a".
 const EID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -37,8 +40,10 @@ const EID = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export function buildEvent(input: Record<string, unknown>, limits: BuildLimits): BuildResult {
   const errors: FieldError[] = [];
+  // Only known field names are set on `fields` and `pii` (every other key goes to `params`), so they keep a
+  // prototype, and V8's fast properties; `params` holds the client's keys and has none.
   const fields: Record<string, unknown> = {};
-  const params: Record<string, string> = {};
+  const params = dict<string>();
   const pii: BuiltEvent['pii'] = {};
   const tooLong = (field: string, v: string) => {
     if (v.length <= limits.maxValueLength) return false;
@@ -69,7 +74,8 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits):
     } else if (STRING.has(key)) {
       const text = toText(value);
       if (text === undefined) errors.push({ field: key, message: 'must be a string (or a number)' });
-      else if (!tooLong(key, text)) fields[key] = text;
+      // An id that is no plain token is replaced, never echoed into a cookie or a stored id.
+      else if (!tooLong(key, text)) fields[key] = IDS.has(key) ? safeId(text) : text;
     } else {
       addParam(key, value, params, errors, limits);
     }

@@ -7,6 +7,10 @@ const Prefix = (def: string, description: string) =>
 const PrivacyAction = (def: string, description: string) =>
   Type.Union([Type.Literal('ignore'), Type.Literal('anonymize'), Type.Literal('drop')], { default: def, description });
 
+/** An RFC 6265 cookie name (an RFC 9110 token) and domain (a host name, optionally with a leading dot). */
+const COOKIE_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+const COOKIE_DOMAIN = '^$|^\\.?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
+
 export const TrackingConfig = Section(
   {
     enabled: Type.Boolean({ default: true, description: 'Serve the tracking routes.' }),
@@ -60,9 +64,11 @@ export const TrackingConfig = Section(
           default: 'cookies',
           description: 'cookies: first-party vid/sid cookies; cookieless: no cookies, visitor = daily-rotating salted hash.',
         }),
-        visitorName: Type.String({ default: 'vid', description: 'Name of the long-lived visitor cookie.' }),
-        sessionName: Type.String({ default: 'sid', description: 'Name of the session cookie.' }),
-        domain: Type.String({ default: '', description: 'Cookie domain (empty: the request host only).' }),
+        // Checked here as RFC 6265 does (token names, host-name domains): a value the cookie serializer refuses
+        // would otherwise fail every tracking request.
+        visitorName: Type.String({ default: 'vid', pattern: COOKIE_NAME, description: 'Name of the long-lived visitor cookie.' }),
+        sessionName: Type.String({ default: 'sid', pattern: COOKIE_NAME, description: 'Name of the session cookie.' }),
+        domain: Type.String({ default: '', pattern: COOKIE_DOMAIN, description: 'Cookie domain (empty: the request host only).' }),
         visitorMaxAge: Duration('365d', { description: 'Lifetime of the visitor cookie.' }),
         sessionTimeout: Duration('30m', { description: 'Inactivity after which a new session starts.' }),
       },

@@ -26,6 +26,8 @@ export interface TrackContext {
   readonly pipeline: EventPipeline;
   readonly enrich: Enrich;
   readonly clientIp: (request: FastifyRequest) => string;
+  /** The visitor's connection is HTTPS: ours, or a trusted TLS-terminating proxy's (its X-Forwarded-Proto). */
+  readonly isHttps: (request: FastifyRequest) => boolean;
   readonly salt: string;
   readonly links?: LinkResolver;
   readonly rejected: (labels: { reason: string; route: string }, fields?: Record<string, unknown>, by?: number) => void;

@@ -1,17 +1,13 @@
-/** Minimal RFC 6265 cookie reading and writing for the visitor and session cookies. */
+import { parseCookie, stringifySetCookie } from 'cookie';
+import { isValidId } from './ids.js';
 
+/** The visitor and session cookies, read and written with the `cookie` package (RFC 6265 parsing and checks). */
+
+/** A cookie of the request, only when it is a plain id: a cookie is client input like any other. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) {
-      const value = part.slice(eq + 1).trim();
-      // Only plain tokens are read back: a cookie is client input like any other.
-      return /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : undefined;
-    }
-  }
-  return undefined;
+  const value = parseCookie(header, { decode: (raw) => raw })[name];
+  return value !== undefined && isValidId(value) ? value : undefined;
 }
 
 export interface CookieOptions {
@@ -20,13 +16,26 @@ export interface CookieOptions {
   readonly secure: boolean;
 }
 
+// No encoding: a value outside the cookie-octet set throws here, before anything is stored, instead of being
+// silently rewritten. Values are plain ids (see ids.ts), so it never does.
+const verbatim = (value: string) => value;
+
 /**
- * Not HttpOnly on purpose: track.js reads `vid`/`sid` to put them in events it sends to other origins.
- * They hold random ids, nothing secret.
+ * Every attribute comes from configuration, never from a request; the serializer refuses a name, value or
+ * domain outside RFC 6265's grammar. Not HttpOnly on purpose: track.js reads `vid`/`sid` to put them in events
+ * it sends to other origins. They hold random ids, nothing secret.
  */
 export function serializeCookie(name: string, value: string, o: CookieOptions): string {
-  let cookie = `${name}=${value}; Path=/; Max-Age=${Math.floor(o.maxAgeMs / 1000)}; SameSite=Lax`;
-  if (o.domain) cookie += `; Domain=${o.domain}`;
-  if (o.secure) cookie += '; Secure';
-  return cookie;
+  return stringifySetCookie(
+    {
+      name,
+      value,
+      path: '/',
+      maxAge: Math.floor(o.maxAgeMs / 1000),
+      sameSite: 'lax',
+      ...(o.domain ? { domain: o.domain } : {}),
+      ...(o.secure ? { secure: true } : {}),
+    },
+    { encode: verbatim },
+  );
 }

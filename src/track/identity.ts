@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { TrackingConfig } from './config.js';
 import type { ClientFields } from './event.js';
 import { readCookie, serializeCookie } from './cookies.js';
@@ -19,14 +19,12 @@ export interface IdentityContext {
  * Fills `vid`/`sid` the same way for every route: client-sent ids win (retries and apps that manage their
  * own ids), then the first-party cookies, then new ids. Cookieless mode derives a visitor id that rotates
  * daily and sets nothing. Anonymized requests carry no identifiers at all.
+ *
+ * Returns the Set-Cookie values to send, already serialized (and so checked): the caller sets them before the
+ * events are stored, so nothing about them can fail once they are. Client ids reach here as plain tokens
+ * (buildEvent replaces any other), and cookies are read only when they are.
  */
-export function applyIdentity(
-  events: ClientFields[],
-  ctx: IdentityContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  now = new Date(),
-): void {
+export function applyIdentity(events: ClientFields[], ctx: IdentityContext, request: FastifyRequest, now = new Date()): string[] {
   if (ctx.anonymize) {
     for (const e of events) {
       delete e.vid;
@@ -34,12 +32,12 @@ export function applyIdentity(
       delete e.uid;
       delete e.did;
     }
-    return;
+    return [];
   }
   if (ctx.cookies.mode === 'cookieless') {
     const vid = dailyVisitorHash(ctx.salt, now, ctx.clientIp, request.headers['user-agent'] ?? '', request.hostname);
     for (const e of events) e.vid ??= vid;
-    return;
+    return [];
   }
   const cookieHeader = request.headers.cookie;
   const cookieVid = readCookie(cookieHeader, ctx.cookies.visitorName);
@@ -50,11 +48,11 @@ export function applyIdentity(
     e.vid ??= vid;
     e.sid ??= sid;
   }
-  if (!ctx.setCookies) return;
+  if (!ctx.setCookies) return [];
   const base = { domain: ctx.cookies.domain, secure: ctx.secure };
   const cookies = [serializeCookie(ctx.cookies.sessionName, sid, { ...base, maxAgeMs: ctx.cookies.sessionTimeout })];
   if (cookieVid !== vid) cookies.push(serializeCookie(ctx.cookies.visitorName, vid, { ...base, maxAgeMs: ctx.cookies.visitorMaxAge }));
-  reply.header('set-cookie', cookies);
+  return cookies;
 }
 
 function dailyVisitorHash(salt: string, now: Date, ip: string, ua: string, host: string): string {

@@ -1,4 +1,5 @@
 import type { FieldError } from './build.js';
+import { dict } from './dict.js';
 
 export type InputResult = { ok: true; values: Record<string, string> } | { ok: false; errors: FieldError[] };
 
@@ -8,7 +9,7 @@ export type InputResult = { ok: true; values: Record<string, string> } | { ok: f
  */
 export function parseQuery(rawUrl: string): InputResult {
   const q = rawUrl.indexOf('?');
-  const values: Record<string, string> = {};
+  const values = dict<string>();
   const errors: FieldError[] = [];
   if (q < 0) return { ok: true, values };
   for (const part of rawUrl.slice(q + 1).split('&')) {
@@ -36,7 +37,7 @@ export function parsePathTuples(rest: string): InputResult {
   if (segments.length % 2 !== 0) {
     return { ok: false, errors: [{ field: 'path', message: 'path segments must be key/value pairs' }] };
   }
-  const values: Record<string, string> = {};
+  const values = dict<string>();
   for (let i = 0; i < segments.length; i += 2) {
     const key = decode(segments[i] as string);
     const value = decode(segments[i + 1] as string);

@@ -5,6 +5,7 @@ import type { TrackContext } from './context.js';
 import type { ClientFields, EventOrigin } from './event.js';
 import { applyIdentity } from './identity.js';
 import { privacyAction } from './privacy.js';
+import { setCheckedHeaders } from '../server/checked-headers.js';
 
 export interface RecordOptions {
   readonly route: string;
@@ -20,8 +21,8 @@ export type RecordOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropp
 
 /**
  * The path every tracking route shares: privacy signals → build (all items, all errors) → identity →
- * enrich → pipeline. Resolves only after the events are durable. A batch with any bad item is rejected
- * whole, with per-item errors, so a client never has to guess which half was stored.
+ * enrich → response headers → pipeline. Resolves only after the events are durable. A batch with any bad item
+ * is rejected whole, with per-item errors, so a client never has to guess which half was stored.
  */
 export async function recordEvents(
   ctx: TrackContext,
@@ -38,18 +39,17 @@ export async function recordEvents(
   );
 
   const clientIp = ctx.clientIp(request);
-  applyIdentity(
+  const cookies = applyIdentity(
     built.map((b) => b.fields),
     {
       cookies: ctx.config.cookies,
       salt: ctx.salt,
       clientIp,
-      secure: request.protocol === 'https',
+      secure: ctx.isHttps(request),
       anonymize: action === 'anonymize',
       setCookies: options.setCookies,
     },
     request,
-    reply,
   );
   const facts = {
     clientIp,
@@ -60,6 +60,8 @@ export async function recordEvents(
     anonymize: action === 'anonymize',
   };
   const events = built.map((b) => ctx.enrich({ fields: withRouteFields(b.fields, options), pii: b.pii }, facts));
+  // Everything that can fail happens before the events are stored; after `accept`, the answer is the 2xx.
+  if (cookies.length > 0) setCheckedHeaders(reply, { 'set-cookie': cookies });
   await ctx.pipeline.accept(events);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
 }

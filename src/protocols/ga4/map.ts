@@ -1,4 +1,5 @@
 import { badRequest } from '../../server/errors.js';
+import { dict } from '../../track/dict.js';
 import type { ProtocolItem } from '../record.js';
 import { asRecord, defined, isoTime, num, text, toParams } from '../values.js';
 
@@ -18,7 +19,7 @@ export function mapGa4Body(body: unknown, maxBatch: number): ProtocolItem[] {
   const events = payload.events;
   if (!Array.isArray(events) || events.length === 0) throw badRequest('INVALID_PAYLOAD', '"events" must be a non-empty array');
   if (events.length > maxBatch) throw badRequest('BATCH_TOO_LARGE', `at most ${maxBatch} events per request`, { maxBatch });
-  const userParams: Record<string, string> = {};
+  const userParams = dict<string>();
   for (const [name, entry] of Object.entries(asRecord(payload.user_properties) ?? {})) {
     const value = asRecord(entry)?.value;
     if (value !== undefined && value !== null) userParams[`user.${name}`] = typeof value === 'object' ? JSON.stringify(value) : String(value);

@@ -1,4 +1,5 @@
 import { badRequest } from '../../server/errors.js';
+import { lookup } from '../../track/dict.js';
 import type { ProtocolItem } from '../record.js';
 import { asRecord, defined, eventId, isoTime, text, toParams, type Json } from '../values.js';
 
@@ -34,7 +35,7 @@ export function mapPostHogEvent(message: Json): ProtocolItem {
     fields: defined({
       eid: eventId(message.uuid),
       ename: event,
-      etyp: TYPES[event] ?? 'track',
+      etyp: lookup(TYPES, event) ?? 'track',
       uid: anonymous ? undefined : distinctId,
       vid: deviceId ?? text(properties.$anon_distinct_id) ?? (anonymous ? distinctId : undefined),
       sid: text(properties.$session_id),

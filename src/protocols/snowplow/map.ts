@@ -1,4 +1,5 @@
 import { badRequest } from '../../server/errors.js';
+import { dict, lookup } from '../../track/dict.js';
 import type { ProtocolItem } from '../record.js';
 import { asRecord, defined, eventId, isoTime, num, text, toParams, type Json } from '../values.js';
 import { contextParams, selfDescribingEvent } from './self-describing.js';
@@ -27,8 +28,8 @@ const EXTRA: Record<string, string> = {
 export function mapSnowplowEvent(payload: Json): ProtocolItem {
   const e = text(payload.e);
   if (!e) throw badRequest('INVALID_EVENT', 'the "e" (event type) parameter is required');
-  const kind = KINDS[e] ?? { etyp: e, ename: e };
-  const params: Record<string, string> = {};
+  const kind = lookup(KINDS, e) ?? { etyp: e, ename: e };
+  const params = dict<string>();
   for (const [from, to] of Object.entries(EXTRA)) {
     const v = text(payload[from]);
     if (v !== undefined) params[to] = v;

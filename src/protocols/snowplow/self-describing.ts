@@ -1,5 +1,6 @@
 import { badRequest } from '../../server/errors.js';
 import { asRecord, text, type Json } from '../values.js';
+import { parseJsonText } from '../../track/body.js';
 
 /**
  * Self-describing JSON of the tracker protocol: `ue_pr`/`co` as JSON text, `ue_px`/`cx` as URL-safe base64 of
@@ -15,12 +16,9 @@ function readJson(plain: unknown, encoded: unknown, names: string): Json | undef
     if (!/^[A-Za-z0-9+/_-]+=*$/.test(px as string)) throw badRequest('INVALID_EVENT', `${names}: not base64`);
     source = Buffer.from(px as string, 'base64').toString('utf8');
   }
-  try {
-    const value = asRecord(JSON.parse(source));
-    if (value) return value;
-  } catch {
-    // reported below
-  }
+  // The same reader as every JSON body: depth and size limits, prototype-poisoning keys refused, lone surrogates replaced.
+  const value = asRecord(parseJsonText(source));
+  if (value) return value;
   throw badRequest('INVALID_EVENT', `${names}: not a self-describing JSON object`);
 }
 

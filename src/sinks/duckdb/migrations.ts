@@ -57,6 +57,20 @@ export const MIGRATIONS: readonly Migration[] = [
         table_name VARCHAR NOT NULL, row_key VARCHAR NOT NULL, row_values JSON)`,
     ],
   },
+  {
+    version: 4,
+    description: 'params with lone surrogates repaired',
+    statements: [
+      // Gateways before this version stored params holding a lone surrogate (from a JSON escape such as
+      // "\udfff"), written by JSON.stringify as that escape, on which DuckDB's JSON export fails for the whole
+      // file. JSON.stringify escapes surrogates only when they are lone, so every such escape becomes \ufffd
+      // (U+FFFD, as the gateway now does at ingestion). Escaped backslashes are set aside first (as chr(1),
+      // which JSON text cannot hold raw), so a literal backslash followed by "udfff" is left alone.
+      `UPDATE events SET params = CAST(replace(regexp_replace(replace(CAST(params AS VARCHAR), '\\\\', chr(1)),
+        '\\\\u[dD][89a-fA-F][0-9a-fA-F]{2}', '\\\\ufffd', 'g'), chr(1), '\\\\') AS JSON)
+        WHERE regexp_matches(CAST(params AS VARCHAR), '\\\\u[dD][89a-fA-F]')`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -1,4 +1,5 @@
 import { headerValue, type HeaderMap } from './headers.js';
+import { lookup } from '../dict.js';
 
 /**
  * User-Agent Client Hints (https://wicg.github.io/ua-client-hints/). Chromium freezes parts of its User-Agent
@@ -54,7 +55,7 @@ function pickBrand(list: string | undefined): { name: string; version: string } 
     const version = match[2] ?? '';
     if (/not.?a.?brand/i.test(name)) continue;
     if (name === 'Chromium') chromium ??= { name: 'Chromium', version };
-    else return { name: BRAND_NAMES[name] ?? name, version };
+    else return { name: lookup(BRAND_NAMES, name) ?? name, version };
   }
   return chromium;
 }

@@ -14,11 +14,16 @@ export function parseXForwardedFor(value: string): string[] {
  * so that a hop that did not name its client stops the walk instead of being skipped.
  */
 export function parseForwardedFor(value: string): string[] {
+  return parseForwardedParam(value, 'for');
+}
+
+/** The `name=` value of each `Forwarded` element ('' when an element has none), left to right. */
+export function parseForwardedParam(value: string, name: 'for' | 'proto'): string[] {
   return splitOutsideQuotes(value, ',').map((element) => {
     for (const pair of splitOutsideQuotes(element, ';')) {
       const eq = pair.indexOf('=');
       if (eq < 0) continue;
-      if (pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
+      if (pair.slice(0, eq).trim().toLowerCase() !== name) continue;
       return unquote(pair.slice(eq + 1).trim());
     }
     return '';

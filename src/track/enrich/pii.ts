@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { dict } from '../dict.js';
 
 /**
  * Personal identifiers (email, phone, username) are never stored: only a salted HMAC of a normalised form, so
@@ -68,7 +69,7 @@ export function separatePii<T>(map: Readonly<Record<string, T>>): {
   rest: Record<string, T>;
   raw: Partial<Record<PiiField, string>>;
 } {
-  const rest: Record<string, T> = {};
+  const rest = dict<T>();
   const raw: Partial<Record<PiiField, string>> = {};
   for (const [key, value] of Object.entries(map)) {
     const field = PII_KEY.get(key.toLowerCase());

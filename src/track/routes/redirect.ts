@@ -6,6 +6,7 @@ import { routePrefixes } from './layout.js';
 import { checkRedirect } from '../links/redirect-policy.js';
 import { HttpError } from '../../server/errors.js';
 import { wantsHtml } from '../../server/error-handler.js';
+import { setCheckedHeaders } from '../../server/checked-headers.js';
 
 /**
  * `/rdr/v1/?url=...`: records a click, then 302s to the destination — only to an allowlisted host or a
@@ -23,8 +24,10 @@ export async function redirectRoutes(app: FastifyInstance, ctx: TrackContext): P
         return refuse(request, reply, reason);
       }
       const { url: _url, sig: _sig, ...fields } = values;
+      // The Location is checked and set before the click is stored: once stored, the answer is the redirect.
+      setCheckedHeaders(reply, { location: verdict.url, 'cache-control': 'no-store' });
       await recordOrCount(ctx, request, reply, fields, verdict.url, 'redirect');
-      return reply.header('cache-control', 'no-store').redirect(verdict.url, 302);
+      return reply.code(302).send();
     });
   }
 }

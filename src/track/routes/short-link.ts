@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { parseQuery } from '../inputs.js';
 import { recordOrCount } from './redirect.js';
+import { parseUrl } from '../url.js';
+import { dict } from '../dict.js';
+import { setCheckedHeaders } from '../../server/checked-headers.js';
 
 export const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -13,9 +16,13 @@ export async function tryShortLink(ctx: TrackContext, request: FastifyRequest, r
   if (!ctx.links || !SLUG.test(slug)) return false;
   const link = await ctx.links.resolve(slug, request.hostname);
   if (!link) return false;
+  // As a browser will read it (WHATWG href: ASCII, percent-encoded), checked and set before the hit is stored.
+  const location = parseUrl(link.url)?.href;
+  if (!location) return false;
+  setCheckedHeaders(reply, { location, 'cache-control': 'no-store' });
   const query = parseQuery(request.url);
-  await recordOrCount(ctx, request, reply, { ...(query.ok ? query.values : {}), content: slug }, link.url, 'shortlink');
-  reply.header('cache-control', 'no-store').redirect(link.url, 302);
+  await recordOrCount(ctx, request, reply, { ...(query.ok ? query.values : dict<string>()), content: slug }, location, 'shortlink');
+  reply.code(302).send();
   return true;
 }
 

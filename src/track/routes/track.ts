@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TrackContext } from '../context.js';
 import { parsePathTuples, parseQuery, type InputResult } from '../inputs.js';
 import { recordEvents } from '../record.js';
+import { dict } from '../dict.js';
 import { applyCors, preflight } from '../cors.js';
 import { routePrefixes } from './layout.js';
 import { HttpError, badRequest } from '../../server/errors.js';
@@ -42,7 +43,7 @@ export function textInput(url: string, prefix: string): Record<string, string> {
   const rest = path.slice(prefix.length);
   const results: InputResult[] = [parseQuery(url)];
   if (rest.replace(/\//g, '') !== '') results.push(parsePathTuples(rest));
-  const merged: Record<string, string> = {};
+  const merged = dict<string>();
   for (const r of results) {
     if (!r.ok) throw new HttpError(400, 'INVALID_EVENT', r.errors.map((e) => `${e.field} ${e.message}`).join('; '), { fields: r.errors });
     for (const [k, v] of Object.entries(r.values)) {

@@ -1,0 +1,186 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestGateway } from './gateway.js';
+import { noFollow, startIngestGateway } from './ingest.js';
+import { waitFor } from './wait.js';
+
+/**
+ * Property-based fuzzing of the ingestion routes through a real gateway: arbitraries for hostile input, one
+ * request shape per route, and a ledger of what every answer promised, checked against the store at the end.
+ */
+
+/** Strings chosen to break things: built-in names, controls, lone surrogates, cookie syntax, sizes near limits. */
+const SPECIAL = [
+  '__proto__', 'constructor', 'toString', 'prototype', 'hasOwnProperty', 'valueOf', '\u0000', '\u007f', '😀',
+  '\ud800', '\udfff', 'a;b=c; Domain=.evil.example; HttpOnly', '\r\nSet-Cookie: x=y', '"', '\\', '%', '%00', '',
+  ' ', 'vid', 'sid', 'uid', 'params', 'email', 'url', 'ename', 'utm_source', '=cmd|calc', '\u2028', 'x'.repeat(200),
+  'y'.repeat(9000),
+];
+
+const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+
+export const hostileString: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(...SPECIAL),
+  fc.string({ maxLength: 16 }),
+  fc.string({ unit: 'binary', maxLength: 16 }),
+  fc.string({ unit: codeUnit, maxLength: 12 }),
+);
+
+const leaf: fc.Arbitrary<unknown> = fc.oneof(hostileString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
+
+/** JSON-able values: scalars, small arrays and objects with hostile keys, a few levels deep. */
+export const jsonish: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', maxDepth: 4 },
+    leaf,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(hostileString, tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+/** Fields of one event: known field names and hostile ones, with any values. */
+export const eventFields = fc.dictionary(
+  fc.oneof(fc.constantFrom('vid', 'sid', 'uid', 'did', 'ename', 'etyp', 'url', 'score', 'first', 'params', 'email', 'created', 'utm_source'), hostileString),
+  jsonish,
+  { maxKeys: 6 },
+);
+
+/** Flat string fields, as a query or REST tuples carry them. */
+export const textFields = fc.dictionary(
+  fc.oneof(fc.constantFrom('vid', 'sid', 'uid', 'ename', 'score', 'first', 'url', 'email', 'utm_source', 'igqp'), hostileString),
+  hostileString,
+  { maxKeys: 5 },
+);
+
+/** A JSON text that is not a plain value: nested beyond the limit, malformed, or with poisoning keys. */
+export const hostileJsonText = fc.oneof(
+  fc.integer({ min: 1, max: 20_000 }).map((n) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
+  fc.integer({ min: 1, max: 20_000 }).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
+  fc.constantFrom('', ' ', '{', '{"a":}', 'null', '[]', '"s"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '\ud800', '{"k":"\\udfff"}'),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
+/** Keys that the builder reads as the event id (eid, its alias id, utm_eid); the fuzzer sets the id itself. */
+export function withoutIdKeys<T>(fields: Readonly<Record<string, T>>): Record<string, T> {
+  const out: Record<string, T> = Object.create(null) as Record<string, T>;
+  for (const [k, v] of Object.entries(fields)) if (k !== 'eid' && k !== 'id' && k !== 'utm_eid') out[k] = v;
+  return out;
+}
+
+let counter = 0;
+/** A fresh event id, valid for every route (8-64 of A-Za-z0-9_-). */
+export const nextId = (tag: string) => `fz-${tag}-${process.pid}-${++counter}-${Date.now().toString(36)}`;
+
+export interface FuzzRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string | Buffer;
+  /** Ids (eid, or GA4's params.fz marker) of the events the request carries. */
+  readonly ids: readonly string[];
+  /** A raw body whose event ids the fuzzer does not know: a 2xx stores one event with an id the gateway made. */
+  readonly anonymous?: boolean;
+  /**
+   * strict: a 2xx stores every event, a 4xx none. lenient: the route answers its GIF or redirect whatever the
+   * tracking fields (pixel, redirect, short link): an event is then stored at most once.
+   */
+  readonly mode: 'strict' | 'lenient';
+}
+
+/** What each answer promised; `verify` checks the store against it. */
+export class Ledger {
+  readonly must = new Set<string>();
+  readonly maybe = new Set<string>();
+  readonly never = new Set<string>();
+  readonly statuses = new Map<number, number>();
+  /** Events accepted from raw bodies (ids made by the gateway). */
+  anonymous = 0;
+
+  constructor(private readonly gw: TestGateway) {}
+
+  /** Sends one request; asserts no 5xx and no hang, and records what the answer promised. */
+  async send(req: FuzzRequest): Promise<number> {
+    const res = await fetch(this.gw.url + req.path, noFollow({ method: req.method, headers: req.headers ?? {}, ...(req.body !== undefined ? { body: req.body } : {}) }));
+    await res.arrayBuffer();
+    this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
+    expect(res.status, `${req.method} ${req.path.slice(0, 80)}`).toBeLessThan(500);
+    const ok = res.status >= 200 && res.status < 400;
+    for (const id of req.ids) (ok ? (req.mode === 'strict' ? this.must : this.maybe) : this.never).add(id);
+    if (ok && req.anonymous) this.anonymous++;
+    return res.status;
+  }
+
+  /**
+   * Every promise kept: a 2xx event stored exactly once, a lenient one at most once, a refused one not at all,
+   * nothing stored that was not sent; then every export format works and /readyz is 200.
+   */
+  async verify(): Promise<void> {
+    // A fuzzer whose requests were all refused (or all accepted) would prove little.
+    expect(this.must.size, 'events accepted by the fuzzed requests').toBeGreaterThan(0);
+    expect(this.never.size, 'events refused by the fuzzed requests').toBeGreaterThan(0);
+    const sentinel = nextId('sentinel');
+    expect((await fetch(`${this.gw.url}/tr/v1/?eid=${sentinel}&ename=sentinel`)).status).toBe(200);
+    this.must.add(sentinel);
+    const keyOf = (e: { eid: string; params?: Record<string, string> }) => (e.params?.fz?.startsWith('fz-') ? e.params.fz : e.eid);
+    const counts = new Map<string, number>();
+    await waitFor(`${this.must.size} accepted events in the store`, async () => {
+      counts.clear();
+      for (const e of await this.gw.store.queryEvents({ limit: 10_000 })) counts.set(keyOf(e), (counts.get(keyOf(e)) ?? 0) + 1);
+      return [...this.must].every((id) => counts.has(id));
+    });
+    const wrong: string[] = [];
+    let unknown = 0;
+    for (const [id, n] of counts) {
+      if (this.must.has(id) && n !== 1) wrong.push(`${id}: accepted, stored ${n} times`);
+      else if (this.maybe.has(id) && n > 1) wrong.push(`${id}: stored ${n} times`);
+      else if (this.never.has(id)) wrong.push(`${id}: refused, yet stored`);
+      else if (!this.must.has(id) && !this.maybe.has(id)) unknown += n;
+    }
+    expect(wrong).toEqual([]);
+    expect(unknown, 'events stored that no 2xx accepted').toBe(this.anonymous);
+    for (const format of ['ndjson', 'csv', 'parquet']) {
+      const res = await fetch(`${this.gw.adminUrl}/admin/export?format=${format}`);
+      await res.arrayBuffer();
+      expect({ format, status: res.status }).toEqual({ format, status: 200 });
+    }
+    const listing = await fetch(`${this.gw.adminUrl}/admin/events?limit=1000`);
+    expect(listing.status).toBe(200);
+    await listing.arrayBuffer();
+    expect((await fetch(`${this.gw.url}/readyz`)).status).toBe(200);
+  }
+}
+
+/** Runs for each property: enough to cover each route's shapes, few enough for a loaded 2-core machine. */
+export const FUZZ_RUNS = 60;
+
+export type Regression = readonly [name: string, request: (id: string) => FuzzRequest];
+
+/**
+ * One suite: a gateway with every ingestion surface, a property per route (seeds `seed`, `seed + 1`, ...),
+ * the failures found so far as named cases, then the ledger checked against the store.
+ */
+export function fuzzRoutes(title: string, routes: Record<string, fc.Arbitrary<FuzzRequest>>, options: { seed: number; regressions?: readonly Regression[] }): void {
+  describe(title, () => {
+    let gw: TestGateway | undefined;
+    let ledger: Ledger;
+    beforeAll(async () => {
+      gw = await startIngestGateway();
+      ledger = new Ledger(gw);
+    });
+    afterAll(async () => gw?.stop());
+
+    Object.entries(routes).forEach(([name, arbitrary], i) => {
+      it(`${name}: never a 5xx or a hang`, async () => {
+        await fc.assert(fc.asyncProperty(arbitrary, (req) => ledger.send(req).then(() => undefined)), { seed: options.seed + i, numRuns: FUZZ_RUNS });
+      });
+    });
+    for (const [name, request] of options.regressions ?? []) {
+      it(`regression, ${name}`, async () => {
+        expect([200, 204, 302]).toContain(await ledger.send(request(nextId('reg'))));
+      });
+    }
+    it('every answer kept its promise in the store; exports and readiness still work', async () => {
+      await ledger.verify();
+    });
+  });
+}
