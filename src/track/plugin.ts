@@ -6,13 +6,16 @@ import { serverEventRoutes } from './routes/server-event.js';
 import { pixelRoutes } from './routes/pixel.js';
 import { redirectRoutes } from './routes/redirect.js';
 import { shortLinkRoutes } from './routes/short-link.js';
+import { preflightEveryRoute } from './cors.js';
 
 /** All tracking routes. Registered before proxy and static routes, so tracking paths always win. */
 export async function trackingPlugin(app: FastifyInstance, ctx: TrackContext): Promise<void> {
   registerJsonParsers(app);
+  const addPreflights = preflightEveryRoute(app, ctx.config.cors);
   await trackRoutes(app, ctx);
   await serverEventRoutes(app, ctx);
   await pixelRoutes(app, ctx);
   await redirectRoutes(app, ctx);
   await shortLinkRoutes(app, ctx);
+  addPreflights();
 }
