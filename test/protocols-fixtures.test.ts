@@ -191,7 +191,9 @@ describe('PostHog capture API examples', () => {
     expect((await errorOf(notGzip)).code).toBe('INVALID_GZIP');
     const lz = await post('/e/?compression=lz64', 'data=abc', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(lz.status).toBe(400);
-    expect((await errorOf(lz)).code).toBe('UNSUPPORTED_COMPRESSION');
+    expect((await errorOf(lz)).code).toBe('INVALID_LZ64');
+    const unknown = await post('/e/?compression=zstd', 'data=abc', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect((await errorOf(unknown)).code).toBe('UNSUPPORTED_COMPRESSION');
   });
 });
 
