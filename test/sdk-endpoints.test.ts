@@ -32,7 +32,7 @@ const preflight = (url: string, headers = 'authorization,content-type') =>
 
 describe('CORS with allowOrigins ["*"]', () => {
   const paths = [
-    '/tr/v1/', '/tr/v1/tr/', '/v1/t', '/v1/p', '/v1/i', '/v1/s', '/v1/g', '/v1/a', '/v1/b', '/v1/track', '/v1/batch',
+    '/tr/v1/', '/tr/v1/tr/', '/str/v1/', '/img/v1/', '/v1/t', '/v1/p', '/v1/i', '/v1/s', '/v1/g', '/v1/a', '/v1/b', '/v1/track', '/v1/batch',
     `/v1/projects/${WRITE_KEY}/settings`, '/com.snowplowanalytics.snowplow/tp2', '/i', '/e/', '/i/v0/e/', '/batch/', '/capture/',
     '/flags/', '/decide/', '/array/phc_known/config', '/array/phc_known/config.js', '/mp/collect',
   ];
