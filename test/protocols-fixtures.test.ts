@@ -21,7 +21,7 @@ beforeAll(async () => {
     protocols: {
       bodyLimit: '16KB',
       inflatedLimit: '64KB',
-      segment: { enabled: true, writeKeys: [{ name: 'backend', key: 'seg-write-key' }, { name: 'site', key: 'seg-browser-key', trustContext: false }] },
+      segment: { enabled: true, writeKeys: [{ name: 'backend', key: 'seg-write-key', trustContext: true }, { name: 'site', key: 'seg-browser-key' }] },
       snowplow: { enabled: true },
       posthog: { enabled: true, projectKeys: ['phc_project_key'] },
       ga4: { enabled: true, secrets: [{ measurementId: 'G-TEST123', apiSecret: 'ga-secret' }] },
@@ -64,7 +64,7 @@ describe('Segment documentation examples', () => {
     });
   });
 
-  it('a batch with a shared context; a key sent in the body is a browser\'s, whose context.ip is not believed', async () => {
+  it('a batch with a shared context; a browser key\'s context.ip is not believed, in the body or over basic auth', async () => {
     expect((await postJson('/v1/batch', segment.batch, SEGMENT_AUTH)).status).toBe(200);
     const events = await gw.events(2, { ename: 'Song Played' });
     expect(events.map((e) => e.uid).sort()).toEqual(['019mr8mf4r', '971mj8mk7p']);
@@ -72,6 +72,11 @@ describe('Segment documentation examples', () => {
     expect((await postJson('/v1/track', browser)).status).toBe(200);
     const [e] = await gw.events(1, { uid: 'browser-user' });
     expect(e?.ip).toBe('127.0.0.0');
+    // analytics-next sends the key as basic auth too: without trustContext, its context.ip is still the page's claim.
+    const basic = { authorization: `Basic ${Buffer.from('seg-browser-key:').toString('base64')}` };
+    expect((await postJson('/v1/track', { ...browser, userId: 'browser-basic' }, basic)).status).toBe(200);
+    const [b] = await gw.events(1, { uid: 'browser-basic' });
+    expect(b?.ip).toBe('127.0.0.0');
   });
 
   it('refuses missing keys, bad messages and oversized bodies with clear JSON errors', async () => {
@@ -186,7 +191,9 @@ describe('PostHog capture API examples', () => {
     expect((await errorOf(notGzip)).code).toBe('INVALID_GZIP');
     const lz = await post('/e/?compression=lz64', 'data=abc', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(lz.status).toBe(400);
-    expect((await errorOf(lz)).code).toBe('UNSUPPORTED_COMPRESSION');
+    expect((await errorOf(lz)).code).toBe('INVALID_LZ64');
+    const unknown = await post('/e/?compression=zstd', 'data=abc', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect((await errorOf(unknown)).code).toBe('UNSUPPORTED_COMPRESSION');
   });
 });
 

@@ -13,7 +13,7 @@ const rawOf = (e: { raw?: string }) => JSON.parse(e.raw ?? 'null') as Record<str
 beforeAll(async () => {
   gw = await startGateway({
     protocols: {
-      segment: { enabled: true, writeKeys: [{ name: 'backend', key: 'seg-write-key' }] },
+      segment: { enabled: true, writeKeys: [{ name: 'backend', key: 'seg-write-key', trustContext: true }] },
       snowplow: { enabled: true },
       posthog: { enabled: true, projectKeys: ['phc_project_key'] },
     },

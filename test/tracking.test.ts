@@ -73,12 +73,12 @@ describe('/tr/v1/ events', () => {
     expect(event?.campaign).toBe('Black Friday');
   });
 
-  it('CORS: preflight for listed origins allows Content-Type with credentials; others get no CORS headers', async () => {
+  it('CORS: preflight for listed origins allows the SDKs\' headers with credentials; others get no CORS headers', async () => {
     const ok = await fetch(`${gw.url}/tr/v1/`, { method: 'OPTIONS', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' } });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(ok.headers.get('access-control-allow-headers')).toBe('Content-Type, Authorization, Accept, User');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, Accept, User, X-Retry-Count, SP-Anonymous');
     const other = await fetch(`${gw.url}/tr/v1/`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });

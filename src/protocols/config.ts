@@ -9,15 +9,21 @@ const SegmentConfig = Section(
   {
     enabled: Type.Boolean({ default: false, description: 'Serve the Segment HTTP API (/v1/track, /v1/batch, ...). Off by default: its paths would otherwise shadow the same paths of a proxied site.' }),
     prefix: Type.String({ default: '/v1', pattern: '^/', description: 'Prefix of the Segment routes: <prefix>/track, /identify, /page, /screen, /group, /alias, /batch.' }),
+    collectorUrl: Type.String({
+      default: '',
+      pattern: '^(https?://[^?#]+)?$',
+      description:
+        'Public URL of these routes as browsers reach them ("https://collector.example.com/v1"), named in the settings analytics.js fetches (`<prefix>/projects/<writeKey>/settings`). Empty: the Host and protocol of that settings request; set it behind a TLS-terminating proxy.',
+    }),
     writeKeys: Type.Array(
       Strict(
         {
           name: Type.String({ minLength: 1, description: 'Who holds the key (logged instead of the key).' }),
           key: Type.String({ minLength: 1, description: 'The write key; use "${SEGMENT_WRITE_KEY}". Sent as the HTTP basic-auth user name.' }),
           trustContext: Type.Boolean({
-            default: true,
+            default: false,
             description:
-              'Events sent with this key over basic auth come from a server: their context.ip and context.userAgent replace the connection\'s client IP and User-Agent in enrichment.',
+              'This key is a server\'s (kept secret, used over basic auth): its events\' context.ip and context.userAgent replace the connection\'s client IP and User-Agent in enrichment. Leave false for a key used in web pages: a browser write key is public, so anyone could set those fields.',
           }),
         },
         { description: 'One accepted write key.' },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TrackContext } from '../track/context.js';
-import { applyCors, preflight } from '../track/cors.js';
+import { applyCors, preflightEveryRoute } from '../track/cors.js';
 import type { ProtocolsConfig } from './config.js';
 import { registerRawBodyParser } from './body.js';
 import { segmentRoutes } from './segment/routes.js';
@@ -24,17 +24,12 @@ export async function protocolsPlugin(app: FastifyInstance, { config, track }: P
   app.addHook('onRequest', async (request, reply) => {
     applyCors(track.config.cors, request, reply);
   });
-  const posts: string[] = [];
+  const addPreflights = preflightEveryRoute(app, track.config.cors);
   if (config.segment.enabled) await segmentRoutes(app, track, config);
-  if (config.snowplow.enabled) {
-    await snowplowRoutes(app, track, config);
-    posts.push(...config.snowplow.postPaths);
-  }
-  if (config.posthog.enabled) {
-    await postHogRoutes(app, track, config);
-    posts.push(...config.posthog.paths.flatMap((p) => [p, `${p.replace(/\/$/, '')}/`]));
-  }
+  if (config.snowplow.enabled) await snowplowRoutes(app, track, config);
+  if (config.posthog.enabled) await postHogRoutes(app, track, config);
   if (config.ga4.enabled) await ga4Routes(app, track, config);
   await sourceRoutes(app, track, config);
-  for (const path of new Set(posts)) app.options(path, (request, reply) => preflight(track.config.cors, request, reply));
+  // After every route, the sources' own preflights included (preflightEveryRoute leaves those alone).
+  addPreflights();
 }

@@ -85,7 +85,7 @@ export const TrackingConfig = Section(
       {
         allowOrigins: Type.Array(Type.String({ pattern: '^(\\*|https?://[^/]+)$' }), {
           default: [],
-          description: 'Origins allowed to send events from a browser ("*" for any, without credentials).',
+          description: 'Origins allowed to send events from a browser, echoed with credentials (cookies). "*" echoes any origin, with credentials, on the tracking and protocol routes only (docs/compatibility.md).',
         }),
         maxAge: Duration('1h', { description: 'How long browsers may cache a preflight answer.' }),
       },

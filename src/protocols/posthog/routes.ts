@@ -8,10 +8,12 @@ import { atItem } from '../item-error.js';
 import { keyMatcher } from '../keys.js';
 import { recordProtocolEvents } from '../record.js';
 import { captureMessages, mapPostHogEvent } from './map.js';
+import { postHogRemoteConfigRoutes } from './remote-config.js';
 
 /**
  * The PostHog capture API: /capture, /batch, /e, /i/v0/e (each with and without a trailing slash), JSON, gzip
- * (Content-Encoding or `compression=gzip-js`) and `data=<base64>` forms; GET with `data=` for image beacons.
+ * (by its magic bytes, Content-Encoding or `compression=gzip-js`), lz64 and `data=<base64>` forms; GET with
+ * `data=` for image beacons. Plus the remote config and flags documents posthog-js fetches.
  */
 export async function postHogRoutes(app: FastifyInstance, ctx: TrackContext, config: ProtocolsConfig): Promise<void> {
   const { projectKeys } = config.posthog;
@@ -38,4 +40,5 @@ export async function postHogRoutes(app: FastifyInstance, ctx: TrackContext, con
       return handle(request, decodeDataParam(query.values.data, query.values.compression, config));
     });
   }
+  postHogRemoteConfigRoutes(app, config);
 }

@@ -7,13 +7,14 @@ import { basicUser, keyMatcher } from '../keys.js';
 import { recordProtocolEvents } from '../record.js';
 import { asRecord, text, type Json } from '../values.js';
 import { atItem } from '../item-error.js';
+import { segmentSettingsRoute } from './settings.js';
 import { SEGMENT_TYPES, isSegmentType, mapSegmentMessage, type SegmentType } from './map.js';
 
 /**
  * The Segment HTTP tracking API (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/):
  * <prefix>/track, /identify, /page, /screen, /group, /alias and /batch, the write key as the basic-auth user.
- * A key sent over basic auth is a server's, so its context.ip/userAgent are trusted when the key allows it;
- * a key in the body (analytics.js style) is a browser's, and its context is not.
+ * Context fields a client sets (context.ip, context.userAgent) are believed only for a key configured as a
+ * server's (`trustContext`), sent over basic auth: a browser write key is public.
  */
 export async function segmentRoutes(app: FastifyInstance, ctx: TrackContext, config: ProtocolsConfig): Promise<void> {
   const segment = config.segment;
@@ -58,6 +59,7 @@ export async function segmentRoutes(app: FastifyInstance, ctx: TrackContext, con
     app.post(`${base}/${path}`, { config: { routeClass: 'tracking' }, bodyLimit: config.bodyLimit }, handle(type));
   }
   app.post(`${base}/b`, { config: { routeClass: 'tracking' }, bodyLimit: config.bodyLimit }, handle('batch'));
+  segmentSettingsRoute(app, config);
 }
 
 function batchOf(body: Json, maxBatch: number): Json[] {
