@@ -39,7 +39,13 @@ describe('source config', () => {
       expect.objectContaining({ path: '/protocols/sources/0', message: expect.stringContaining('tracking.routes.track') }),
     );
     expect(issuesOf({ sources: [hook({ path: '/healthz' })] })[0]?.path).toBe('/protocols/sources/0');
+    expect(issuesOf({ sources: [hook({ path: '/tlv/v1/pay' })] })[0]?.message).toContain('tracking.routes.ltv');
     expect(issuesOf({ posthog: { enabled: true }, sources: [hook({ path: '/capture/' })] })[0]?.message).toContain('protocols.posthog');
+    // The endpoints a protocol serves beside its capture paths are claimed too.
+    expect(issuesOf({ posthog: { enabled: true }, sources: [hook({ path: '/decide' })] })[0]?.message).toContain('protocols.posthog');
+    expect(issuesOf({ posthog: { enabled: true }, sources: [hook({ path: '/array/:key/config' })] })[0]?.message).toContain('protocols.posthog');
+    expect(issuesOf({ ga4: { enabled: true }, sources: [hook({ path: '/debug/mp/collect' })] })[0]?.message).toContain('protocols.ga4');
+    expect(issuesOf({ segment: { enabled: true }, sources: [hook({ path: '/v1/projects/:k/settings' })] })[0]?.message).toContain('protocols.segment');
     expect(issuesOf({ sources: [hook(), hook({ path: '/hooks/:x' }), hook({ name: 'other', path: '/hooks/a/' })] })).toEqual([
       expect.objectContaining({ path: '/protocols/sources/1/name' }),
       expect.objectContaining({ path: '/protocols/sources/2', message: expect.stringContaining('protocols.sources.0') }),

@@ -57,19 +57,20 @@ function builtInClaims(c: Config): Claim[] {
   const claims: Claim[] = [];
   const claim = (owner: string, paths: readonly string[]) => paths.forEach((path) => claims.push({ path, owner }));
   const r = c.tracking.routes;
-  for (const [name, prefix] of Object.entries({ track: r.track, server: r.server, pixel: r.pixel, redirect: r.redirect })) {
-    claim(`tracking.routes.${name}`, [`${prefix.replace(/\/$/, '')}/*`]);
+  for (const [name, prefix] of Object.entries({ track: r.track, server: r.server, pixel: r.pixel, redirect: r.redirect, ltv: r.ltv, current: r.current })) {
+    if (prefix !== '') claim(`tracking.routes.${name}`, [`${prefix.replace(/\/$/, '')}/*`]);
   }
   claim('server.healthPath', [c.server.healthPath]);
   claim('server.readyPath', [c.server.readyPath]);
   const p = c.protocols;
   if (p.segment.enabled) {
     const base = p.segment.prefix.replace(/\/$/, '');
-    claim('protocols.segment', [...SEGMENT_TYPES, 'batch', 't', 'i', 'p', 's', 'g', 'a', 'b'].map((t) => `${base}/${t}`));
+    claim('protocols.segment', [...SEGMENT_TYPES, 'batch', 't', 'i', 'p', 's', 'g', 'a', 'b', 'projects/:writeKey/settings'].map((t) => `${base}/${t}`));
   }
   if (p.snowplow.enabled) claim('protocols.snowplow', [...p.snowplow.pixelPaths, ...p.snowplow.postPaths]);
-  if (p.posthog.enabled) claim('protocols.posthog', p.posthog.paths);
-  if (p.ga4.enabled) claim('protocols.ga4', p.ga4.paths);
+  // PostHog's flags and remote-config endpoints (posthog/remote-config.ts) sit beside its capture paths.
+  if (p.posthog.enabled) claim('protocols.posthog', [...p.posthog.paths, '/flags', '/decide', '/array/:token/config', '/array/:token/config.js']);
+  if (p.ga4.enabled) claim('protocols.ga4', [...p.ga4.paths, ...p.ga4.paths.map((path) => `/debug${path}`)]);
   return claims;
 }
 
