@@ -1,0 +1,56 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readlinkSync } from 'node:fs';
+import { exited } from './cli.js';
+import { waitFor } from './wait.js';
+
+/**
+ * A small disk, for real: a tmpfs of `bytes` mounted on `dir`, in a mount namespace of its own (in a user namespace,
+ * so it needs no root and leaves no mount behind: it goes away with the namespace). A process started with
+ * `launcher` in front of its command sees the tmpfs at `dir` and gets ENOSPC when it is full; everyone else sees
+ * the plain directory. The namespace is held by a `sleep` process, stopped by PID in `stop()`, so the disk and its
+ * files outlive the processes started on it (a restart on a full disk).
+ */
+export interface SmallDisk {
+  readonly dir: string;
+  /** Command prefix that runs a program inside the namespace (nsenter). */
+  readonly launcher: readonly string[];
+  /** Used and total bytes of the tmpfs. */
+  usage(): { used: number; size: number };
+  stop(): Promise<void>;
+}
+
+export async function startSmallDisk(dir: string, bytes: number): Promise<SmallDisk> {
+  mkdirSync(dir, { recursive: true });
+  const holder: ChildProcess = spawn('unshare', ['--user', '--map-root-user', '--mount', '--propagation', 'private', 'sleep', 'infinity'], {
+    stdio: 'ignore',
+  });
+  const pid = holder.pid;
+  if (pid === undefined) throw new Error('unshare did not start');
+  const stop = async () => {
+    if (holder.exitCode === null && holder.signalCode === null) process.kill(pid, 'SIGKILL');
+    await exited(holder);
+  };
+  try {
+    const ownNs = readlinkSync('/proc/self/ns/mnt');
+    await waitFor('the mount namespace', () => {
+      if (holder.exitCode !== null) throw new Error(`unshare exited ${holder.exitCode}`);
+      return readlinkSync(`/proc/${pid}/ns/mnt`) !== ownNs;
+    });
+    // Entering a mount namespace moves the working directory to its root; --wd keeps this process's.
+    const launcher = ['nsenter', '-t', String(pid), '--user', '--mount', '--preserve-credentials', `--wd=${process.cwd()}`, '--'];
+    const inside = (...command: string[]) => execFileSync(launcher[0]!, [...launcher.slice(1), ...command], { encoding: 'utf8' });
+    inside('mount', '-t', 'tmpfs', '-o', `size=${bytes},mode=0777`, 'tmpfs', dir);
+    return {
+      dir,
+      launcher,
+      usage() {
+        const [size, used] = inside('df', '--block-size=1', '--output=size,used', dir).trim().split('\n')[1]!.trim().split(/\s+/).map(Number);
+        return { used: used!, size: size! };
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
