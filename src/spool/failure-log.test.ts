@@ -30,25 +30,25 @@ describe('spool write failure log', () => {
     const s = subject(100, () => failing);
     for (let i = 0; i < 5_000; i++) s.log.failed('write', enospc());
     s.log.failed('probe', enospc());
-    expect(s.events()).toEqual(['spoolWriteFailing']);
+    expect(s.events()).toEqual(['spoolWriteFailureStarted']);
     expect(s.lines[0]).toMatchObject({ level: 50, op: 'write', err: { message: expect.stringMatching(/ENOSPC/) } });
     const counts = await s.counted();
     expect(counts.map((v) => [v.labels.op, v.value])).toEqual([['write', 5_000], ['probe', 1]]);
 
     vi.advanceTimersByTime(100);
-    expect(s.events()).toEqual(['spoolWriteFailing', 'spoolWriteFailures']);
+    expect(s.events()).toEqual(['spoolWriteFailureStarted', 'spoolWriteFailureSummary']);
     expect(s.lines[1]).toMatchObject({ level: 40, failures: { write: 4_999, probe: 1 }, total: 5_001, failingForMs: 100, lastError: expect.stringMatching(/ENOSPC/) });
     // Quiet periods while writes still fail (no traffic, no probe) log nothing more.
     vi.advanceTimersByTime(300);
-    expect(s.events()).toEqual(['spoolWriteFailing', 'spoolWriteFailures']);
+    expect(s.events()).toEqual(['spoolWriteFailureStarted', 'spoolWriteFailureSummary']);
 
     failing = false;
     s.log.recovered();
     s.log.recovered();
-    expect(s.events()).toEqual(['spoolWriteFailing', 'spoolWriteFailures', 'spoolWriteRecovered']);
+    expect(s.events()).toEqual(['spoolWriteFailureStarted', 'spoolWriteFailureSummary', 'spoolWriteRecovered']);
     expect(s.lines.at(-1)).toMatchObject({ level: 30, failures: 5_001 });
     s.log.failed('write', enospc());
-    expect(s.events().at(-1)).toBe('spoolWriteFailing');
+    expect(s.events().at(-1)).toBe('spoolWriteFailureStarted');
     s.log.close();
   });
 
@@ -56,7 +56,7 @@ describe('spool write failure log', () => {
     const s = subject(50, () => false);
     s.log.failed('sync', new Error('EIO: i/o error, fdatasync'));
     vi.advanceTimersByTime(50);
-    expect(s.events()).toEqual(['spoolWriteFailing', 'spoolWriteRecovered']);
+    expect(s.events()).toEqual(['spoolWriteFailureStarted', 'spoolWriteRecovered']);
     s.log.close();
   });
 });

@@ -17,7 +17,7 @@ interface Episode {
  * Logs spool write failures as a state, not one line each: on a full disk every group commit fails, and a line with
  * a stack trace per failure made 13,329 lines in one minute (issue 24). Each failure counts
  * (`gatehouse_spool_write_failed_total{op}`, logged at debug only); the first of a run logs in full
- * (`spoolWriteFailing`); while failures go on, a summary (`spoolWriteFailures`) says every `summaryMs` how many there
+ * (`spoolWriteFailureStarted`); while failures go on, a summary (`spoolWriteFailureSummary`) says every `summaryMs` how many there
  * were since the last line; the run ends with `spoolWriteRecovered` once a write succeeds again, or once a summary
  * period passes without failure while writes are not failing (a failed sync or close that did not come back).
  */
@@ -37,7 +37,7 @@ export class FailureLog {
     const episode = this.episode;
     if (!episode) {
       this.episode = { since: Date.now(), failures: 1, unreported: new Map(), lastError: messageOf(err) };
-      this.events.writeFailing({ op }, { err });
+      this.events.failureStarted({ op }, { err });
       this.timer = setInterval(() => this.summarise(), this.summaryMs);
       this.timer.unref();
       return;
@@ -69,7 +69,7 @@ export class FailureLog {
     }
     const failures = Object.fromEntries(episode.unreported);
     episode.unreported = new Map();
-    this.events.writeFailures({}, { failures, total: episode.failures, failingForMs: Date.now() - episode.since, lastError: episode.lastError });
+    this.events.failureSummary({}, { failures, total: episode.failures, failingForMs: Date.now() - episode.since, lastError: episode.lastError });
   }
 
   private end(): void {

@@ -84,7 +84,7 @@ describe('delivery: the spool disk fills while NATS is down', () => {
     await waitFor('the disk nearly empty', () => disk.usage().used < DISK_BYTES / 4, patience);
 
     // The full disk is logged as a run: its start, summaries (none within a minute), its end; each failure counts.
-    expect(events(log)).toEqual(['spoolWriteFailing', 'spoolWriteRecovered']);
+    expect(events(log)).toEqual(['spoolWriteFailureStarted', 'spoolWriteRecovered']);
     expect(log[0]).toMatch(/ENOSPC/);
     const failedWrites = await metric(ports, 'gatehouse_spool_write_failed_total{op="write"}');
     expect(failedWrites).toBeGreaterThan(1);
