@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { exited } from './cli.js';
 import { waitFor } from './wait.js';
 
@@ -16,6 +17,8 @@ export interface SmallDisk {
   readonly launcher: readonly string[];
   /** Used and total bytes of the tmpfs. */
   usage(): { used: number; size: number };
+  /** Names and sizes of the files in the tmpfs directory `sub` (relative to `dir`), seen from this process. */
+  files(sub?: string): Array<{ name: string; size: number }>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,11 @@ export async function startSmallDisk(dir: string, bytes: number): Promise<SmallD
       usage() {
         const [size, used] = inside('df', '--block-size=1', '--output=size,used', dir).trim().split('\n')[1]!.trim().split(/\s+/).map(Number);
         return { used: used!, size: size! };
+      },
+      files(sub = '') {
+        // The holder's root is the namespace's view of the file system.
+        const at = join(`/proc/${pid}/root`, dir, sub);
+        return readdirSync(at).map((name) => ({ name, size: statSync(join(at, name)).size }));
       },
       stop,
     };
