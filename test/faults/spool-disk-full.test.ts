@@ -11,14 +11,14 @@ const DISK_BYTES = 256 * 1024;
 
 const patience = { timeoutMs: 90_000 };
 
-/** The `spoolWrite*` log lines of a gateway child, as they come (its access log is left out). */
+/** The `spoolWrite*` and error-level log lines of a gateway child, as they come (its access log is left out). */
 function spoolLog(gw: ServeChild): string[] {
   const lines: string[] = [];
   let partial = '';
   gw.proc.stdout?.on('data', (d: Buffer) => {
     const parts = (partial + d.toString()).split('\n');
     partial = parts.pop() ?? '';
-    for (const line of parts) if (line.includes('"event":"spoolWrite')) lines.push(line);
+    for (const line of parts) if (line.includes('"event":"spoolWrite') || line.includes('"level":50')) lines.push(line);
   });
   return lines;
 }
@@ -92,6 +92,7 @@ describe('delivery: the spool disk fills while NATS is down', () => {
     await freed(disk, gw, s);
 
     // The full disk is logged as a run: its start, summaries (none within a minute), its end; each failure counts.
+    // The only error line of the whole outage is the first failure.
     expect(events(log)).toEqual(['spoolWriteFailureStarted', 'spoolWriteRecovered']);
     expect(log[0]).toMatch(/ENOSPC/);
     const failedWrites = await metric(ports, 'gatehouse_spool_write_failed_total{op="write"}');
