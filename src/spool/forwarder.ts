@@ -199,7 +199,9 @@ export class Forwarder {
         // never more than it would have replayed with them kept (recovery starts at the first segment that
         // exists; the bus and the sinks drop repeats by id).
         await this.deleteForwarded(target);
-        return;
+        // Not return: a request made meanwhile (the forwarder's last ack, say) would be lost, and with it, on an
+        // idle spool, the deletion of what that ack forwarded.
+        continue;
       }
       await this.deleteForwarded(onDisk);
     }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readlinkSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { exited } from './cli.js';
 import { waitFor } from './wait.js';
@@ -17,8 +17,12 @@ export interface SmallDisk {
   readonly launcher: readonly string[];
   /** Used and total bytes of the tmpfs. */
   usage(): { used: number; size: number };
-  /** Names and sizes of the files in the tmpfs directory `sub` (relative to `dir`), seen from this process. */
+  /** The path under which this process sees `sub` (relative to `dir`) of the tmpfs. */
+  hostPath(sub?: string): string;
+  /** Names and sizes of the files in the tmpfs directory `sub` (relative to `dir`). */
   files(sub?: string): Array<{ name: string; size: number }>;
+  /** Takes the last free bytes with the file `name` (relative to `dir`), so the next block anyone asks for fails. */
+  fill(name: string): number;
   stop(): Promise<void>;
 }
 
@@ -43,6 +47,8 @@ export async function startSmallDisk(dir: string, bytes: number): Promise<SmallD
     const launcher = ['nsenter', '-t', String(pid), '--user', '--mount', '--preserve-credentials', `--wd=${process.cwd()}`, '--'];
     const inside = (...command: string[]) => execFileSync(launcher[0]!, [...launcher.slice(1), ...command], { encoding: 'utf8' });
     inside('mount', '-t', 'tmpfs', '-o', `size=${bytes},mode=0777`, 'tmpfs', dir);
+    // The holder's root is the namespace's view of the file system.
+    const hostPath = (sub = '') => join(`/proc/${pid}/root`, dir, sub);
     return {
       dir,
       launcher,
@@ -50,10 +56,23 @@ export async function startSmallDisk(dir: string, bytes: number): Promise<SmallD
         const [size, used] = inside('df', '--block-size=1', '--output=size,used', dir).trim().split('\n')[1]!.trim().split(/\s+/).map(Number);
         return { used: used!, size: size! };
       },
+      hostPath,
       files(sub = '') {
-        // The holder's root is the namespace's view of the file system.
-        const at = join(`/proc/${pid}/root`, dir, sub);
+        const at = hostPath(sub);
         return readdirSync(at).map((name) => ({ name, size: statSync(join(at, name)).size }));
+      },
+      fill(name) {
+        const fd = openSync(hostPath(name), 'a');
+        const block = Buffer.alloc(512);
+        let written = 0;
+        try {
+          for (;;) written += writeSync(fd, block);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+        } finally {
+          closeSync(fd);
+        }
+        return written;
       },
       stop,
     };
