@@ -2,6 +2,8 @@ import { parseConfig } from '../src/settings/load.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/telemetry/logger.js';
@@ -14,6 +16,7 @@ import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
 import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
 import { SQL_TYPES } from '../src/sinks/duckdb/event-writer.js';
+import type { TrackEvent } from '../src/track/event.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
 
@@ -247,6 +250,29 @@ describe('DuckDB store', () => {
     const batches = [0, 1, 2, 3].map(() => Array.from({ length: 50 }, () => contractEvent()));
     await Promise.all(batches.map((b) => store.write(b)));
     expect(await store.countEvents()).toBe(200);
+  });
+
+  it('stores redelivered batches, and batches mixing stored and new eids, without failing one', async () => {
+    // A failed append's rows, flushed again when the collector finalizes its appender, aborted the transaction of
+    // the batch's retry ("Current transaction is aborted (please ROLLBACK)"), at whatever moment the GC ran: the
+    // collector runs every millisecond here, so that moment falls inside the retry.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const stored = Array.from({ length: 2_000 }, () => contractEvent());
+    for (let i = 0; i < stored.length; i += 200) await store.write(stored.slice(i, i + 200));
+    const added: TrackEvent[] = [];
+    const timer = setInterval(gc, 1);
+    try {
+      for (let k = 0; k < 20; k++) {
+        const fresh = Array.from({ length: 50 }, () => contractEvent());
+        added.push(...fresh);
+        await store.write(stored.slice(k * 100, k * 100 + 150)); // a redelivery
+        await store.write([...stored.slice(k * 100, k * 100 + 150), ...fresh]); // a redelivery with new events
+      }
+    } finally {
+      clearInterval(timer);
+    }
+    expect(await store.countEvents()).toBe(stored.length + added.length);
   });
 
   it('shares one open file between two stores of the process', async () => {

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, CheckpointWriter, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -31,6 +31,19 @@ describe('checkpoint file', () => {
     expect(results.at(-1)).toEqual({ seq: 1, offset: 4 });
     expect(writer.saved).toEqual({ seq: 1, offset: 4 });
     expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 1, offset: 4 } });
+  });
+
+  it('overwrites a file of its own size in place from the first save: moving the checkpoint needs no free space', async () => {
+    await writeCheckpoint(dir, { seq: 4, offset: 10 });
+    const before = await stat(join(dir, CHECKPOINT_FILE));
+    const writer = new CheckpointWriter(dir);
+    await writer.save({ seq: 5, offset: 20 });
+    await writer.close();
+    const after = await stat(join(dir, CHECKPOINT_FILE));
+    // The same file (no temp file renamed over it), the same size: no new block was needed.
+    expect([after.ino, after.size]).toEqual([before.ino, before.size]);
+    expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 5, offset: 20 } });
+    expect(await readdir(dir)).toEqual([CHECKPOINT_FILE]);
   });
 
   it('replaces an older file first, then overwrites it in place; a reader always sees a whole position', async () => {

@@ -53,10 +53,33 @@ export async function writeCheckpoint(dir: string, position: Position): Promise<
 }
 
 /**
+ * The checkpoint file opened for writing in place, when it has the size this version writes; undefined when it is
+ * missing or of another size (an older version's unpadded JSON), which only a replacement makes right.
+ */
+async function openInPlace(dir: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(join(dir, CHECKPOINT_FILE), 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    if ((await handle.stat()).size === RECORD_BYTES) return handle;
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  return undefined;
+}
+
+/**
  * Coalesces checkpoint writes: at most one write runs; positions requested meanwhile collapse into the latest,
- * so a fast forwarder costs one write per write latency, not one per batch. The first save replaces the file
- * (temp file + rename, whatever an older version left there); later saves overwrite it in place on an open handle:
- * one write instead of open, write, close and rename each time.
+ * so a fast forwarder costs one write per write latency, not one per batch. Saves overwrite the file in place on an
+ * open handle: one write instead of open, write, close and rename each time, and no new block, so a gateway that
+ * restarts on a full disk can still move its checkpoint. Only a missing file, or one of another size, is replaced
+ * (temp file + rename).
  */
 export class CheckpointWriter {
   private wanted: Position | undefined;
@@ -75,6 +98,7 @@ export class CheckpointWriter {
   }
 
   private async write(position: Position): Promise<void> {
+    this.handle ??= await openInPlace(this.dir);
     if (!this.handle) {
       await writeCheckpoint(this.dir, position);
       this.handle = await open(join(this.dir, CHECKPOINT_FILE), 'r+');

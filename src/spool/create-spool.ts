@@ -5,6 +5,7 @@ import { SpoolFullError, type Spool, type SpoolStats } from './spool.js';
 import { SpoolClosedError, SpoolNotStartedError } from './errors.js';
 import { CheckpointWriter } from './checkpoint.js';
 import { spoolEvents, type SpoolEvents } from './events.js';
+import { FailureLog } from './failure-log.js';
 import { Forwarder } from './forwarder.js';
 import type { LogIndex } from './log-index.js';
 import { spoolMetrics, type SpoolMetrics } from './metrics.js';
@@ -28,6 +29,7 @@ interface Running {
   readonly reader: SegmentReader;
   readonly forwarder: Forwarder;
   readonly checkpoints: CheckpointWriter;
+  readonly failures: FailureLog;
 }
 
 /** The durable spool (see DESIGN.md, Pipeline): build → start → append… → close. */
@@ -120,6 +122,8 @@ async function assemble(
       },
     },
   });
+  // Reads `writer` only later, when a summary is due.
+  const failures: FailureLog = new FailureLog(events, () => writer.writeError !== undefined);
   const writer = new SegmentWriter(
     config,
     index,
@@ -131,20 +135,24 @@ async function assemble(
         forwarder.notify();
       },
       onFailure(op, err) {
-        events.writeFailed({ op }, { err });
+        failures.failed(op, err);
       },
       onRecovered() {
-        events.writeRecovered({}, {});
+        failures.recovered();
       },
       onWritten(seq, offset, buf) {
         reader.remember(seq, offset, buf);
+      },
+      onRotated() {
+        // The segment before is sealed: the forwarder deletes it once forwarded, even when idle.
+        forwarder.notify();
       },
     },
     nextSeq,
   );
   await writer.start();
   forwarder.start();
-  return { index, writer, reader, forwarder, checkpoints };
+  return { index, writer, reader, forwarder, checkpoints, failures };
 }
 
 function report(events: SpoolEvents, r: Recovered): void {
@@ -185,10 +193,11 @@ async function shutdown(
     await parts.forwarder.persist();
     await parts.checkpoints.idle();
   } catch (err) {
-    events.writeFailed({ op: 'close' }, { err });
+    parts.failures.failed('close', err);
   }
   await parts.checkpoints.close();
   await parts.reader.close();
   await parts.writer.close();
+  parts.failures.close();
   events.closed({}, { pendingRecords: parts.index.pendingRecords, pendingBytes: parts.index.pendingBytes });
 }

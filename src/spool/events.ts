@@ -8,7 +8,11 @@ export function spoolEvents(t: Telemetry) {
   return {
     appended: t.event('spoolAppended', 'Records durably written to the spool.', 'debug'),
     full: t.event('spoolFull', 'Append calls refused because the spool is full (answered 503).', 'debug'),
-    writeFailed: t.event('spoolWriteFailed', 'Spool file operations that failed.', 'error', ['op']),
+    // A failing disk fails every group commit: each failure counts, the log gets the run (see FailureLog).
+    writeFailed: t.event('spoolWriteFailed', 'Spool file operations that failed (each one; logged at debug).', 'debug', ['op']),
+    // Not "spoolWriteFailing": its counter would share a metric family with the gauge gatehouse_spool_write_failing.
+    failureStarted: t.event('spoolWriteFailureStarted', 'Runs of failing spool file operations (disk full, I/O error): the first failure, logged in full.', 'error', ['op']),
+    failureSummary: t.event('spoolWriteFailureSummary', 'Summaries of spool file operations still failing, one per minute at most.', 'warn'),
     writeRecovered: t.event('spoolWriteRecovered', 'Spool writes that succeed again after failures.', 'info'),
     forwarded: t.event('forwarded', 'Records published from the spool to the bus.', 'debug'),
     forwardFailed: t.event('forwardFailed', 'Failed publishes from the spool (each is retried after a backoff).', 'warn'),

@@ -180,7 +180,7 @@ export class Forwarder {
   }
 
   private async persistRounds(): Promise<void> {
-    const { index, checkpoints, hooks, config } = this.deps;
+    const { index, checkpoints, hooks } = this.deps;
     while (this.persistWanted) {
       this.persistWanted = false;
       this.lastPersist = performance.now();
@@ -192,15 +192,30 @@ export class Forwarder {
         onDisk = await checkpoints.save(target);
       } catch (err) {
         hooks.onCheckpointFailed('checkpoint', err);
-        return;
+        // Deleted all the same: freeing forwarded segments must not wait for a write that needs free space (on a
+        // full disk the save fails, and the space it needs is held by those very segments). Exactly-once holds:
+        // every record of a segment before `target` was acknowledged by the bus, so nothing unforwarded goes; and
+        // after a crash the spool replays from the older checkpoint on disk through the segments still there,
+        // never more than it would have replayed with them kept (recovery starts at the first segment that
+        // exists; the bus and the sinks drop repeats by id).
+        await this.deleteForwarded(target);
+        // Not return: a request made meanwhile (the forwarder's last ack, say) would be lost, and with it, on an
+        // idle spool, the deletion of what that ack forwarded.
+        continue;
       }
-      for (const seq of index.forwardedSegments(onDisk)) {
-        index.removeSegment(seq);
-        await unlink(segmentPath(config.dir, seq)).catch((err: unknown) => {
-          // Left behind, it is deleted at the next start (recovery removes segments before the checkpoint).
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') hooks.onCheckpointFailed('delete', err);
-        });
-      }
+      await this.deleteForwarded(onDisk);
+    }
+  }
+
+  private async deleteForwarded(before: Position): Promise<void> {
+    const { index, reader, hooks, config } = this.deps;
+    for (const seq of index.forwardedSegments(before)) {
+      index.removeSegment(seq);
+      await reader.release(seq);
+      await unlink(segmentPath(config.dir, seq)).catch((err: unknown) => {
+        // Left behind, it is deleted at the next start (recovery removes segments before the checkpoint).
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') hooks.onCheckpointFailed('delete', err);
+      });
     }
   }
 }

@@ -26,7 +26,7 @@ interface Chunk {
 }
 
 /**
- * Reads batches of committed records for the forwarder, keeping the current segment open. Groups the writer has
+ * Reads batches of committed records for the forwarder, keeping the current segment open (until it is deleted). Groups the writer has
  * just committed are handed over in memory (`remember`), so a forwarder that keeps up never reads back what was
  * written a moment ago; after a rewind (a failed publish), a restart or a backlog larger than RECENT_BYTES, it
  * reads from the segment files, which are the truth either way.
@@ -125,10 +125,24 @@ export class SegmentReader {
   async close(): Promise<void> {
     this.recent.clear();
     this.recentBytes = 0;
+    await this.closeFile();
+  }
+
+  private async closeFile(): Promise<void> {
     const handle = this.handle;
     this.handle = undefined;
     this.seq = -1;
     await handle?.close().catch(() => undefined);
+  }
+
+  /**
+   * Lets go of segment `seq` if it is the one held open, before the forwarder deletes it: an open descriptor keeps a
+   * deleted file's blocks allocated, and the reader may hold one for as long as it serves new groups from memory and
+   * opens no other file. On a small disk that kept up to `segmentBytes` in use after an outage, and the spool full.
+   * No read can be in progress on it: the forwarder deletes only segments behind its checkpoint, and reads from it on.
+   */
+  async release(seq: number): Promise<void> {
+    if (this.seq === seq) await this.closeFile();
   }
 
   private async open(seq: number): Promise<FileHandle> {

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
+import { deletedOpenFiles } from '../../test/helpers/open-files.js';
 import { ids, message, metricCount, RecordingBus, useSpools } from '../../test/spool-harness.js';
 import { readCheckpoint } from './checkpoint.js';
 
@@ -65,6 +66,24 @@ describe('spool forwarder', () => {
     release();
     await waitFor('all published', () => bus.unique().size === sent.length, patience);
     await waitFor('only the active segment left', async () => (await segments()).length === 1, patience);
+  });
+
+  it('holds no segment it deleted open (its disk space comes back), also after reading segments from disk', async () => {
+    const bus = new RecordingBus();
+    bus.failing = true;
+    const { spool, telemetry } = await open(bus, { segmentBytes: 512, publishBatch: 4 });
+    const sent = ids('fd', 40);
+    for (let i = 0; i < sent.length; i += 4) await spool.append(sent.slice(i, i + 4).map(message));
+    // A failed publish rewinds the reader to the checkpoint: it reads the first segments back from their files.
+    await waitFor('a failed publish', async () => (await metricCount(telemetry, 'gatehouse_forward_failed_total')) >= 1, patience);
+    bus.failing = false;
+    await waitFor('all published', () => bus.unique().size === sent.length, patience);
+    // Groups committed now reach the forwarder in memory: the reader opens no other file, and keeps the last one.
+    const more = ids('fd-more', 40);
+    for (let i = 0; i < more.length; i += 4) await spool.append(more.slice(i, i + 4).map(message));
+    await waitFor('all published', () => bus.unique().size === sent.length + more.length, patience);
+    await waitFor('only the active segment left', async () => (await segments()).length === 1, patience);
+    expect(await deletedOpenFiles('self', spools.dir)).toEqual([]);
   });
 
   it('close publishes what is pending when the bus answers', async () => {

@@ -1,4 +1,4 @@
-import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
@@ -181,6 +181,30 @@ describe('spool recovery', () => {
     await spool.append(ids('new', 3).map(message));
     await waitFor('new records published', () => bus.unique().size === 3, patience);
     await waitFor('the passed segment deleted', async () => !(await readdir(spools.dir)).includes('00000000000000000001.seg'), patience);
+  });
+
+  it('starts at the first segment left when the checkpoint names one already deleted (deleted while its save failed)', async () => {
+    const down = new RecordingBus();
+    down.failing = true;
+    const run1 = await open(down, { segmentBytes: 256 });
+    const sent = ids('gone', 30, 10); // two digits each: no id is a prefix of another
+    for (let i = 0; i < sent.length; i += 3) await run1.spool.append(sent.slice(i, i + 3).map(message));
+    await run1.spool.close(0);
+    // Forwarded and deleted, but the checkpoint on disk is older: it still points into segment 1.
+    const seqs = (await readdir(spools.dir)).filter((n) => n.endsWith('.seg')).sort();
+    expect(seqs.length).toBeGreaterThan(3);
+    const left = new Set<string>();
+    for (const name of seqs.slice(2)) for (const id of sent) if ((await readFile(join(spools.dir, name))).includes(`payload:${id}`)) left.add(id);
+    await Promise.all(seqs.slice(0, 2).map((name) => unlink(join(spools.dir, name))));
+    await writeCheckpoint(spools.dir, { seq: 1, offset: 40 });
+
+    const bus = new RecordingBus();
+    const { spool } = await open(bus, { segmentBytes: 256 });
+    expect(spool.stats().pendingRecords).toBe(left.size);
+    await waitFor('the segments left replayed', () => bus.unique().size === left.size, patience);
+    expect(bus.unique()).toEqual(left);
+    await spool.append(ids('after', 3).map(message));
+    await waitFor('new records published', () => bus.unique().size === left.size + 3, patience);
   });
 
   it('creates the directory when missing', async () => {

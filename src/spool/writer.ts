@@ -28,7 +28,12 @@ export interface WriterHooks {
   onRecovered?(): void;
   /** The bytes of a committed group, at (segment, offset), once the index counts them. */
   onWritten?(seq: number, offset: number, buf: Buffer): void;
+  /** A new segment was started: the one before is sealed, and can be deleted once forwarded. */
+  onRotated?(seq: number): void;
 }
+
+/** Write errors that deleting forwarded segments can cure: the disk (or the user's quota) is full. */
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 /** The most a probe writes to find out whether a failing disk takes data again. */
 const PROBE_MAX_BYTES = 1024 * 1024;
@@ -54,6 +59,8 @@ export class SegmentWriter {
   /** The last group write that failed, until a write succeeds again; its size is what a probe tries. */
   private failure: { readonly error: Error; readonly bytes: number } | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  /** The next write starts a new segment (see failed). */
+  private sealed = false;
 
   constructor(
     private readonly config: WriterConfig,
@@ -164,13 +171,20 @@ export class SegmentWriter {
     } catch (err) {
       this.hooks.onFailure('probe', err);
       await this.discardTail();
-      this.failure = { error: err as Error, bytes: failure.bytes };
+      this.failed(err as Error, failure.bytes);
     } finally {
       this.release();
     }
   }
 
+  /**
+   * After a write failed for lack of space the segment is sealed, if it holds data: the next write (or probe) starts
+   * a new one. Only sealed segments are deleted once forwarded, so on a disk that filled up inside one segment its
+   * forwarded bytes would otherwise stay on disk, and the disk full, for good. A new segment needs an inode, not a
+   * data block; an empty one is never sealed, so a run of failures makes one new file, not one per failure.
+   */
   private failed(error: Error, bytes: number): void {
+    if (this.size > 0 && OUT_OF_SPACE.has((error as NodeJS.ErrnoException).code ?? '')) this.sealed = true;
     this.failure = { error, bytes };
     this.probeTimer ??= setInterval(() => void this.probe(), this.config.retryAfter);
     this.probeTimer.unref();
@@ -226,7 +240,7 @@ export class SegmentWriter {
 
   /** The segment the next `bytes` go to: a group never spans two segments, so a call is never split. */
   private async segmentFor(bytes: number): Promise<FileHandle> {
-    if (!this.handle || (this.size > 0 && this.size + bytes > this.config.segmentBytes)) await this.rotate();
+    if (!this.handle || this.sealed || (this.size > 0 && this.size + bytes > this.config.segmentBytes)) await this.rotate();
     if (!this.handle) throw new Error('no open segment');
     return this.handle;
   }
@@ -235,6 +249,7 @@ export class SegmentWriter {
   private async rotate(): Promise<void> {
     const old = this.handle;
     this.handle = undefined;
+    this.sealed = false;
     if (old) {
       await this.syncing;
       if (this.config.fsync !== 'never' && this.dirty) await old.datasync();
@@ -247,6 +262,7 @@ export class SegmentWriter {
     this.size = 0;
     this.index.addSegment(seq, 0, true);
     if (this.config.fsync !== 'never') await syncDir(this.config.dir);
+    this.hooks.onRotated?.(seq);
   }
 
   /** After a failed write, cut the partial bytes so the next group lands right after the last committed one. */

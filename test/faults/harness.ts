@@ -208,10 +208,10 @@ export interface Child {
   signal(signal: NodeJS.Signals): void;
 }
 
-export function spawnChild(rig: Rig, setup: Setup, command: 'serve' | 'consume', raw: Raw): Child {
+export function spawnChild(rig: Rig, setup: Setup, command: 'serve' | 'consume', raw: Raw, launcher: readonly string[] = []): Child {
   const path = join(setup.dir, `${command}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
   writeFileSync(path, JSON.stringify(raw, null, 2));
-  const proc = spawnCli([command, '--config', path]);
+  const proc = spawnCli([command, '--config', path], {}, launcher);
   rig.adopt(proc);
   let tail = '';
   const keep = (d: Buffer) => {
@@ -249,13 +249,14 @@ export async function servePorts(): Promise<ServePorts> {
   return { port: await freePort(), adminPort: await freePort() };
 }
 
-export async function startServeChild(rig: Rig, setup: Setup, ports: ServePorts, overrides: Raw = {}): Promise<ServeChild> {
+/** `launcher`: see spawnCli (a gateway whose spool is on a small disk of its own, say). */
+export async function startServeChild(rig: Rig, setup: Setup, ports: ServePorts, overrides: Raw = {}, launcher: readonly string[] = []): Promise<ServeChild> {
   const raw = setup.raw({
     ...overrides,
     server: { ...overrides.server, listen: { host: '127.0.0.1', port: ports.port } },
     admin: { listen: { host: '127.0.0.1', port: ports.adminPort } },
   });
-  const child = spawnChild(rig, setup, 'serve', raw);
+  const child = spawnChild(rig, setup, 'serve', raw, launcher);
   const url = `http://127.0.0.1:${ports.port}`;
   await waitFor('the gateway child to be ready', async () => {
     if (child.proc.exitCode !== null) throw new Error(`serve exited ${child.proc.exitCode}: ${child.output()}`);

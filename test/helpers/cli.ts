@@ -25,8 +25,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
+/** `launcher`: a command prefix the CLI runs under (e.g. nsenter into a namespace; it must exec, keeping the PID). */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): ChildProcess {
+  const [command = process.execPath, ...prefix] = launcher;
+  const node = launcher.length > 0 ? [process.execPath] : [];
+  return spawn(command, [...prefix, ...node, '--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -120,12 +120,15 @@ async function appendRows(conn: DuckDBConnection, layout: EventLayout, rows: Row
       chunk.reset();
     }
     appender.flushSync();
+  } catch (err) {
+    // A failed flush (a redelivered eid tripping the primary key) leaves its rows in the appender. Closing it, or
+    // its finalizer whenever the garbage collector gets to it, would flush them again into the connection's
+    // transaction of that moment (the slow path's), aborting it: "Current transaction is aborted (please ROLLBACK)"
+    // on a batch that only held redeliveries. Cleared, the failure stays in the transaction it belongs to.
+    appender.clear();
+    throw err;
   } finally {
-    try {
-      appender.closeSync();
-    } catch {
-      // Closing flushes again; after a failed flush it repeats the same error, already thrown above.
-    }
+    appender.closeSync();
   }
 }
 
