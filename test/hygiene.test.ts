@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { rawExchange as rawExchangeOn } from './helpers/net.js';
 
 let gw: TestGateway;
 let port: number;
@@ -10,17 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => gw?.stop());
 
-/** Opens a raw connection, writes `text`, and resolves with everything received until the server closes it. */
-function rawExchange(text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    let received = '';
-    socket.on('data', (d) => (received += d.toString()));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-    socket.write(text);
-  });
-}
+const rawExchange = (text: string) => rawExchangeOn(port, text);
 
 /** Sends up to `n` requests one after another on one connection; returns the answers received before it closed. */
 function sequentialExchange(n: number): Promise<string[]> {

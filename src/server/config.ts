@@ -26,6 +26,12 @@ export const ServerConfig = Section(
       default: 1000,
       description: 'Requests served on one keep-alive connection before it is closed (0: no limit).',
     }),
+    maxConnections: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description:
+        'Open connections one listener holds at most (per worker process); over it, new connections are closed on accept and counted in gatehouse_connections_refused_total. 0: no limit.',
+    }),
     forwardedHeader: Type.Union([Type.Literal('auto'), Type.Literal('x-forwarded-for'), Type.Literal('forwarded')], {
       default: 'auto',
       description:

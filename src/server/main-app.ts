@@ -6,6 +6,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackContext } from '../track/context.js';
 import type { Readiness } from './readiness.js';
 import { installErrorHandlers } from './error-handler.js';
+import { limitConnections } from './connection-limit.js';
 import { httpMetrics } from './http-metrics.js';
 import { accessLog } from './access-log.js';
 import { opsRoutes } from './ops-routes.js';
@@ -47,10 +48,10 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     ...(deps.tls?.allowHTTP1 ? { http2: true as unknown as false } : {}),
     // Fastify's own hostname/ip logic is not used: the client IP comes from the trusted-proxy resolver.
     trustProxy: false,
-    return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
   installErrorHandlers(app);
+  limitConnections(app.server, server.maxConnections, deps.telemetry, 'main');
   httpMetrics(app, deps.telemetry, 'main');
   const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
   app.addHook('onRequest', (request, reply, done) => {

@@ -4,6 +4,7 @@ import { createSecureServer } from 'node:http2';
 import type { ServerConfig } from './config.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { withConnectionTracking } from './h2-connections.js';
+import { GUARDED_SERVER_OPTIONS, guardRequests } from './request-guard.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -19,12 +20,13 @@ export function hygiene(config: ServerConfig) {
     connectionsCheckingInterval: Math.min(1_000, config.headersTimeout),
     // Hold the parser to the RFC: no lenient parsing of malformed requests.
     insecureHTTPParser: false,
+    ...GUARDED_SERVER_OPTIONS,
   };
 }
 
 /** Fastify's `serverFactory` for a plain-HTTP listener. */
 export function plainServerFactory(config: ServerConfig) {
-  return (handler: Handler): Server => withRequestLimit(createServer(hygiene(config), handler), config);
+  return (handler: Handler): Server => withRequestLimit(createServer(hygiene(config), guardRequests(handler)), config);
 }
 
 /** A property, not a constructor option, in Node's http server. */
@@ -40,10 +42,10 @@ function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T 
 export function secureServerFactory(config: ServerConfig, tls: TlsServerOptions) {
   return (handler: Handler): Server => {
     if (tls.allowHTTP1) {
-      const server = createSecureServer({ ...tls, settings: { maxHeaderListSize: config.maxHeaderSize } }, handler as never);
+      const server = createSecureServer({ ...tls, settings: { maxHeaderListSize: config.maxHeaderSize } }, guardRequests(handler) as never);
       server.setTimeout(config.requestTimeout);
       return withConnectionTracking(server) as unknown as Server;
     }
-    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config) }, handler), config) as unknown as Server;
+    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config) }, guardRequests(handler)), config) as unknown as Server;
   };
 }
