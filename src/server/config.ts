@@ -68,6 +68,11 @@ export const AdminConfig = Section(
       description:
         'Bearer token for the admin API (use "${GATEHOUSE_ADMIN_TOKEN}"). Required when the admin listener is not on loopback.',
     }),
+    hosts: Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$' }), {
+      default: [],
+      description:
+        'Host names (no port) the admin listener answers to besides localhost, 127.x.x.x and [::1], when no token is set (DNS-rebinding guard; see docs/security.md).',
+    }),
     metricsPath: Type.String({ default: '/metrics', pattern: '^/', description: 'Prometheus metrics endpoint.' }),
   },
   { description: 'The admin listener: /metrics and the admin API.' },
