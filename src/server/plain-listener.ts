@@ -27,7 +27,7 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
         res.writeHead(decision.status, { location: decision.location, 'content-type': 'text/plain' }).end();
         return;
       case 'reject':
-        res.writeHead(decision.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('BAD_REQUEST', decision.reason)));
+        res.writeHead(decision.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(decision.code, decision.reason)));
         return;
       case 'pass':
         app.routing(req, res);
