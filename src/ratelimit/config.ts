@@ -60,7 +60,12 @@ export const RateLimitConfig = Section(
     }),
     redis: Section(
       {
-        url: Type.String({ default: '', description: 'Redis URL ("redis://host:6379/0"); use "${REDIS_URL}". Required when store is "redis".' }),
+        url: Type.String({
+          default: '',
+          // writeOnly: it can hold a password, so config errors never show it.
+          writeOnly: true,
+          description: 'Redis URL ("redis://host:6379/0"); use "${REDIS_URL}". Required when store is "redis".',
+        }),
         keyPrefix: Type.String({ default: 'gatehouse:rl', minLength: 1, description: 'Prefix of every rate-limit key in Redis.' }),
       },
       { description: 'The shared store. While Redis is unreachable each instance limits on its own in memory.' },
