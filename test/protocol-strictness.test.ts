@@ -88,11 +88,11 @@ describe('every error body has the documented shape', () => {
   });
 });
 
-describe('server.maxConnections', () => {
+describe('server.maxConnections and silent connections', () => {
   let limited: TestGateway;
   const sockets: Socket[] = [];
   beforeAll(async () => {
-    limited = await startGateway({ server: { listen: { host: '127.0.0.1', port: 0 }, maxConnections: 4 } });
+    limited = await startGateway({ server: { listen: { host: '127.0.0.1', port: 0 }, maxConnections: 4, headersTimeout: '1s' } });
   });
   afterAll(async () => {
     for (const s of sockets) s.destroy();
@@ -123,5 +123,23 @@ describe('server.maxConnections', () => {
     expect(Number(/gatehouse_connections_refused_total\{listener="main"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
     expect(metrics).toMatch(/gatehouse_connection_limit_reached_total\{listener="main"\} 1\b/);
     expect(metrics).toMatch(/gatehouse_connection_limit_cleared_total\{listener="main"\} 1\b/);
+  });
+
+  it('a connection that never sends a request is closed soon after headersTimeout, not held for ever', async () => {
+    const p = Number(new URL(limited.url).port);
+    const started = Date.now();
+    const silent = connect({ port: p, host: '127.0.0.1' });
+    sockets.push(silent);
+    let received = '';
+    silent.on('data', (d) => (received += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      silent.once('close', () => resolve());
+      silent.once('error', reject);
+    });
+    // headersTimeout (1 s) counts from the connection, checked every second; the upper bound only keeps a broken
+    // build from passing. The answer is a 408 in the JSON error shape.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(errorOf(received)).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
   });
 });

@@ -4,7 +4,7 @@ import type { ServerConfig } from './config.js';
 import type { TlsConfig } from '../tls/config.js';
 import type { CertificateManager } from '../tls/cert-manager.js';
 import { decidePlainHttp } from '../tls/http-redirect.js';
-import { hygiene } from './server-factory.js';
+import { hygiene, withRequestLimit } from './server-factory.js';
 import { errorBody } from './errors.js';
 import { guardRequests } from './request-guard.js';
 import { writeClientError } from './client-error.js';
@@ -34,6 +34,5 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
     }
   }));
   server.on('clientError', writeClientError);
-  if (options.server.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.server.maxRequestsPerSocket;
-  return server;
+  return withRequestLimit(server, options.server);
 }

@@ -30,7 +30,7 @@ export function plainServerFactory(config: ServerConfig) {
 }
 
 /** A property, not a constructor option, in Node's http server. */
-function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T {
+export function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T {
   if (config.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = config.maxRequestsPerSocket;
   return server;
 }
@@ -42,10 +42,11 @@ function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T 
 export function secureServerFactory(config: ServerConfig, tls: TlsServerOptions) {
   return (handler: Handler): Server => {
     if (tls.allowHTTP1) {
-      const server = createSecureServer({ ...tls, settings: { maxHeaderListSize: config.maxHeaderSize } }, guardRequests(handler) as never);
+      // A TLS handshake gets no longer than request headers would (Node's default is 120 s).
+      const server = createSecureServer({ ...tls, handshakeTimeout: config.headersTimeout, settings: { maxHeaderListSize: config.maxHeaderSize } }, guardRequests(handler) as never);
       server.setTimeout(config.requestTimeout);
       return withConnectionTracking(server) as unknown as Server;
     }
-    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config) }, guardRequests(handler)), config) as unknown as Server;
+    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config), handshakeTimeout: config.headersTimeout }, guardRequests(handler)), config) as unknown as Server;
   };
 }
