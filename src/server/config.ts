@@ -87,7 +87,7 @@ export const LogConfig = Section(
     access: Type.Boolean({
       default: false,
       description:
-        'One line per request on the main listener (event "access", whatever the level): method, host, path without the query string, status, bytes, ms, route class, request id, user agent, and the client IP as enrich.ip stores it.',
+        'One line per request on the main listener (event "access", whatever the level): method, host, path without the query string and with personal identifiers in REST tuples redacted, route pattern, status, bytes, ms, route class, request id, user agent, and the client IP as enrich.ip stores it.',
     }),
   },
   { description: 'Structured logging.' },
