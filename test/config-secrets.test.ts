@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { runCli, writeConfig } from './helpers/cli.js';
 
 // Values a config error must never print: they come from the environment or sit in secret-typed fields.
@@ -47,5 +48,14 @@ describe('config errors never print a secret', () => {
     const output = await runWithout('validate', { admin: { token: LITERAL_TOKEN }, server: { listen: { port: 'eighty' } } });
     expect(output).toContain('/admin/token: expected string');
     expect(output).toContain('/server/listen/port: expected integer (got "eighty")');
+  });
+
+  it('a syntax error next to a secret written in the file does not quote it', async () => {
+    const { path } = writeConfig({});
+    writeFileSync(path, '{ "admin": { "token": unquoted-secret-5e1f } }');
+    const run = await runCli(['validate', '--config', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('invalid JSON');
+    expect(run.stdout + run.stderr).not.toContain('secret-5e1f');
   });
 });
