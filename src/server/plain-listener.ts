@@ -4,7 +4,7 @@ import type { ServerConfig } from './config.js';
 import type { TlsConfig } from '../tls/config.js';
 import type { CertificateManager } from '../tls/cert-manager.js';
 import { decidePlainHttp } from '../tls/http-redirect.js';
-import { hygiene, withRequestLimit } from './server-factory.js';
+import { hygiene } from './server-factory.js';
 import { errorBody } from './errors.js';
 import { guardRequests } from './request-guard.js';
 import { writeClientError } from './client-error.js';
@@ -15,7 +15,7 @@ import { writeClientError } from './client-error.js';
  */
 export function plainListener(options: { server: ServerConfig; tls: TlsConfig; certs: CertificateManager; app: FastifyInstance }): Server {
   const { tls, certs, app } = options;
-  const server = createServer(hygiene(options.server), guardRequests((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const decision = decidePlainHttp({ method: req.method ?? 'GET', host: req.headers.host, url: req.url ?? '/' }, tls);
     switch (decision.action) {
       case 'challenge': {
@@ -32,7 +32,8 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
       case 'pass':
         app.routing(req, res);
     }
-  }));
+  };
+  const server = createServer(hygiene(options.server), guardRequests(handler, options.server.maxRequestsPerSocket));
   server.on('clientError', writeClientError);
-  return withRequestLimit(server, options.server);
+  return server;
 }

@@ -31,10 +31,19 @@ export function requestProblem(req: IncomingMessage): { status: number; code: st
   return undefined;
 }
 
-/** `handler`, behind `requestProblem`: a refused request is answered with the JSON error and its connection closed. */
-export function guardRequests(handler: Handler): Handler {
+const SERVED = Symbol('requestsServed');
+type CountedSocket = { [SERVED]?: number };
+
+/**
+ * `handler`, behind `requestProblem`: a refused request is answered with the JSON error and its connection closed.
+ * With `maxRequestsPerSocket`, the last allowed request is answered with `Connection: close` and the connection is
+ * then closed (RFC 9112 §9.6). Requests a client pipelined past it are still parsed and dispatched by Node: they get
+ * a JSON 503 (if the socket is still open to carry it) and never reach a route, so none of them is stored unanswered.
+ * (Node's own maxRequestsPerSocket answers them with a bodiless 503.)
+ */
+export function guardRequests(handler: Handler, maxRequestsPerSocket = 0): Handler {
   return (req, res) => {
-    const problem = requestProblem(req);
+    const problem = requestProblem(req) ?? (maxRequestsPerSocket > 0 ? pastLimit(req, res, maxRequestsPerSocket) : undefined);
     if (!problem) return handler(req, res);
     const body = JSON.stringify(errorBody(problem.code, problem.message));
     res.shouldKeepAlive = false;
@@ -42,6 +51,15 @@ export function guardRequests(handler: Handler): Handler {
       .writeHead(problem.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
       .end(body);
   };
+}
+
+function pastLimit(req: IncomingMessage, res: ServerResponse, max: number): ReturnType<typeof requestProblem> {
+  const socket = req.socket as unknown as CountedSocket;
+  const served = (socket[SERVED] ?? 0) + 1;
+  socket[SERVED] = served;
+  if (served > max) return { status: 503, code: 'CONNECTION_LIMIT', message: `this connection has served its ${max} requests: open a new one` };
+  if (served === max) res.shouldKeepAlive = false;
+  return undefined;
 }
 
 /** Node options that would answer before the guard, without a JSON body. */

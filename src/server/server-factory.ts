@@ -26,13 +26,7 @@ export function hygiene(config: ServerConfig) {
 
 /** Fastify's `serverFactory` for a plain-HTTP listener. */
 export function plainServerFactory(config: ServerConfig) {
-  return (handler: Handler): Server => withRequestLimit(createServer(hygiene(config), guardRequests(handler)), config);
-}
-
-/** A property, not a constructor option, in Node's http server. */
-export function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T {
-  if (config.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = config.maxRequestsPerSocket;
-  return server;
+  return (handler: Handler): Server => createServer(hygiene(config), guardRequests(handler, config.maxRequestsPerSocket));
 }
 
 /**
@@ -47,6 +41,6 @@ export function secureServerFactory(config: ServerConfig, tls: TlsServerOptions)
       server.setTimeout(config.requestTimeout);
       return withConnectionTracking(server) as unknown as Server;
     }
-    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config), handshakeTimeout: config.headersTimeout }, guardRequests(handler)), config) as unknown as Server;
+    return createHttpsServer({ ...tls, ...hygiene(config), handshakeTimeout: config.headersTimeout }, guardRequests(handler, config.maxRequestsPerSocket)) as unknown as Server;
   };
 }
