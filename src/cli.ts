@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadConfigFile } from './settings/load.js';
 import { ConfigError } from './config/errors.js';
+import { scrubSecrets } from './config/secrets.js';
 import { commandUsage, parseCli, USAGE, UsageError, type CliArgs } from './cli/args.js';
 import { COMMANDS } from './cli/commands.js';
 import { packageVersion } from './cli/version.js';
@@ -103,7 +104,8 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     if (e instanceof ConfigError) err(e.message);
     else if (e instanceof UsageError) err(`${e.message}\n\n${e.usage ?? USAGE}`);
-    else err(`error: ${(e as Error).message}`);
+    // A start-up error can quote what it failed on (a URL, a file); values from the environment are taken out.
+    else err(scrubSecrets(`error: ${(e as Error).message}`));
     process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );

@@ -80,4 +80,25 @@ describe('log.access', () => {
     // The level still governs every other line.
     expect(lines.some((l) => l.level === 30 && l.event !== 'access')).toBe(false);
   });
+
+  it('logs the route, and REST-tuple values of personal identifiers redacted', async () => {
+    const before = lines.length;
+    const paths = [
+      '/tr/v1/ename/signup/email/victim%40example.com/uname/victim-user',
+      '/img/v1/cell/%2B15550109999/vid/v-1',
+      '/tr/v1/%65mail/second%40example.com/ename/x/',
+      '/rdr/v1/phone/5550101234/Username/UserName2?url=https%3A%2F%2Fexample.com%2F',
+    ];
+    for (const path of paths) await (await fetch(url + path, { redirect: 'manual' })).arrayBuffer();
+    const access = await waitFor('four more access lines', () => {
+      const found = lines.slice(before).filter((l) => l.event === 'access');
+      return found.length >= 4 ? found : undefined;
+    });
+    expect(access[0]).toMatchObject({ path: '/tr/v1/ename/signup/email/[redacted]/uname/[redacted]', pattern: '/tr/v1/*', route: 'tracking' });
+    expect(access[1]).toMatchObject({ path: '/img/v1/cell/[redacted]/vid/v-1', route: 'pixel' });
+    expect(access[2]).toMatchObject({ path: '/tr/v1/%65mail/[redacted]/ename/x/' });
+    expect(access[3]).toMatchObject({ path: '/rdr/v1/phone/[redacted]/Username/[redacted]' });
+    const text = JSON.stringify(access);
+    for (const pii of ['victim', '5550109999', 'second', '5550101234', 'UserName2']) expect(text).not.toContain(pii);
+  });
 });

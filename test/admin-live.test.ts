@@ -58,7 +58,7 @@ describe('GET /admin/events/live', () => {
     let received = '';
     socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    socket.write('GET /admin/events/live HTTP/1.1\r\nHost: admin\r\n\r\n');
+    socket.write('GET /admin/events/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await waitFor('the stream to open', () => received.includes(': connected'));
     socket.pause(); // from now on this viewer reads nothing
 

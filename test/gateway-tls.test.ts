@@ -39,12 +39,13 @@ function httpsGet(path: string): Promise<Reply> {
 }
 
 /** Plain HTTP with the Host header of the site (fetch does not let a caller set Host). */
-function plainGet(path: string): Promise<Reply> {
+function plainGet(path: string, host = NAME): Promise<Reply> {
   const u = new URL(gw.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, path, headers: { host: NAME } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
+    const req = httpRequest({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end();
@@ -109,6 +110,13 @@ describe('the gateway with TLS and ACME (pebble, real HTTP-01)', () => {
     const res = await plainGet('/tr/v1/?ename=x&y=1');
     expect(res.status).toBe(308);
     expect(res.headers.location).toBe(`https://${NAME}:${httpsPort}/tr/v1/?ename=x&y=1`);
+  });
+
+  it('does not redirect to a Host it has no certificate for (421, no Location)', async () => {
+    const res = await plainGet('/tr/v1/?ename=x', 'evil.example');
+    expect(res.status).toBe(421);
+    expect(res.headers.location).toBeUndefined();
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'MISDIRECTED_REQUEST' } });
   });
 
   it('answers no challenge for an unknown token', async () => {

@@ -96,10 +96,11 @@ describe('rate limit (memory store)', () => {
     expect((await send(app, direct('3.3.3.3'))).statusCode).toBe(429);
   });
 
-  it('can key on path and on API key', async () => {
-    const app = await limitedApp({ rules: { tracking: { key: 'ip+path', points: 1, burst: 0, duration: '60s' }, static: { key: 'apiKey', points: 1, burst: 0, duration: '60s' } } });
-    expect([(await send(app, { url: '/tr/v1/a' })).statusCode, (await send(app, { url: '/tr/v1/b?x=1' })).statusCode]).toEqual([200, 200]);
-    expect((await send(app, { url: '/tr/v1/a?y=2' })).statusCode).toBe(429);
+  it('can key on route and on API key', async () => {
+    const app = await limitedApp({ rules: { tracking: { key: 'ip+path', points: 1, burst: 0, duration: '60s' }, pixel: { key: 'ip+path', points: 1, burst: 0, duration: '60s' }, static: { key: 'apiKey', points: 1, burst: 0, duration: '60s' } } });
+    // One key per matched route, not per raw path: another path under the same route is the same client.
+    expect([(await send(app, { url: '/tr/v1/a' })).statusCode, (await send(app, { url: '/img/v1/a' })).statusCode]).toEqual([200, 200]);
+    expect((await send(app, { url: '/tr/v1/b?y=2' })).statusCode).toBe(429);
     const key = (k: string) => ({ url: '/static/x', headers: { 'x-api-key': k } });
     expect([(await send(app, key('key-one'))).statusCode, (await send(app, key('key-two'))).statusCode]).toEqual([200, 200]);
     expect((await send(app, key('key-one'))).statusCode).toBe(429);

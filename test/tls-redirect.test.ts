@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decidePlainHttp, hstsHeader, isAcmeChallengePath } from '../src/tls/http-redirect.js';
 import { decodeTlsConfig } from '../src/tls/config.js';
 
-const config = decodeTlsConfig({ enabled: true, listen: { port: 443 }, redirectExceptions: ['/healthz', '/legacy/'] });
+// Only names with a certificate are redirected to; the files are not read when deciding.
+const certificates = [{ names: ['example.com', '*.shop.example'], cert: 'site.crt', key: 'site.key' }];
+const config = decodeTlsConfig({ enabled: true, listen: { port: 443 }, redirectExceptions: ['/healthz', '/legacy/'], certificates });
 const decide = (url: string, host: string | undefined = 'example.com', method = 'GET', c = config) =>
   decidePlainHttp({ method, host, url }, c);
 
@@ -14,13 +16,25 @@ describe('plain-HTTP decisions', () => {
       location: 'https://example.com/a/b?x=1&y=%20z',
     });
     expect(decide('/form', 'example.com', 'POST')).toMatchObject({ location: 'https://example.com/form' });
-    expect(decide('/', '[::1]:8080')).toMatchObject({ location: 'https://[::1]/' });
+    expect(decide('/', 'EXAMPLE.com.')).toMatchObject({ location: 'https://example.com/' });
+    expect(decide('/x', 'a.shop.example')).toMatchObject({ location: 'https://a.shop.example/x' });
+  });
+
+  it('never reflects a Host it has no certificate for: 421, or the default name', () => {
+    for (const host of ['evil.example', 'evil.example:80', 'example.com.evil.example', 'a.b.shop.example', '[::1]:8080', '10.0.0.1']) {
+      expect(decide('/a?b', host), host).toMatchObject({ action: 'reject', status: 421, code: 'MISDIRECTED_REQUEST' });
+    }
+    const withDefault = decodeTlsConfig({ enabled: true, listen: { port: 443 }, certificates, defaultName: 'example.com' });
+    expect(decide('/a?b', 'evil.example', 'GET', withDefault)).toMatchObject({ location: 'https://example.com/a?b' });
+    const acme = decodeTlsConfig({ enabled: true, listen: { port: 443 }, acme: { enabled: true, email: 'a@example.com', acceptTermsOfService: true, domains: ['auto.example'] } });
+    expect(decide('/', 'auto.example', 'GET', acme)).toMatchObject({ location: 'https://auto.example/' });
+    expect(decide('/', 'evil.example', 'GET', acme)).toMatchObject({ status: 421 });
   });
 
   it('adds the HTTPS port when it is not 443 (publicPort over listen.port)', () => {
-    const on8443 = decodeTlsConfig({ enabled: true });
+    const on8443 = decodeTlsConfig({ enabled: true, certificates });
     expect(decide('/p?q', 'example.com:8080', 'GET', on8443)).toMatchObject({ location: 'https://example.com:8443/p?q' });
-    const forwarded = decodeTlsConfig({ enabled: true, publicPort: 443 });
+    const forwarded = decodeTlsConfig({ enabled: true, publicPort: 443, certificates });
     expect(decide('/p', 'example.com', 'GET', forwarded)).toMatchObject({ location: 'https://example.com/p' });
   });
 

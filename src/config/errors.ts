@@ -1,3 +1,5 @@
+import { scrubSecrets } from './secret-values.js';
+
 /** One problem in the configuration, at a JSON path such as `/server/listen/port`. */
 export interface ConfigIssue {
   readonly path: string;
@@ -12,7 +14,8 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly issues: readonly ConfigIssue[],
   ) {
-    super(`${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map(formatIssue).join('\n')}`);
+    // Scrubbed as well: a message built from a value (a file name, a host) must not carry an environment secret.
+    super(scrubSecrets(`${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map(formatIssue).join('\n')}`));
     this.name = 'ConfigError';
   }
 }

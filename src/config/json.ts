@@ -15,6 +15,9 @@ export function parseJson(text: string, source: string): unknown {
       const column = offset - before.lastIndexOf('\n');
       where = ` at line ${line}, column ${column}`;
     }
-    throw new ConfigError(source, [{ path: '', message: `invalid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, '')}` }]);
+    // Node quotes the text around the error ("Unexpected token 's', ...\"token\": s3cret\"... is not valid JSON"):
+    // that can be a secret written in the file, so only the reason and the line and column are kept.
+    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*$/s, '');
+    throw new ConfigError(source, [{ path: '', message: `invalid JSON${where}: ${reason}` }]);
   }
 }

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import type { AdminConfig } from '../server/config.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
+import { createServer } from 'node:http';
 import { adminAuth } from '../server/admin-auth.js';
+import { adminHostCheck } from '../server/admin-host-check.js';
+import { GUARDED_SERVER_OPTIONS, guardRequests } from '../server/request-guard.js';
 import { adminLinkRoutes } from './admin-links.js';
 import { installErrorHandlers } from '../server/error-handler.js';
 import { httpMetrics } from '../server/http-metrics.js';
@@ -24,15 +27,21 @@ export interface AdminAppDeps {
 
 /** The admin listener (127.0.0.1:9100 by default): `/metrics` and the admin API under `/admin/`. */
 export async function buildAdminApp(deps: AdminAppDeps): Promise<FastifyInstance> {
-  const app = Fastify(fastifyBaseOptions(deps.logger, 'admin'));
+  const app = Fastify({
+    ...fastifyBaseOptions(deps.logger, 'admin'),
+    // The Host check below relies on there being one Host: the request guard refuses two.
+    serverFactory: (handler) => createServer(GUARDED_SERVER_OPTIONS, guardRequests(handler)),
+  });
   installErrorHandlers(app);
   httpMetrics(app, deps.telemetry, 'admin');
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   const auth = adminAuth(deps.config.token);
+  const hostCheck = adminHostCheck(deps.config.token, deps.config.hosts);
   // The dashboard's own files are public (they hold no data; their API calls carry the token).
   app.addHook('onRequest', async (request) => {
+    hostCheck?.(request);
     if (request.routeOptions.config?.publicAsset !== true) await auth(request);
   });
 

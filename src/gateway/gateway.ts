@@ -17,6 +17,7 @@ import { closeWithin } from './close.js';
 import { down, up } from '../lifecycle/health.js';
 import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
 import { plainListener } from '../server/plain-listener.js';
+import { limitConnections } from '../server/connection-limit.js';
 import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from './bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
@@ -98,6 +99,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   });
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
   const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;
+  if (plain) limitConnections(plain, config.server.maxConnections, telemetry, 'http');
   const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, ...(links ? { links } : {}) });
   const retention = retentionJob(config, stores, telemetry, logger);
 

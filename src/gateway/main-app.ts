@@ -6,6 +6,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackContext } from '../track/context.js';
 import type { Readiness } from '../server/readiness.js';
 import { installErrorHandlers } from '../server/error-handler.js';
+import { limitConnections } from '../server/connection-limit.js';
 import { httpMetrics } from '../server/http-metrics.js';
 import { accessLog } from '../server/access-log.js';
 import { opsRoutes } from '../server/ops-routes.js';
@@ -48,10 +49,10 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     ...(deps.tls?.allowHTTP1 ? { http2: true as unknown as false } : {}),
     // Fastify's own hostname/ip logic is not used: the client IP comes from the trusted-proxy resolver.
     trustProxy: false,
-    return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
   installErrorHandlers(app);
+  limitConnections(app.server, server.maxConnections, deps.telemetry, 'main');
   httpMetrics(app, deps.telemetry, 'main');
   const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
   app.addHook('onRequest', (request, reply, done) => {

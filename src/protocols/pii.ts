@@ -33,3 +33,8 @@ export function redactPii(value: unknown, depth = 0): unknown {
   }
   return out;
 }
+
+/** Whether a key (a param, a REST-tuple key) names a personal identifier under any of the names above. */
+export function isPiiName(key: string): boolean {
+  return Object.hasOwn(RENAME, key.toLowerCase());
+}

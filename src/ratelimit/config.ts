@@ -19,7 +19,7 @@ const Rule = (cls: string, d: RuleDefaults) =>
       key: Type.Union([Type.Literal('ip'), Type.Literal('ip+path'), Type.Literal('apiKey')], {
         default: d.key ?? 'ip',
         description:
-          'What one client is: "ip" (the client IP through trusted proxies), "ip+path" (per IP and path), "apiKey" (the X-Api-Key or Bearer key, hashed; the IP when absent).',
+          'What one client is: "ip" (the client IP through trusted proxies; an IPv6 client by its ipv6Prefix network), "ip+path" (per IP and matched route, e.g. "/tr/v1/*", not the raw path), "apiKey" (the X-Api-Key or Bearer key, hashed; the IP when absent).',
       }),
       points: Type.Integer({
         minimum: 0,
@@ -54,13 +54,24 @@ export const RateLimitConfig = Section(
   {
     enabled: Type.Boolean({ default: true, description: 'Rate-limit clients per route class.' }),
     allowCidrs: CidrList({ description: 'Client IPs or CIDRs never limited (monitoring, your own backends).' }),
+    ipv6Prefix: Type.Integer({
+      minimum: 16,
+      maximum: 128,
+      default: 64,
+      description: 'An IPv6 client is limited by its network of this many bits (one subscriber usually has a whole /64); 128: each address alone.',
+    }),
     store: Type.Union([Type.Literal('memory'), Type.Literal('redis')], {
       default: 'memory',
       description: '"memory": limits per process. "redis": limits shared by every instance using the same Redis.',
     }),
     redis: Section(
       {
-        url: Type.String({ default: '', description: 'Redis URL ("redis://host:6379/0"); use "${REDIS_URL}". Required when store is "redis".' }),
+        url: Type.String({
+          default: '',
+          // writeOnly: it can hold a password, so config errors never show it.
+          writeOnly: true,
+          description: 'Redis URL ("redis://host:6379/0"); use "${REDIS_URL}". Required when store is "redis".',
+        }),
         keyPrefix: Type.String({ default: 'gatehouse:rl', minLength: 1, description: 'Prefix of every rate-limit key in Redis.' }),
       },
       { description: 'The shared store. While Redis is unreachable each instance limits on its own in memory.' },

@@ -68,7 +68,7 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
     };
     let verdict: Decision | Promise<Decision>;
     try {
-      verdict = limiter.check(limitKey(limiter.rule, request, ip));
+      verdict = limiter.check(limitKey(limiter.rule, request, ip, config.ipv6Prefix));
     } catch (err) {
       return failed(err);
     }

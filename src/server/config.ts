@@ -26,6 +26,12 @@ export const ServerConfig = Section(
       default: 1000,
       description: 'Requests served on one keep-alive connection before it is closed (0: no limit).',
     }),
+    maxConnections: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description:
+        'Open connections one listener holds at most (per worker process); over it, new connections are closed on accept and counted in gatehouse_connections_refused_total. 0: no limit.',
+    }),
     forwardedHeader: Type.Union([Type.Literal('auto'), Type.Literal('x-forwarded-for'), Type.Literal('forwarded')], {
       default: 'auto',
       description:
@@ -62,6 +68,11 @@ export const AdminConfig = Section(
       description:
         'Bearer token for the admin API (use "${GATEHOUSE_ADMIN_TOKEN}"). Required when the admin listener is not on loopback.',
     }),
+    hosts: Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$' }), {
+      default: [],
+      description:
+        'Host names (no port) the admin listener answers to besides localhost, 127.x.x.x and [::1], when no token is set (DNS-rebinding guard; see docs/security.md).',
+    }),
     metricsPath: Type.String({ default: '/metrics', pattern: '^/', description: 'Prometheus metrics endpoint.' }),
   },
   { description: 'The admin listener: /metrics and the admin API.' },
@@ -76,7 +87,7 @@ export const LogConfig = Section(
     access: Type.Boolean({
       default: false,
       description:
-        'One line per request on the main listener (event "access", whatever the level): method, host, path without the query string, status, bytes, ms, route class, request id, user agent, and the client IP as enrich.ip stores it.',
+        'One line per request on the main listener (event "access", whatever the level): method, host, path without the query string and with personal identifiers in REST tuples redacted, route pattern, status, bytes, ms, route class, request id, user agent, and the client IP as enrich.ip stores it.',
     }),
   },
   { description: 'Structured logging.' },

@@ -6,6 +6,17 @@ import { HttpError, errorBody, retryAfterOf } from './errors.js';
  * large, bad content type, header overflow) are mapped to the same shape.
  */
 export function installErrorHandlers(app: FastifyInstance): void {
+  // While closing, requests still arriving on open keep-alive connections get a 503 in our shape (Fastify's
+  // return503OnClosing would answer in its own), and their connection is closed.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close').header('retry-after', '1').code(503).send(errorBody('SHUTTING_DOWN', 'the server is shutting down'));
+  });
   app.setErrorHandler((err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
       const retryAfter = retryAfterOf(err);
@@ -15,6 +26,9 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err }, 'request failed');
+      // A header that Node refused to write (ERR_INVALID_CHAR) is still on the reply: drop them all, or this
+      // answer would fail the same way and Fastify would fall back to its own error shape.
+      if (HEADER_WRITE_ERRORS.has(err.code ?? '')) for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
       return reply.code(status).send(errorBody('INTERNAL', 'internal error'));
     }
     return reply.code(status).send(errorBody(mapCode(err), publicMessage(err)));
@@ -25,6 +39,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (wantsHtml(request)) return reply.type('text/html; charset=utf-8').send(NOT_FOUND_HTML);
     return reply.send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
   });
+}
+
+const HEADER_WRITE_ERRORS = new Set(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_HEADER_VALUE']);
+
+/** Fastify's `frameworkErrors`: a path it cannot decode (bad percent-encoding) or an over-long parameter, before routing. */
+export function frameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const code = err.code === 'FST_ERR_BAD_URL' ? 'BAD_URL' : 'BAD_REQUEST';
+  const message = err.code === 'FST_ERR_BAD_URL' ? 'the request path is not valid percent-encoded UTF-8' : publicMessage(err);
+  reply.code(400).send(errorBody(code, message));
 }
 
 function mapCode(err: FastifyError): string {

@@ -6,6 +6,8 @@ import type { CertificateManager } from '../tls/cert-manager.js';
 import { decidePlainHttp } from '../tls/http-redirect.js';
 import { hygiene } from './server-factory.js';
 import { errorBody } from './errors.js';
+import { guardRequests } from './request-guard.js';
+import { writeClientError } from './client-error.js';
 
 /**
  * The plain-HTTP listener when TLS is on: answers ACME HTTP-01 challenges (only for pending orders of configured
@@ -13,7 +15,7 @@ import { errorBody } from './errors.js';
  */
 export function plainListener(options: { server: ServerConfig; tls: TlsConfig; certs: CertificateManager; app: FastifyInstance }): Server {
   const { tls, certs, app } = options;
-  const server = createServer(hygiene(options.server), (req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const decision = decidePlainHttp({ method: req.method ?? 'GET', host: req.headers.host, url: req.url ?? '/' }, tls);
     switch (decision.action) {
       case 'challenge': {
@@ -25,12 +27,13 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
         res.writeHead(decision.status, { location: decision.location, 'content-type': 'text/plain' }).end();
         return;
       case 'reject':
-        res.writeHead(decision.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('BAD_REQUEST', decision.reason)));
+        res.writeHead(decision.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(decision.code, decision.reason)));
         return;
       case 'pass':
         app.routing(req, res);
     }
-  });
-  if (options.server.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.server.maxRequestsPerSocket;
+  };
+  const server = createServer(hygiene(options.server), guardRequests(handler, options.server.maxRequestsPerSocket));
+  server.on('clientError', writeClientError);
   return server;
 }

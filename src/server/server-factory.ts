@@ -4,6 +4,7 @@ import { createSecureServer } from 'node:http2';
 import type { ServerConfig } from './config.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { withConnectionTracking } from './h2-connections.js';
+import { GUARDED_SERVER_OPTIONS, guardRequests } from './request-guard.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -19,18 +20,13 @@ export function hygiene(config: ServerConfig) {
     connectionsCheckingInterval: Math.min(1_000, config.headersTimeout),
     // Hold the parser to the RFC: no lenient parsing of malformed requests.
     insecureHTTPParser: false,
+    ...GUARDED_SERVER_OPTIONS,
   };
 }
 
 /** Fastify's `serverFactory` for a plain-HTTP listener. */
 export function plainServerFactory(config: ServerConfig) {
-  return (handler: Handler): Server => withRequestLimit(createServer(hygiene(config), handler), config);
-}
-
-/** A property, not a constructor option, in Node's http server. */
-function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T {
-  if (config.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = config.maxRequestsPerSocket;
-  return server;
+  return (handler: Handler): Server => createServer(hygiene(config), guardRequests(handler, config.maxRequestsPerSocket));
 }
 
 /**
@@ -40,10 +36,11 @@ function withRequestLimit<T extends Server>(server: T, config: ServerConfig): T 
 export function secureServerFactory(config: ServerConfig, tls: TlsServerOptions) {
   return (handler: Handler): Server => {
     if (tls.allowHTTP1) {
-      const server = createSecureServer({ ...tls, settings: { maxHeaderListSize: config.maxHeaderSize } }, handler as never);
+      // A TLS handshake gets no longer than request headers would (Node's default is 120 s).
+      const server = createSecureServer({ ...tls, handshakeTimeout: config.headersTimeout, settings: { maxHeaderListSize: config.maxHeaderSize } }, guardRequests(handler) as never);
       server.setTimeout(config.requestTimeout);
       return withConnectionTracking(server) as unknown as Server;
     }
-    return withRequestLimit(createHttpsServer({ ...tls, ...hygiene(config) }, handler), config) as unknown as Server;
+    return createHttpsServer({ ...tls, ...hygiene(config), handshakeTimeout: config.headersTimeout }, guardRequests(handler, config.maxRequestsPerSocket)) as unknown as Server;
   };
 }

@@ -38,7 +38,7 @@ export function crossChecks(c: Config): ConfigIssue[] {
   if (Boolean(nats.tls.cert) !== Boolean(nats.tls.key)) add('/bus/nats/tls/key', 'tls.cert and tls.key go together');
 
   if (c.admin.enabled && !LOOPBACK.has(c.admin.listen.host) && !c.admin.token) {
-    add('/admin/token', 'the admin listener is not on loopback: set a token', c.admin.listen.host);
+    add('/admin/token', `the admin listener (admin.listen.host ${JSON.stringify(c.admin.listen.host)}) is not on loopback: set a token`);
   }
   if (c.admin.enabled && c.admin.listen.port !== 0 && c.admin.listen.port === c.server.listen.port) {
     add('/admin/listen/port', 'the admin listener needs its own port', c.admin.listen.port);

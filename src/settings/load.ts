@@ -3,6 +3,7 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { substituteEnv } from '../config/env.js';
+import { redactIssue, writeOnlyPaths, type RedactionContext } from '../config/secrets.js';
 import { parseJson } from '../config/json.js';
 import { crossChecks } from './cross-checks.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../config/units.js';
@@ -21,22 +22,29 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
 /** Validates an already parsed config object (also used by tests and `validate`). */
 export function parseConfig(raw: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const issues: ConfigIssue[] = [];
-  const substituted = substituteEnv(raw, env, issues);
+  const fromEnv = new Set<string>();
+  const substituted = substituteEnv(raw, env, issues, '', fromEnv);
+  // Every issue goes out through here: none may show a value that could be a secret.
+  const ctx: RedactionContext = { fromEnv, writeOnly: secretFields() };
+  const fail = (list: ConfigIssue[]) => new ConfigError(source, list.map((i) => redactIssue(i, ctx)));
   if (typeof substituted !== 'object' || substituted === null || Array.isArray(substituted)) {
-    throw new ConfigError(source, [{ path: '', message: 'the configuration must be a JSON object', value: raw }]);
+    throw fail([{ path: '', message: 'the configuration must be a JSON object', value: raw }]);
   }
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(substituted));
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
     if (isNoise(e.message, e.path, issues)) continue;
     issues.push({ path: e.path, message: describe(e), value: e.value });
   }
-  if (issues.length > 0) throw new ConfigError(source, issues);
+  if (issues.length > 0) throw fail(issues);
 
   const config = Value.Decode(ConfigSchema, withDefaults);
   const cross = crossChecks(config);
-  if (cross.length > 0) throw new ConfigError(source, cross);
+  if (cross.length > 0) throw fail(cross);
   return deepFreeze(config);
 }
+
+let writeOnly: string[][] | undefined;
+const secretFields = () => (writeOnly ??= writeOnlyPaths(ConfigSchema));
 
 /** The defaults alone: what an empty `{}` config means. */
 export function defaultConfig(): Readonly<Config> {

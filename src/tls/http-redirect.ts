@@ -26,7 +26,7 @@ export type PlainHttpDecision =
   | { action: 'challenge'; token: string } // answer with challengeResponse(token, host), or 404
   | { action: 'redirect'; status: 308; location: string }
   | { action: 'pass' } // serve it over plain HTTP as usual
-  | { action: 'reject'; status: 400; reason: string };
+  | { action: 'reject'; status: 400 | 421; code: string; reason: string };
 
 export interface PlainHttpRequest {
   method: string;
@@ -35,7 +35,10 @@ export interface PlainHttpRequest {
   url: string;
 }
 
-export type RedirectConfig = Pick<TlsConfig, 'enabled' | 'redirectHttp' | 'redirectExceptions' | 'publicPort' | 'listen'>;
+export type RedirectConfig = Pick<
+  TlsConfig,
+  'enabled' | 'redirectHttp' | 'redirectExceptions' | 'publicPort' | 'listen' | 'certificates' | 'acme' | 'defaultName'
+>;
 
 /**
  * Decides a plain-HTTP request. Challenges are answered before anything else (the CA only speaks HTTP on port 80),
@@ -52,11 +55,36 @@ export function decidePlainHttp(request: PlainHttpRequest, config: RedirectConfi
   if (!config.redirectHttp || config.redirectExceptions.some((prefix) => underPrefix(path, prefix))) {
     return { action: 'pass' };
   }
-  if (!request.url.startsWith('/')) return { action: 'reject', status: 400, reason: 'request target is not a path' };
-  if (!request.host || !HOST.test(request.host)) return { action: 'reject', status: 400, reason: 'missing or invalid Host' };
+  if (!request.url.startsWith('/')) return { action: 'reject', status: 400, code: 'BAD_REQUEST', reason: 'request target is not a path' };
+  if (!request.host || !HOST.test(request.host)) return { action: 'reject', status: 400, code: 'BAD_REQUEST', reason: 'missing or invalid Host' };
+  // Only to a name this server has a certificate for: a Location built from any Host would send the client (and
+  // its request body, with 308) wherever the Host header said. An unknown name goes to tls.defaultName, else 421.
+  const name = redirectName(stripPort(request.host).toLowerCase().replace(/\.$/, ''), config);
+  if (!name) return { action: 'reject', status: 421, code: 'MISDIRECTED_REQUEST', reason: 'this server has no HTTPS site for that Host' };
   const port = config.publicPort || config.listen.port;
-  const authority = port === 443 ? stripPort(request.host) : `${stripPort(request.host)}:${port}`;
+  const authority = port === 443 ? name : `${name}:${port}`;
   return { action: 'redirect', status: 308, location: `https://${authority}${request.url}` };
+}
+
+/** `host` when a certificate name covers it (exact, or "*.example.com" one label up), else the default name. */
+function redirectName(host: string, config: RedirectConfig): string | undefined {
+  const names = configuredNames(config);
+  const dot = host.indexOf('.');
+  if (names.has(host) || (dot > 0 && names.has(`*${host.slice(dot)}`))) return host;
+  return config.defaultName ? config.defaultName.toLowerCase() : undefined;
+}
+
+const namesOf = new WeakMap<RedirectConfig, ReadonlySet<string>>();
+
+/** The names of tls.certificates and acme.domains, once per (frozen) config. */
+function configuredNames(config: RedirectConfig): ReadonlySet<string> {
+  let names = namesOf.get(config);
+  if (!names) {
+    const all = [...config.certificates.flatMap((c) => c.names), ...(config.acme.enabled ? config.acme.domains : [])];
+    names = new Set(all.map((n) => n.toLowerCase()));
+    namesOf.set(config, names);
+  }
+  return names;
 }
 
 /** The Strict-Transport-Security value (RFC 6797 §6.1), or undefined when HSTS is off. */

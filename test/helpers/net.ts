@@ -65,3 +65,15 @@ export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> 
     socket.once('error', () => resolve(false));
   });
 }
+
+/** Opens a raw connection, writes `text`, and resolves with everything received until the server closes it. */
+export function rawExchange(port: number, text: string | Buffer, host = '127.0.0.1'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host });
+    let received = '';
+    socket.on('data', (d) => (received += d.toString()));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    socket.write(text);
+  });
+}
