@@ -34,7 +34,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 /** Bound on draining the connection at close before it is closed outright. */
 const DRAIN_TIMEOUT_MS = 10_000;
 /** Least bound on one batch's PubAcks; the bound follows the measured ack latency up to REQUEST_TIMEOUT_MS. */
-const MIN_PUBACK_TIMEOUT_MS = 1_500;
+const MIN_PUBACK_TIMEOUT_MS = 2_000;
 /** A batch waiting this long for its PubAcks makes the gateway not ready, before its timeout ends it. */
 const PUBACK_STALE_MS = 3_000;
 /**
@@ -71,6 +71,8 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
   function kickIfStuck(c: Connected): void {
     const now = Date.now();
     if (!c.status.connected || health.failingForMs(now) < KICK_AFTER_MS || now - lastKick < KICK_AFTER_MS) return;
+    // Some acks still arrive (a lossy link): the connection works, slowly; dropping it would only lose more.
+    if (now - health.lastAckAt < KICK_AFTER_MS) return;
     lastKick = now;
     events.natsKicked({}, { server: c.nc.getServer(), why: health.problem(now) });
     kickConnection(c.nc);
@@ -88,7 +90,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
       await ensureStream(jsm, config, events);
       const js = jsm.jetstream();
-      const target = { stream: config.stream, subject: config.subject };
+      const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
       const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
       const publisher = new JetStreamPublisher(nc, target, health, lookup);
       conn = { nc, jsm, js, status: watchConnection(nc, events, (why) => publisher.abandon(why)), publisher };

@@ -71,6 +71,10 @@ export class PublishHealth {
     return undefined;
   }
 
+  get maxTimeoutMs(): number {
+    return this.limits.maxTimeoutMs;
+  }
+
   /** Epoch ms of the last acknowledged batch (0: none yet). */
   get lastAckAt(): number {
     return this.lastAck;

@@ -4,9 +4,11 @@
  *
  * - acked: JetStream acknowledged the pack. The forwarder re-publishes from its checkpoint after any failure, so
  *   packs of a partly failed batch (and of later batches in flight) come back; they are answered from here.
- * - uncertain: sent, but no answer (timeout, connection lost): the stream may or may not hold it. Before such a
- *   pack is sent again, the stream is read from `floor` on (see stream-scan.ts). `floor` is the highest stream
- *   sequence acknowledged before the pack was sent, so a stored copy can only lie after it.
+ * - uncertain: sent, but no answer (timeout, connection lost): the stream may or may not hold it. While its first
+ *   send is recent enough that a re-send lands inside the stream's duplicate window, it is simply sent again
+ *   (JetStream drops the copy); after that, the stream is first read from `floor` on (see stream-scan.ts).
+ *   `floor` is the highest stream sequence acknowledged before the pack was sent, so a stored copy can only lie
+ *   after it. Correctness past the window rests on the read alone; the window only spares the read.
  *
  * The spool re-reads the same records into the same packs (segment-reader.ts cuts batches where packs end), so a
  * pack id names the same events on every attempt. Both maps are bounded: an entry is only needed until the
@@ -14,7 +16,7 @@
  */
 export class PublishLedger {
   private readonly acked = new Set<string>();
-  private readonly uncertain = new Map<string, number>();
+  private readonly uncertain = new Map<string, { floor: number; sentAt: number }>();
   /** Highest stream sequence seen in a PubAck. */
   private highest = 0;
 
@@ -35,18 +37,21 @@ export class PublishLedger {
     if (this.acked.size > this.cap) this.acked.delete(this.acked.values().next().value as string);
   }
 
-  /** Sent with no answer; the lowest floor is kept (an earlier copy may be anywhere after it). */
-  onUnknown(id: string, floor: number): void {
+  /** Sent with no answer; the lowest floor and first send are kept (an earlier copy may be anywhere after it). */
+  onUnknown(id: string, floor: number, sentAt: number): void {
     const had = this.uncertain.get(id);
-    this.uncertain.set(id, had === undefined ? floor : Math.min(had, floor));
+    this.uncertain.set(id, had === undefined ? { floor, sentAt } : { floor: Math.min(had.floor, floor), sentAt: Math.min(had.sentAt, sentAt) });
     if (this.uncertain.size > this.cap) this.uncertain.delete(this.uncertain.keys().next().value as string);
   }
 
-  /** The uncertain ids among `ids`, and the lowest floor to read the stream from. */
-  unresolved(ids: readonly string[]): { ids: string[]; floor: number } | undefined {
-    const found = ids.filter((id) => this.uncertain.has(id));
+  /**
+   * The uncertain ids among `ids` first sent before `safeSince` (a re-send now might land after the duplicate
+   * window of their stored copy), and the lowest floor to read the stream from.
+   */
+  unresolved(ids: readonly string[], safeSince: number): { ids: string[]; floor: number } | undefined {
+    const found = ids.filter((id) => (this.uncertain.get(id)?.sentAt ?? Infinity) < safeSince);
     if (found.length === 0) return undefined;
-    return { ids: found, floor: Math.min(...found.map((id) => this.uncertain.get(id) as number)) };
+    return { ids: found, floor: Math.min(...found.map((id) => this.uncertain.get(id)?.floor ?? 0)) };
   }
 
   /** The stream was read: `stored` ids are in it; the other checked ids are not and will be sent again. */

@@ -7,6 +7,8 @@ import { PublishLedger } from './publish-ledger.js';
 export interface PublishTarget {
   readonly stream: string;
   readonly subject: string;
+  /** The stream's duplicate window (ms): a re-send well inside it needs no look-up. */
+  readonly duplicateWindowMs: number;
 }
 
 /** Reads the stream: which of `ids` it holds after sequence `floor` (stream-scan.ts). */
@@ -18,6 +20,7 @@ interface Batch {
   readonly messages: number;
   /** Highest stream sequence acknowledged before this batch was sent: a copy of its packs lies after it. */
   readonly floor: number;
+  readonly sentAt: number;
   /** Packs still waiting for their PubAck (their index in `packs`, from the reply's sequence number). */
   readonly waiting: Set<number>;
   failed: number;
@@ -68,7 +71,10 @@ export class JetStreamPublisher {
   async publishAll(messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const packs = pack(messages, PACK_MAX_MESSAGES, this.maxPackBytes()).filter((p) => !this.ledger.isAcked(p.id));
-    const unknown = this.ledger.unresolved(packs.map((p) => p.id));
+    // A re-send must reach the stream inside the window of a copy stored at the first send: leave it two PubAck
+    // timeouts of room, else look the pack up first.
+    const safeSince = Date.now() - (this.target.duplicateWindowMs - 2 * this.health.maxTimeoutMs);
+    const unknown = this.ledger.unresolved(packs.map((p) => p.id), safeSince);
     if (unknown) {
       let stored: ReadonlySet<string>;
       try {
@@ -108,6 +114,7 @@ export class JetStreamPublisher {
         packs,
         messages: packs.reduce((n, p) => n + p.count, 0),
         floor: this.ledger.floor,
+        sentAt: Date.now(),
         waiting: new Set(packs.keys()),
         failed: 0,
         firstError: undefined,
@@ -154,7 +161,7 @@ export class JetStreamPublisher {
   private unknown(batch: Batch, index: number): void {
     const p = batch.packs[index] as Pack;
     batch.failed += p.count;
-    this.ledger.onUnknown(p.id, batch.floor);
+    this.ledger.onUnknown(p.id, batch.floor, batch.sentAt);
   }
 
   private onReply(err: Error | null, msg: Msg): void {
