@@ -1,5 +1,6 @@
 import type { Receiver } from '../helpers/receivers.js';
 import {
+  metricValue,
   readyz,
   servePorts,
   startConsumeChild,
@@ -17,6 +18,8 @@ import type { NetLab } from './netlab.js';
 export interface NetGateway extends ServeChild {
   /** The gateway's own answer times of main-listener "ops" routes (/readyz, /healthz), from its histogram. */
   opsAnswers(): Promise<{ count: number; under10ms: number; under100ms: number }>;
+  /** Records the gateway forwarded (acknowledged by JetStream) so far. */
+  forwarded(): Promise<number>;
   /** The NATS server the gateway is connected to (host:port), from its /readyz detail. */
   server(): Promise<string | undefined>;
 }
@@ -29,11 +32,13 @@ export async function startNetGateway(lab: NetLab, rig: Rig, setup: Setup, overr
   const adminToken = 'network-fault-suite-admin-token-0123456789';
   const where = { host: lab.host('gw').ip, prefix: lab.exec('gw'), adminToken };
   const child = await startServeChild(rig, setup, ports, overrides, where);
+  const metrics = async () =>
+    (await fetch(`http://${where.host}:${ports.adminPort}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
   return {
     ...child,
+    forwarded: async () => metricValue(await metrics(), 'gatehouse_forwarded_total'),
     opsAnswers: async () => {
-      const url = `http://${where.host}:${ports.adminPort}/metrics`;
-      const text = await (await fetch(url, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+      const text = await metrics();
       const series = (suffix: string) => {
         const line = text.split('\n').find((l) => l.startsWith(`gatehouse_http_request_duration_seconds${suffix}`));
         return Number(line?.split(' ').at(-1) ?? 0);
