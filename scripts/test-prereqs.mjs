@@ -22,6 +22,8 @@ const TOOLS = [
   { bin: 'openssl', pkg: 'openssl', for: 'TLS tests' },
   { bin: 'docker-compose', pkg: 'docker-compose', for: 'the docker-compose.yml check (docker compose config)' },
   { bin: 'prlimit', pkg: 'util-linux', for: 'the disk-full tests (a file-size limit set on a running process)' },
+  { bin: 'ip', pkg: 'iproute2', for: 'the network fault tests (network namespaces, veth pairs, a bridge)' },
+  { bin: 'nft', pkg: 'nftables', for: 'the network fault tests (partitions and packet loss)' },
 ];
 
 const DEFAULT_DIRS = ['/usr/sbin', '/usr/bin'];

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/test-prereqs.mjs', import.meta.url));
-const TOOLS = ['nats-server', 'pebble', 'pebble-challtestsrv', 'chromium', 'redis-server', 'openssl', 'docker-compose', 'prlimit'];
-const PACKAGES = ['nats-server', 'pebble', 'chromium', 'redis-server', 'openssl', 'docker-compose', 'util-linux'];
+const TOOLS = ['nats-server', 'pebble', 'pebble-challtestsrv', 'chromium', 'redis-server', 'openssl', 'docker-compose', 'prlimit', 'ip', 'nft'];
+const PACKAGES = ['nats-server', 'pebble', 'chromium', 'redis-server', 'openssl', 'docker-compose', 'util-linux', 'iproute2', 'nftables'];
 const isRoot = process.getuid?.() === 0;
 
 const dirs: string[] = [];

@@ -17,6 +17,8 @@ function build(t: Telemetry) {
     consumerFailed: t.event('busConsumerFailed', 'Pull loop failures (retried).', 'warn', ['bus', 'durable']),
     natsConnected: t.event('natsConnected', 'Connections established to NATS.', 'info', ['server']),
     natsDisconnected: t.event('natsDisconnected', 'Disconnections from a NATS server.', 'warn', ['server']),
+    natsStale: t.event('natsStale', 'NATS connections dropped because pings went unanswered (a partition).', 'warn'),
+    natsKicked: t.event('natsKicked', 'NATS connections dropped because publishes kept failing on them.', 'warn'),
     natsReconnected: t.event('natsReconnected', 'Reconnections to NATS.', 'info', ['server']),
     natsLameDuck: t.event('natsLameDuck', 'A NATS server announced lame duck mode (it is about to stop).', 'info', ['server']),
     natsError: t.event('natsError', 'Asynchronous errors reported by NATS.', 'warn'),

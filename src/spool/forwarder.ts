@@ -51,6 +51,12 @@ export class Forwarder {
   private draining = false;
   private readPos: Position;
   private inFlight: InFlight[] = [];
+  /**
+   * Batches allowed in flight now: 1 after a failure, doubling with each acknowledged batch up to
+   * `publishInFlight` (as TCP's slow start). On a lossy or flapping link a full pipeline only multiplies what a
+   * failure throws away and re-sends; one batch at a time still moves the log forward.
+   */
+  private window: number;
   private persistWanted = false;
   private persisting: Promise<void> | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
@@ -59,6 +65,7 @@ export class Forwarder {
   constructor(private readonly deps: ForwarderDeps) {
     this.backoff = new Backoff(deps.config.retryMin, deps.config.retryMax);
     this.readPos = deps.index.checkpoint;
+    this.window = deps.config.publishInFlight;
   }
 
   start(): void {
@@ -113,7 +120,7 @@ export class Forwarder {
   /** Reads and publishes batches until the pipeline is full or the reader has caught up. */
   private async fill(): Promise<void> {
     const { index, reader, config } = this.deps;
-    while (this.inFlight.length < config.publishInFlight && !this.stopped) {
+    while (this.inFlight.length < Math.min(this.window, config.publishInFlight) && !this.stopped) {
       const span = index.readable(this.readPos);
       if (!span) return;
       const batch = await reader.read(span, config.publishBatch);
@@ -135,6 +142,7 @@ export class Forwarder {
   private acknowledge(batch: Batch, latencyMs: number): void {
     this.inFlight.shift();
     this.backoff.reset();
+    this.window = Math.min(this.window * 2, this.deps.config.publishInFlight);
     this.deps.index.advance(batch.end, batch.messages.length, batch.bytes);
     this.deps.hooks.onForwarded(batch.messages.length, batch.bytes, latencyMs);
     this.persistSoon();
@@ -159,6 +167,7 @@ export class Forwarder {
     // Later batches may still be publishing; let them settle (they may succeed: the bus dedupes the re-publish).
     await unlessAborted(Promise.allSettled(this.inFlight.map((f) => f.outcome)), this.abort.signal);
     this.inFlight = [];
+    this.window = 1;
     this.readPos = this.deps.index.checkpoint;
     const delay = this.backoff.next();
     this.deps.hooks.onFailed(err, this.backoff.attempts, delay);

@@ -16,7 +16,7 @@ import type { Sink } from '../../src/sinks/sink.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { Telemetry } from '../../src/telemetry/telemetry.js';
 import { spawnCli, exited } from '../helpers/cli.js';
-import { startNatsCluster, startNatsServer, type NatsHandle } from '../helpers/nats.js';
+import { startNatsCluster, startNatsServer, type NatsHandle, type NatsServerOptions } from '../helpers/nats.js';
 import { freePort } from '../helpers/net.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -114,8 +114,8 @@ export interface FaultCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(size = 3): Promise<FaultCluster> {
-  const nats = size === 1 ? await startNatsServer() : await startNatsCluster(size);
+export async function startCluster(size = 3, options: NatsServerOptions = {}): Promise<FaultCluster> {
+  const nats = size === 1 ? await startNatsServer(options) : await startNatsCluster(size, options);
   const nc = await connect({ ...nats.clientOptions(), maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const jsm = await jetstreamManager(nc, { timeout: 5_000 });
   return {
@@ -208,10 +208,10 @@ export interface Child {
   signal(signal: NodeJS.Signals): void;
 }
 
-export function spawnChild(rig: Rig, setup: Setup, command: 'serve' | 'consume', raw: Raw, launcher: readonly string[] = []): Child {
+export function spawnChild(rig: Rig, setup: Setup, command: 'serve' | 'consume', raw: Raw, prefix: readonly string[] = []): Child {
   const path = join(setup.dir, `${command}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
   writeFileSync(path, JSON.stringify(raw, null, 2));
-  const proc = spawnCli([command, '--config', path], {}, launcher);
+  const proc = spawnCli([command, '--config', path], {}, prefix);
   rig.adopt(proc);
   let tail = '';
   const keep = (d: Buffer) => {
@@ -249,32 +249,45 @@ export async function servePorts(): Promise<ServePorts> {
   return { port: await freePort(), adminPort: await freePort() };
 }
 
-/** `launcher`: see spawnCli (a gateway whose spool is on a small disk of its own, say). */
-export async function startServeChild(rig: Rig, setup: Setup, ports: ServePorts, overrides: Raw = {}, launcher: readonly string[] = []): Promise<ServeChild> {
+/** Where a `serve` child runs: its address, a command prefix (a network namespace), the admin token off loopback. */
+export interface ServeWhere {
+  readonly host?: string;
+  readonly prefix?: readonly string[];
+  readonly adminToken?: string;
+}
+
+export async function startServeChild(
+  rig: Rig,
+  setup: Setup,
+  ports: ServePorts,
+  overrides: Raw = {},
+  { host = '127.0.0.1', prefix = [], adminToken }: ServeWhere = {},
+): Promise<ServeChild> {
   const raw = setup.raw({
     ...overrides,
-    server: { ...overrides.server, listen: { host: '127.0.0.1', port: ports.port } },
-    admin: { listen: { host: '127.0.0.1', port: ports.adminPort } },
+    server: { ...overrides.server, listen: { host, port: ports.port } },
+    admin: { listen: { host, port: ports.adminPort }, ...(adminToken ? { token: adminToken } : {}) },
   });
-  const child = spawnChild(rig, setup, 'serve', raw, launcher);
-  const url = `http://127.0.0.1:${ports.port}`;
+  const child = spawnChild(rig, setup, 'serve', raw, prefix);
+  const url = `http://${host}:${ports.port}`;
   await waitFor('the gateway child to be ready', async () => {
     if (child.proc.exitCode !== null) throw new Error(`serve exited ${child.proc.exitCode}: ${child.output()}`);
     return (await readyz(url).catch(() => undefined))?.status === 200;
   });
+  const auth: Record<string, string> = adminToken ? { authorization: `Bearer ${adminToken}` } : {};
   return {
     ...child,
     url,
     pendingRecords: async () => {
-      const text = await (await fetch(`http://127.0.0.1:${ports.adminPort}/metrics`)).text();
+      const text = await (await fetch(`http://${host}:${ports.adminPort}/metrics`, { headers: auth })).text();
       return metricValue(text, 'gatehouse_spool_pending_records');
     },
   };
 }
 
 /** A `consume` child; resolves once it logged that it consumes. */
-export async function startConsumeChild(rig: Rig, setup: Setup, overrides: Raw = {}): Promise<Child> {
-  const child = spawnChild(rig, setup, 'consume', setup.raw({ log: { level: 'info' }, ...overrides }));
+export async function startConsumeChild(rig: Rig, setup: Setup, overrides: Raw = {}, prefix: readonly string[] = []): Promise<Child> {
+  const child = spawnChild(rig, setup, 'consume', setup.raw({ log: { level: 'info' }, ...overrides }), prefix);
   await waitFor('the consumer child to start', () => {
     if (child.proc.exitCode !== null) throw new Error(`consume exited ${child.proc.exitCode}: ${child.output()}`);
     return child.output().includes('"consumerStarted"');

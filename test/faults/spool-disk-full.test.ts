@@ -49,7 +49,7 @@ describe('delivery: the spool disk fills while NATS is down', () => {
     rig.defer(() => disk.stop());
     const consumer = await startLocalConsumer(rig, s);
     const ports = await servePorts();
-    const gw = await startServeChild(rig, s, ports, overrides(s), disk.launcher);
+    const gw = await startServeChild(rig, s, ports, overrides(s), { prefix: disk.launcher });
     const load = new Load({ url: () => gw.url, prefix: name, rate: 150, max: 100_000 }).start();
     await waitFor('events stored before the outage', async () => (await consumer.store.countEvents({ ename: name })) >= 50, patience);
     return { s, disk, ports, gw, load, log: spoolLog(gw) };
@@ -120,7 +120,7 @@ describe('delivery: the spool disk fills while NATS is down', () => {
     disk.fill('filler');
     await suite.cluster.nats.restart(0);
     const restarted = performance.now();
-    const gw2 = await startServeChild(rig, s, ports, overrides(s), disk.launcher);
+    const gw2 = await startServeChild(rig, s, ports, overrides(s), { prefix: disk.launcher });
     // Ready (listening, NATS up) on a disk that takes no write yet: the spool's recovery needed no space.
     const ready = performance.now();
     const okAtReady = load.okCount;

@@ -25,11 +25,10 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
-/** `launcher`: a command prefix the CLI runs under (e.g. nsenter into a namespace; it must exec, keeping the PID). */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, launcher: readonly string[] = []): ChildProcess {
-  const [command = process.execPath, ...prefix] = launcher;
-  const node = launcher.length > 0 ? [process.execPath] : [];
-  return spawn(command, [...prefix, ...node, '--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
+/** `prefix` runs it under another command that execs it (`ip netns exec <ns>`), so the PID stays gatehouse's. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, prefix: readonly string[] = []): ChildProcess {
+  const [command = process.execPath, ...rest] = [...prefix, process.execPath];
+  return spawn(command, [...rest, '--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,10 +39,16 @@ export interface NatsServerOptions {
   readonly clientCa?: string;
   /** Certificate and key the harness's own clients present when the servers verify clients. */
   readonly clientCert?: { readonly cert: string; readonly key: string };
+  /** Address each node listens on, by index (default 127.0.0.1): nodes in network namespaces of their own. */
+  readonly hosts?: readonly string[];
+  /** Command prefix node i is started with (`ip netns exec <ns>`); it must exec, so the PID stays the server's. */
+  readonly prefix?: (i: number) => readonly string[];
 }
 
 interface NatsNode {
   readonly name: string;
+  readonly host: string;
+  readonly prefix: readonly string[];
   readonly port: number;
   readonly monitorPort: number;
   readonly confFile: string;
@@ -93,9 +99,11 @@ async function startNodes(size: number, options: NatsServerOptions): Promise<Nat
     mkdirSync(storeDir, { recursive: true });
     const confFile = join(dir, `${name}.conf`);
     const clusterPort = size > 1 ? clusterPorts[i] : undefined;
-    const routes = size > 1 ? clusterPorts.filter((_, j) => j !== i) : [];
-    writeFileSync(confFile, serverConfig({ name, port, monitorPort, storeDir, clusterPort, routes, options }));
-    nodes.push({ name, port, monitorPort, confFile, logFile: join(dir, `${name}.log`) });
+    const hostOf = (j: number) => options.hosts?.[j] ?? '127.0.0.1';
+    const host = hostOf(i);
+    const routes = size > 1 ? clusterPorts.flatMap((r, j) => (j === i ? [] : [`${hostOf(j)}:${r}`])) : [];
+    writeFileSync(confFile, serverConfig({ name, host, port, monitorPort, storeDir, clusterPort, routes, options }));
+    nodes.push({ name, host, prefix: options.prefix?.(i) ?? [], port, monitorPort, confFile, logFile: join(dir, `${name}.log`) });
   }
   const scheme = options.tls ? 'tls' : 'nats';
   const handle = buildHandle(dir, nodes, scheme, options);
@@ -117,7 +125,7 @@ function buildHandle(dir: string, nodes: NatsNode[], scheme: string, options: Na
     return n;
   };
   const handle: NatsHandle = {
-    urls: nodes.map((n) => `${scheme}://127.0.0.1:${n.port}`),
+    urls: nodes.map((n) => `${scheme}://${n.host}:${n.port}`),
     names: nodes.map((n) => n.name),
     dir,
     pid: (i) => node(i).proc?.pid,
@@ -157,7 +165,8 @@ function buildHandle(dir: string, nodes: NatsNode[], scheme: string, options: Na
 
 function spawnNode(node: NatsNode): void {
   const log = openSync(node.logFile, 'a');
-  const proc = spawn(NATS_SERVER, ['-c', node.confFile], { stdio: ['ignore', log, log] });
+  const [command = NATS_SERVER, ...rest] = [...node.prefix, NATS_SERVER];
+  const proc = spawn(command, [...rest, '-c', node.confFile], { stdio: ['ignore', log, log] });
   closeSync(log);
   node.proc = proc;
   node.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
@@ -182,7 +191,7 @@ async function waitHealthy(node: NatsNode): Promise<void> {
       const log = readFileSync(node.logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
       throw new Error(`${node.name} exited with ${node.proc.exitCode}: ${log}`);
     }
-    const res = await fetch(`http://127.0.0.1:${node.monitorPort}/healthz`);
+    const res = await fetch(`http://${node.host}:${node.monitorPort}/healthz`);
     return res.ok;
   });
 }
@@ -222,22 +231,23 @@ function clientOptions(urls: readonly string[], options: NatsServerOptions): Nod
 
 function serverConfig(p: {
   name: string;
+  host: string;
   port: number;
   monitorPort: number;
   storeDir: string;
   clusterPort: number | undefined;
-  routes: number[];
+  routes: string[];
   options: NatsServerOptions;
 }): string {
   const lines = [
     `server_name: ${p.name}`,
-    `listen: "127.0.0.1:${p.port}"`,
-    `http: "127.0.0.1:${p.monitorPort}"`,
+    `listen: "${p.host}:${p.port}"`,
+    `http: "${p.host}:${p.monitorPort}"`,
     `jetstream { store_dir: ${JSON.stringify(p.storeDir)}, max_memory_store: 64MB, max_file_store: 512MB }`,
   ];
   if (p.clusterPort !== undefined) {
-    const routes = p.routes.map((r) => `"nats-route://127.0.0.1:${r}"`).join(', ');
-    lines.push(`cluster { name: gatehouse-test, listen: "127.0.0.1:${p.clusterPort}", routes: [${routes}] }`);
+    const routes = p.routes.map((r) => `"nats-route://${r}"`).join(', ');
+    lines.push(`cluster { name: gatehouse-test, listen: "${p.host}:${p.clusterPort}", routes: [${routes}] }`);
   }
   const { tls, auth } = p.options;
   if (tls) {

@@ -55,7 +55,8 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(kind: VendorKind, expect: Expectations = {}): Promise<Receiver> {
+/** `host`: the address to listen on (a bridge address, for senders in network namespaces). */
+export async function startReceiver(kind: VendorKind, expect: Expectations = {}, host = '127.0.0.1'): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const violations: string[] = [];
   const accepted: Record<string, unknown>[] = [];
@@ -108,9 +109,9 @@ export async function startReceiver(kind: VendorKind, expect: Expectations = {})
     },
     async start() {
       server = createServer((req, res) => void handler(req, res));
-      await new Promise<void>((resolve) => (server as Server).listen(port, '127.0.0.1', resolve));
+      await new Promise<void>((resolve) => (server as Server).listen(port, host, resolve));
       port = (server.address() as AddressInfo).port;
-      receiver.url = `http://127.0.0.1:${port}`;
+      receiver.url = `http://${host}:${port}`;
     },
     async stop() {
       const s = server;

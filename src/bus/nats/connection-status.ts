@@ -1,8 +1,17 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { BusEvents } from '../events.js';
+import { kickConnection } from './connection-kick.js';
 
-/** Mirrors the connection's status into the connected gauge and named events, until the connection closes. */
-export function watchConnection(nc: NatsConnection, events: BusEvents): { readonly connected: boolean; done: Promise<void> } {
+/**
+ * Mirrors the connection's status into the connected gauge and named events, until the connection closes.
+ * A connection the client found stale (pings unanswered) is dropped at once (connection-kick.ts), and
+ * `onDisconnect` runs as soon as the client reports the link lost.
+ */
+export function watchConnection(
+  nc: NatsConnection,
+  events: BusEvents,
+  onDisconnect: (why: string) => void = () => undefined,
+): { readonly connected: boolean; done: Promise<void> } {
   const state = { connected: true, done: Promise.resolve() };
   events.natsConnectionUp.set(1);
   events.natsConnected({ server: nc.getServer() });
@@ -13,6 +22,11 @@ export function watchConnection(nc: NatsConnection, events: BusEvents): { readon
           state.connected = false;
           events.natsConnectionUp.set(0);
           events.natsDisconnected({ server: s.server });
+          onDisconnect(`disconnected from ${s.server}`);
+          break;
+        case 'staleConnection':
+          events.natsStale({});
+          kickConnection(nc);
           break;
         case 'reconnect':
           state.connected = true;

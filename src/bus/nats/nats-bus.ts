@@ -14,12 +14,15 @@ import {
 import type { NatsConfig } from '../config.js';
 import { busEvents } from '../events.js';
 import { connectionOptions } from './connection-options.js';
+import { kickConnection } from './connection-kick.js';
 import { watchConnection } from './connection-status.js';
 import { consumerLag } from './consumer.js';
 import { NatsConnectError, StreamConfigError } from './errors.js';
+import { PublishHealth } from './publish-health.js';
 import { JetStreamPublisher, PublishError } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
 import { ensureStream } from './stream.js';
+import { storedIds } from './stream-scan.js';
 
 export interface NatsBusOptions {
   readonly config: NatsConfig;
@@ -30,6 +33,16 @@ export interface NatsBusOptions {
 const REQUEST_TIMEOUT_MS = 5_000;
 /** Bound on draining the connection at close before it is closed outright. */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** Least bound on one batch's PubAcks; the bound follows the measured ack latency up to REQUEST_TIMEOUT_MS. */
+const MIN_PUBACK_TIMEOUT_MS = 2_000;
+/** A batch waiting this long for its PubAcks makes the gateway not ready, before its timeout ends it. */
+const PUBACK_STALE_MS = 3_000;
+/**
+ * Publishes failing this long on a connection the client still holds up (the node is cut off from the stream's
+ * leader, or answers nothing): the connection is dropped so the client moves to another node. Not sooner, so
+ * a lossy link (some acks late) keeps its connection; at most once per this interval.
+ */
+const KICK_AFTER_MS = 6_000;
 
 interface Connected {
   readonly nc: NatsConnection;
@@ -51,6 +64,19 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
   let conn: Connected | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  const health = new PublishHealth({ minTimeoutMs: MIN_PUBACK_TIMEOUT_MS, maxTimeoutMs: REQUEST_TIMEOUT_MS, staleMs: PUBACK_STALE_MS });
+  let lastKick = 0;
+
+  /** Publishes keep failing on a connection that looks up: move to another node (see KICK_AFTER_MS). */
+  function kickIfStuck(c: Connected): void {
+    const now = Date.now();
+    if (!c.status.connected || health.failingForMs(now) < KICK_AFTER_MS || now - lastKick < KICK_AFTER_MS) return;
+    // Some acks still arrive (a lossy link): the connection works, slowly; dropping it would only lose more.
+    if (now - health.lastAckAt < KICK_AFTER_MS) return;
+    lastKick = now;
+    events.natsKicked({}, { server: c.nc.getServer(), why: health.problem(now) });
+    kickConnection(c.nc);
+  }
 
   async function connectAndCheck(): Promise<void> {
     let nc: NatsConnection;
@@ -63,8 +89,11 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     try {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
       await ensureStream(jsm, config, events);
-      const publisher = new JetStreamPublisher(nc, { stream: config.stream, subject: config.subject, timeoutMs: REQUEST_TIMEOUT_MS });
-      conn = { nc, jsm, js: jsm.jetstream(), status: watchConnection(nc, events), publisher };
+      const js = jsm.jetstream();
+      const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
+      const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
+      const publisher = new JetStreamPublisher(nc, target, health, lookup);
+      conn = { nc, jsm, js, status: watchConnection(nc, events, (why) => publisher.abandon(why)), publisher };
     } catch (err) {
       await nc.close().catch(() => {});
       if (err instanceof StreamConfigError) throw err;
@@ -92,6 +121,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
   async function publish(messages: readonly BusMessage[]): Promise<void> {
     const c = ready();
     if (!c.status.connected) {
+      health.failed('disconnected from NATS (reconnecting)');
       events.publishFailed({ bus: 'nats' }, { error: 'disconnected' }, messages.length);
       throw new BusUnavailableError('disconnected from NATS (reconnecting)');
     }
@@ -103,6 +133,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       end();
     } catch (err) {
       const failed = err instanceof PublishError ? err.failed : messages.length;
+      kickIfStuck(c);
       events.publishFailed({ bus: 'nats' }, { error: err instanceof Error ? err.message : String(err) }, failed);
       throw err;
     } finally {
@@ -144,13 +175,13 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     if (!conn) return down('the NATS bus is not started');
     if (conn.nc.isClosed()) return down('the NATS connection is closed');
     if (!conn.status.connected) return down(`disconnected from NATS, reconnecting to ${config.servers.join(', ')}`);
-    try {
-      const info = await conn.jsm.streams.info(config.stream);
-      const leader = info.cluster?.leader ? `, leader ${info.cluster.leader}` : '';
-      return up(`${conn.nc.getServer()}; stream ${config.stream}: ${info.state.messages} messages${leader}`);
-    } catch (err) {
-      return down(`stream ${config.stream} unreachable: ${explain(err)}`);
-    }
+    // From state only: a request here would wait out its timeout during a partition, and a probe must answer
+    // in milliseconds. Ready means this gateway's events are reaching the stream (publish-health.ts).
+    const problem = health.problem();
+    if (problem !== undefined) return down(`stream ${config.stream}: ${problem}`);
+    const last = health.lastAckAt;
+    const acked = last === 0 ? 'nothing published yet' : `last PubAck ${Date.now() - last} ms ago`;
+    return up(`${conn.nc.getServer()}; stream ${config.stream}: ${acked}`);
   }
 
   async function lag(durable: string): Promise<ConsumerLag> {

@@ -1,19 +1,27 @@
 import { createInbox, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { BusUnavailableError, type BusMessage } from '../bus.js';
 import { PACK_IDS_HEADER, PACK_MAX_BYTES, PACK_MAX_MESSAGES, PACK_SIZES_HEADER, pack, type Pack } from '../pack.js';
+import type { PublishHealth } from './publish-health.js';
+import { PublishLedger } from './publish-ledger.js';
 
 export interface PublishTarget {
   readonly stream: string;
   readonly subject: string;
-  readonly timeoutMs: number;
+  /** The stream's duplicate window (ms): a re-send well inside it needs no look-up. */
+  readonly duplicateWindowMs: number;
 }
+
+/** Reads the stream: which of `ids` it holds after sequence `floor` (stream-scan.ts). */
+export type StoredIdsLookup = (floor: number, ids: readonly string[]) => Promise<ReadonlySet<string>>;
 
 interface Batch {
   readonly first: number;
-  /** Messages (events) in each pack, by pack. */
-  readonly counts: number[];
+  readonly packs: readonly Pack[];
   readonly messages: number;
-  /** Packs still waiting for their PubAck (their index in `counts`, from the reply's sequence number). */
+  /** Highest stream sequence acknowledged before this batch was sent: a copy of its packs lies after it. */
+  readonly floor: number;
+  readonly sentAt: number;
+  /** Packs still waiting for their PubAck (their index in `packs`, from the reply's sequence number). */
   readonly waiting: Set<number>;
   failed: number;
   firstError: string | undefined;
@@ -24,9 +32,13 @@ interface Batch {
 /**
  * JetStream publishing for the forwarder's batches. The batch is packed (pack.ts: several events in one NATS
  * message, cut where the spool's group commits end) and every pack is sent at once (pipelined), with
- * `Nats-Msg-Id` = the pack's id, so a pack republished within the stream's duplicate window (after a crash or
- * a timed-out ack) is stored once; the batch resolves when every PubAck has arrived and rejects with a
+ * `Nats-Msg-Id` = the pack's id; the batch resolves when every PubAck has arrived and rejects with a
  * PublishError naming how many messages were not acknowledged.
+ *
+ * A re-publish does not rely on the stream's duplicate window (publish-ledger.ts): packs acknowledged before are
+ * not sent again, and packs whose ack was lost are first looked up in the stream. So a pack is stored once even
+ * when its ack was lost in an outage longer than the window. The window still covers a restart (the ledger lives
+ * in memory).
  *
  * One NATS message per pack instead of per event: the gateway, the NATS servers (each replica stores, acks and
  * dedupes per message) and the consumer (one ack per message) all do their per-message work once a pack.
@@ -36,11 +48,14 @@ interface Batch {
 export class JetStreamPublisher {
   private readonly prefix: string;
   private readonly batches = new Map<number, Batch>();
+  private readonly ledger = new PublishLedger();
   private seq = 0;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly target: PublishTarget,
+    private readonly health: PublishHealth,
+    private readonly lookup: StoredIdsLookup,
   ) {
     this.prefix = `${createInbox()}.`;
     // Lives as long as the connection: closing the connection ends it.
@@ -53,16 +68,53 @@ export class JetStreamPublisher {
     return Math.min(PACK_MAX_BYTES, Math.floor(maxPayload / 2));
   }
 
-  publishAll(messages: readonly BusMessage[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
-    const packs = pack(messages, PACK_MAX_MESSAGES, this.maxPackBytes());
+  async publishAll(messages: readonly BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const packs = pack(messages, PACK_MAX_MESSAGES, this.maxPackBytes()).filter((p) => !this.ledger.isAcked(p.id));
+    // A re-send must reach the stream inside the window of a copy stored at the first send: leave it two PubAck
+    // timeouts of room, else look the pack up first.
+    const safeSince = Date.now() - (this.target.duplicateWindowMs - 2 * this.health.maxTimeoutMs);
+    const unknown = this.ledger.unresolved(packs.map((p) => p.id), safeSince);
+    if (unknown) {
+      let stored: ReadonlySet<string>;
+      try {
+        stored = await this.lookup(unknown.floor, unknown.ids);
+      } catch (err) {
+        const why = `cannot check what the stream holds before re-publishing: ${err instanceof Error ? err.message : String(err)}`;
+        this.health.failed(why);
+        throw new PublishError(messages.length, why, { cause: err });
+      }
+      this.ledger.resolve(unknown.ids, stored);
+    }
+    const toSend = packs.filter((p) => !this.ledger.isAcked(p.id));
+    if (toSend.length > 0) await this.send(toSend);
+  }
+
+  /**
+   * Ends every batch still waiting (the connection dropped): its unanswered packs may or may not be stored.
+   * Without this they would wait for their timeout, while the forwarder could already retry on the new connection.
+   */
+  abandon(why: string): void {
+    for (const batch of new Set(this.batches.values())) {
+      for (const i of batch.waiting) this.unknown(batch, i);
+      batch.waiting.clear();
+      batch.firstError ??= why;
+      batch.settle();
+    }
+  }
+
+  private send(packs: readonly Pack[]): Promise<void> {
+    const timeoutMs = this.health.timeoutMs();
     return new Promise<void>((resolve, reject) => {
       const first = this.seq + 1;
       this.seq += packs.length;
+      const token = this.health.sent();
       const batch: Batch = {
         first,
-        counts: packs.map((p) => p.count),
-        messages: messages.length,
+        packs,
+        messages: packs.reduce((n, p) => n + p.count, 0),
+        floor: this.ledger.floor,
+        sentAt: Date.now(),
         waiting: new Set(packs.keys()),
         failed: 0,
         firstError: undefined,
@@ -70,18 +122,18 @@ export class JetStreamPublisher {
         settle: () => {
           clearTimeout(batch.timer);
           for (let i = 0; i < packs.length; i++) this.batches.delete(first + i);
+          this.health.settled(token, batch.failed === 0, batch.firstError ?? '');
           if (batch.failed === 0) return resolve();
           const why = `${batch.failed} of ${batch.messages} messages not acknowledged by JetStream: ${batch.firstError ?? 'unknown'}`;
           reject(new PublishError(batch.failed, why));
         },
       };
-      const failAll = (why: string) => {
-        for (const i of batch.waiting) batch.failed += batch.counts[i] ?? 0;
+      batch.timer = setTimeout(() => {
+        for (const i of batch.waiting) this.unknown(batch, i);
         batch.waiting.clear();
-        batch.firstError ??= why;
+        batch.firstError ??= `no PubAck within ${timeoutMs} ms`;
         batch.settle();
-      };
-      batch.timer = setTimeout(() => failAll(`no PubAck within ${this.target.timeoutMs} ms`), this.target.timeoutMs);
+      }, timeoutMs);
       for (let i = 0; i < packs.length; i++) this.batches.set(first + i, batch);
       try {
         for (let i = 0; i < packs.length; i++) {
@@ -95,11 +147,21 @@ export class JetStreamPublisher {
           this.nc.publish(this.target.subject, p.data, { headers: h, reply: `${this.prefix}${first + i}` });
         }
       } catch (err) {
-        // The connection is closed or the message is too large for the server: nothing of this batch counts (no
-        // PubAck can have arrived yet, so every pack is still waiting).
-        failAll(err instanceof Error ? err.message : String(err));
+        // The connection is closed or the message is too large for the server. Packs written before the throw
+        // may have gone out: they count as unknown, so a re-publish looks them up first.
+        for (const i of batch.waiting) this.unknown(batch, i);
+        batch.waiting.clear();
+        batch.firstError ??= err instanceof Error ? err.message : String(err);
+        batch.settle();
       }
     });
+  }
+
+  /** Pack `index` of `batch` got no answer: counted as failed, and remembered as possibly stored. */
+  private unknown(batch: Batch, index: number): void {
+    const p = batch.packs[index] as Pack;
+    batch.failed += p.count;
+    this.ledger.onUnknown(p.id, batch.floor, batch.sentAt);
   }
 
   private onReply(err: Error | null, msg: Msg): void {
@@ -110,30 +172,36 @@ export class JetStreamPublisher {
     this.batches.delete(seq);
     const index = seq - batch.first;
     if (!batch.waiting.delete(index)) return;
-    const problem = pubAckProblem(msg, this.target);
-    if (problem !== undefined) {
-      batch.failed += batch.counts[index] ?? 0;
-      batch.firstError ??= problem;
+    const p = batch.packs[index] as Pack;
+    const ack = readPubAck(msg, this.target);
+    if ('problem' in ack) {
+      // A definite refusal (no stream, JetStream error): the pack is not stored, a re-send is a first send.
+      batch.failed += p.count;
+      batch.firstError ??= ack.problem;
+    } else {
+      this.ledger.onAck(p.id, ack.seq);
     }
     if (batch.waiting.size === 0) batch.settle();
   }
 }
 
-/** Why a reply is not a PubAck from our stream, or undefined when it is one. */
-function pubAckProblem(msg: Msg, target: PublishTarget): string | undefined {
+/** The stream sequence of a PubAck from our stream, or why the reply is not one. */
+function readPubAck(msg: Msg, target: PublishTarget): { seq: number } | { problem: string } {
   if (msg.data.length === 0 && msg.headers?.code === 503) {
-    return `no JetStream stream stores subject ${target.subject} (no responders)`;
+    return { problem: `no JetStream stream stores subject ${target.subject} (no responders)` };
   }
-  let ack: { stream?: unknown; error?: { description?: unknown; code?: unknown } };
+  let ack: { stream?: unknown; seq?: unknown; error?: { description?: unknown; code?: unknown } };
   try {
     ack = msg.json();
   } catch {
-    return 'the PubAck is not JSON';
+    return { problem: 'the PubAck is not JSON' };
   }
-  if (ack.error) return `JetStream error ${String(ack.error.code)}: ${String(ack.error.description)}`;
+  if (ack.error) return { problem: `JetStream error ${String(ack.error.code)}: ${String(ack.error.description)}` };
   // Another stream capturing the subject would store events where no consumer of ours reads them.
-  if (ack.stream !== target.stream) return `subject ${target.subject} is stored by stream ${String(ack.stream)}, not ${target.stream}`;
-  return undefined;
+  if (ack.stream !== target.stream) {
+    return { problem: `subject ${target.subject} is stored by stream ${String(ack.stream)}, not ${target.stream}` };
+  }
+  return { seq: typeof ack.seq === 'number' ? ack.seq : 0 };
 }
 
 /** Some PubAcks did not arrive; `failed` says how many (for the publishFailed count). */

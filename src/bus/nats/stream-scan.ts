@@ -1,0 +1,61 @@
+import { nanos } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+
+export interface ScanTarget {
+  readonly stream: string;
+  readonly subject: string;
+}
+
+/** Messages asked for per fetch while reading the stream's tail. */
+const FETCH_MAX = 1_000;
+
+/**
+ * Which of `wanted` (pack ids, `Nats-Msg-Id`) the stream holds on `subject` after sequence `floor`. Reads headers
+ * only (an ephemeral, unacknowledged, in-memory consumer with headers_only), from `floor + 1` to the stream's end at the time of the call, so
+ * the cost is the stream's growth since the uncertain packs were sent, whatever the duplicate window.
+ * Rejects when the stream cannot be read within `timeoutMs`; the caller then sends nothing and retries later.
+ */
+export async function storedIds(
+  jsm: JetStreamManager,
+  js: JetStreamClient,
+  target: ScanTarget,
+  floor: number,
+  wanted: readonly string[],
+  timeoutMs: number,
+): Promise<Set<string>> {
+  const want = new Set(wanted);
+  const found = new Set<string>();
+  const deadline = Date.now() + timeoutMs;
+  const info = await jsm.consumers.add(target.stream, {
+    filter_subject: target.subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: floor + 1,
+    ack_policy: AckPolicy.None,
+    headers_only: true,
+    mem_storage: true,
+    num_replicas: 1,
+    // Removed by the server if this process dies before deleting it.
+    inactive_threshold: nanos(30_000),
+  });
+  const consumer = await js.consumers.get(target.stream, info.name);
+  try {
+    let pending = info.num_pending;
+    while (pending > 0 && found.size < want.size) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`reading the stream after sequence ${floor} took over ${timeoutMs} ms`);
+      const batch = await consumer.fetch({ max_messages: Math.min(FETCH_MAX, pending), expires: Math.max(1_000, left) });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        const id = m.headers?.get('Nats-Msg-Id');
+        if (id && want.has(id)) found.add(id);
+        pending = m.info.pending;
+        if (pending === 0) break;
+      }
+      if (got === 0) throw new Error(`the stream did not deliver its messages after sequence ${floor}`);
+    }
+    return found;
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
+}
