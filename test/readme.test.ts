@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsonSchema } from '../src/settings/reference.js';
-import { renderReadme } from '../scripts/gen-schema.js';
+import { errorsDoc, renderReadme } from '../scripts/gen-schema.js';
 import { parseConfig } from '../src/settings/load.js';
 
 describe('generated docs are current (run `npm run schema` when this fails)', () => {
   it('config.schema.json matches the schema', () => {
     expect(JSON.parse(readFileSync('config.schema.json', 'utf8'))).toEqual(jsonSchema());
+  });
+  it('docs/errors.md lists the error catalogue', () => {
+    expect(readFileSync('docs/errors.md', 'utf8')).toBe(errorsDoc());
   });
   it("the README's configuration reference matches the schema", () => {
     const readme = readFileSync('README.md', 'utf8');

@@ -22,13 +22,13 @@ describe('plain-HTTP decisions', () => {
 
   it('never reflects a Host it has no certificate for: 421, or the default name', () => {
     for (const host of ['evil.example', 'evil.example:80', 'example.com.evil.example', 'a.b.shop.example', '[::1]:8080', '10.0.0.1']) {
-      expect(decide('/a?b', host), host).toMatchObject({ action: 'reject', status: 421, code: 'MISDIRECTED_REQUEST' });
+      expect(decide('/a?b', host), host).toMatchObject({ action: 'reject', code: 'MISDIRECTED_REQUEST' });
     }
     const withDefault = decodeTlsConfig({ enabled: true, listen: { port: 443 }, certificates, defaultName: 'example.com' });
     expect(decide('/a?b', 'evil.example', 'GET', withDefault)).toMatchObject({ location: 'https://example.com/a?b' });
     const acme = decodeTlsConfig({ enabled: true, listen: { port: 443 }, acme: { enabled: true, email: 'a@example.com', acceptTermsOfService: true, domains: ['auto.example'] } });
     expect(decide('/', 'auto.example', 'GET', acme)).toMatchObject({ location: 'https://auto.example/' });
-    expect(decide('/', 'evil.example', 'GET', acme)).toMatchObject({ status: 421 });
+    expect(decide('/', 'evil.example', 'GET', acme)).toMatchObject({ action: 'reject', code: 'MISDIRECTED_REQUEST' });
   });
 
   it('adds the HTTPS port when it is not 443 (publicPort over listen.port)', () => {
@@ -64,7 +64,7 @@ describe('plain-HTTP decisions', () => {
 
   it('rejects a missing or malformed Host rather than building a Location from it', () => {
     const noHost = decidePlainHttp({ method: 'GET', host: undefined, url: '/x' }, config);
-    expect(noHost).toMatchObject({ action: 'reject', status: 400 });
+    expect(noHost).toMatchObject({ action: 'reject', code: 'BAD_REQUEST' });
     expect(decide('/x', 'evil.com/path')).toMatchObject({ action: 'reject' });
     expect(decide('/x', 'a@b.com')).toMatchObject({ action: 'reject' });
     expect(decide('http://example.com/x')).toMatchObject({ action: 'reject' });

@@ -15,7 +15,7 @@ export async function adminLinkRoutes(
 ): Promise<void> {
   const config = { routeClass: 'admin' };
   const store = () => {
-    if (!opts.links) throw new HttpError(501, 'LINKS_UNAVAILABLE', 'short links need a link store (DuckDB or Cassandra)');
+    if (!opts.links) throw new HttpError('LINKS_UNAVAILABLE', 'short links need a link store (DuckDB or Cassandra)');
     return opts.links;
   };
 
@@ -49,7 +49,7 @@ export async function adminLinkRoutes(
 
   app.post('/admin/links/sign', { config }, async (request) => {
     const body = request.body as { url?: unknown; base?: unknown } | undefined;
-    if (!opts.signingKey) throw new HttpError(501, 'SIGNING_DISABLED', 'set tracking.redirects.signingKey to sign links');
+    if (!opts.signingKey) throw new HttpError('SIGNING_DISABLED', 'set tracking.redirects.signingKey to sign links');
     if (typeof body?.url !== 'string' || !isWebUrl(body.url)) throw badRequest('INVALID_URL', 'url must be an absolute http(s) URL without credentials');
     const base = typeof body.base === 'string' ? body.base : `${request.protocol}://${request.host}`;
     return { link: trackedLink(base, opts.redirectPrefix, body.url, opts.signingKey) };

@@ -38,7 +38,7 @@ export function decodeJsonBody(request: FastifyRequest, limits: BodyLimits): unk
     return decodeDataParam(form.values.data, form.values.compression ?? compression, limits);
   }
   if (encoding !== '' && encoding !== 'identity' && encoding !== 'gzip') {
-    throw new HttpError(415, 'UNSUPPORTED_ENCODING', `content encoding ${JSON.stringify(encoding)} is not accepted (use gzip)`);
+    throw new HttpError('UNSUPPORTED_ENCODING', `content encoding ${JSON.stringify(encoding)} is not accepted (use gzip)`);
   }
   if (isGzip(bytes) || encoding === 'gzip' || compression === 'gzip-js' || compression === 'gzip') bytes = gunzip(bytes, limits);
   else if (compression === 'lz64' || compression === 'base64') return decodeDataParam(bytes.toString('latin1'), compression, limits);
@@ -78,14 +78,14 @@ function isGzip(bytes: Buffer): boolean {
 function lz64(data: string, limits: BodyLimits): Buffer {
   const maxInput = Math.floor(2.6 * Math.sqrt(limits.inflatedLimit));
   if (data.length > maxInput) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `an lz64 body is accepted up to ${maxInput} characters (send gzip-js for more)`, { limit: maxInput });
+    throw new HttpError('PAYLOAD_TOO_LARGE', `an lz64 body is accepted up to ${maxInput} characters (send gzip-js for more)`, { limit: maxInput });
   }
   let text: string | null;
   try {
     // Form decoding turned the base64 "+" into spaces when the client did not percent-encode it.
     text = lzString.decompressFromBase64(data.replace(/ /g, '+'));
   } catch (err) {
-    throw new HttpError(400, 'INVALID_LZ64', '"data" is not lz-string base64', undefined, { cause: err });
+    throw new HttpError('INVALID_LZ64', '"data" is not lz-string base64', undefined, { cause: err });
   }
   if (!text) throw badRequest('INVALID_LZ64', '"data" is not lz-string base64');
   const bytes = Buffer.from(text, 'utf8');
@@ -98,10 +98,10 @@ function gunzip(bytes: Buffer, limits: BodyLimits): Buffer {
     return gunzipSync(bytes, { maxOutputLength: limits.inflatedLimit });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw tooLarge(limits.inflatedLimit);
-    throw new HttpError(400, 'INVALID_GZIP', 'request body is not valid gzip', undefined, { cause: err });
+    throw new HttpError('INVALID_GZIP', 'request body is not valid gzip', undefined, { cause: err });
   }
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `decoded request body is larger than ${limit} bytes`, { limit });
+  return new HttpError('PAYLOAD_TOO_LARGE', `decoded request body is larger than ${limit} bytes`, { limit });
 }

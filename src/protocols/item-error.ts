@@ -6,6 +6,6 @@ export function atItem<T>(index: number | undefined, map: () => T): T {
     return map();
   } catch (err) {
     if (index === undefined || !(err instanceof HttpError) || err.statusCode !== 400) throw err;
-    throw new HttpError(400, err.code, `item ${index}: ${err.message}`, { ...err.details, item: index }, { cause: err });
+    throw new HttpError(err.code, `item ${index}: ${err.message}`, { ...err.details, item: index }, { cause: err });
   }
 }

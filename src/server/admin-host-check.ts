@@ -19,12 +19,12 @@ export function adminHostCheck(token: string, hosts: readonly string[]) {
     const authority = request.headers.host ?? '';
     const host = hostOf(authority);
     if (!host || !allowed(host)) {
-      throw new HttpError(403, 'FORBIDDEN_HOST', 'the admin API answers only to a loopback Host (localhost, 127.0.0.1, [::1]) or a name in admin.hosts');
+      throw new HttpError('FORBIDDEN_HOST', 'the admin API answers only to a loopback Host (localhost, 127.0.0.1, [::1]) or a name in admin.hosts');
     }
     const origin = request.headers.origin;
     if (origin === undefined || !MUTATIONS.has(request.method)) return;
     if (!sameOrigin(origin, authority)) {
-      throw new HttpError(403, 'FORBIDDEN_ORIGIN', 'a change through the admin API must come from the admin listener\'s own pages (same Origin) or from no page at all');
+      throw new HttpError('FORBIDDEN_ORIGIN', 'a change through the admin API must come from the admin listener\'s own pages (same Origin) or from no page at all');
     }
   };
 }

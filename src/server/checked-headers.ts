@@ -16,7 +16,7 @@ export function setCheckedHeaders(reply: FastifyReply, headers: ResponseHeaders)
       validateHeaderName(name);
       for (const v of typeof value === 'string' ? [value] : value) validateHeaderValue(name, v);
     } catch (err) {
-      throw new HttpError(500, 'INVALID_RESPONSE_HEADER', `the ${name} header of this response could not be written`, undefined, { cause: err });
+      throw new HttpError('INVALID_RESPONSE_HEADER', `the ${name} header of this response could not be written`, undefined, { cause: err });
     }
   }
   for (const [name, value] of Object.entries(headers)) reply.header(name, value);

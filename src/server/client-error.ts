@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import { errorBody } from './errors.js';
+import { errorBody, statusOf, type ErrorCode } from './errors.js';
 
 /**
  * Node's `clientError`: a request the HTTP parser refused (malformed line or header, smuggling attempts, headers
@@ -10,7 +10,8 @@ import { errorBody } from './errors.js';
  */
 export function writeClientError(err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] = classify(err.code);
+  const [code, message] = classify(err.code);
+  const status = statusOf(code);
   if (socket.writable) {
     const body = JSON.stringify(errorBody(code, message));
     socket.write(
@@ -21,16 +22,16 @@ export function writeClientError(err: NodeJS.ErrnoException & { rawPacket?: unkn
   socket.destroy();
 }
 
-function classify(code: string | undefined): [number, string, string] {
+function classify(code: string | undefined): [ErrorCode, string] {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return [431, 'HEADERS_TOO_LARGE', 'request headers are larger than the server accepts'];
+      return ['HEADERS_TOO_LARGE', 'request headers are larger than the server accepts'];
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'REQUEST_TIMEOUT', 'the request was not received in time'];
+      return ['REQUEST_TIMEOUT', 'the request was not received in time'];
     case 'HPE_INVALID_VERSION':
-      return [505, 'HTTP_VERSION_NOT_SUPPORTED', 'unsupported HTTP version'];
+      return ['HTTP_VERSION_NOT_SUPPORTED', 'unsupported HTTP version'];
     default:
       // The parser's own reason (HPE_INVALID_HEADER_TOKEN, HPE_UNEXPECTED_CONTENT_LENGTH, ...) is safe to name.
-      return [400, 'BAD_REQUEST', `malformed HTTP request${code?.startsWith('HPE_') ? ` (${code.slice(4).toLowerCase()})` : ''}`];
+      return ['BAD_REQUEST', `malformed HTTP request${code?.startsWith('HPE_') ? ` (${code.slice(4).toLowerCase()})` : ''}`];
   }
 }

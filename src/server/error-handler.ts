@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, errorBody, retryAfterOf } from './errors.js';
+import { HttpError, errorBody, retryAfterOf, type ErrorCode } from './errors.js';
 
 /**
  * Every error becomes a JSON body with a code; 5xx details stay in the log. Fastify's own errors (body too
@@ -50,7 +50,7 @@ export function frameworkError(err: FastifyError, _request: FastifyRequest, repl
   reply.code(400).send(errorBody(code, message));
 }
 
-function mapCode(err: FastifyError): string {
+function mapCode(err: FastifyError): ErrorCode {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'PAYLOAD_TOO_LARGE';
@@ -62,7 +62,8 @@ function mapCode(err: FastifyError): string {
     case 'FST_ERR_VALIDATION':
       return 'INVALID_REQUEST';
     default:
-      return err.code?.startsWith('FST_') ? 'BAD_REQUEST' : (err.code ?? 'BAD_REQUEST');
+      // Another library's code is not in the catalogue: the client sees the generic one, the message says more.
+      return 'BAD_REQUEST';
   }
 }
 

@@ -5,7 +5,7 @@ import type { TlsConfig } from '../tls/config.js';
 import type { CertificateManager } from '../tls/cert-manager.js';
 import { decidePlainHttp } from '../tls/http-redirect.js';
 import { hygiene } from './server-factory.js';
-import { errorBody } from './errors.js';
+import { errorBody, statusOf } from './errors.js';
 import { guardRequests } from './request-guard.js';
 import { writeClientError } from './client-error.js';
 
@@ -27,7 +27,7 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
         res.writeHead(decision.status, { location: decision.location, 'content-type': 'text/plain' }).end();
         return;
       case 'reject':
-        res.writeHead(decision.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(decision.code, decision.reason)));
+        res.writeHead(statusOf(decision.code), { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(decision.code, decision.reason)));
         return;
       case 'pass':
         app.routing(req, res);

@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorBody } from './errors.js';
+import { errorBody, statusOf, type ErrorCode } from './errors.js';
+
+/** Why a request is refused before any route: a code from the catalogue (its status too) and a message. */
+interface Problem {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -12,22 +18,22 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  *   rest, so two components could disagree on which host was asked for).
  * HTTP/2 streams (the HTTPS listener with ALPN) have no request line; their authority is checked by Node.
  */
-export function requestProblem(req: IncomingMessage): { status: number; code: string; message: string } | undefined {
+export function requestProblem(req: IncomingMessage): Problem | undefined {
   const major = req.httpVersionMajor;
   if (major === 2 && 'stream' in req) return undefined;
   if (major !== 1) {
     return major === 0
-      ? { status: 400, code: 'BAD_REQUEST', message: 'the request line has no HTTP version' }
-      : { status: 505, code: 'HTTP_VERSION_NOT_SUPPORTED', message: `HTTP/${req.httpVersion} is not supported on this connection` };
+      ? { code: 'BAD_REQUEST', message: 'the request line has no HTTP version' }
+      : { code: 'HTTP_VERSION_NOT_SUPPORTED', message: `HTTP/${req.httpVersion} is not supported on this connection` };
   }
   if (req.httpVersionMinor > 1) {
-    return { status: 505, code: 'HTTP_VERSION_NOT_SUPPORTED', message: `HTTP/${req.httpVersion} is not supported` };
+    return { code: 'HTTP_VERSION_NOT_SUPPORTED', message: `HTTP/${req.httpVersion} is not supported` };
   }
   let hosts = 0;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
-  if (hosts > 1) return { status: 400, code: 'BAD_REQUEST', message: 'more than one Host header' };
-  if (hosts === 0 && req.httpVersionMinor === 1) return { status: 400, code: 'BAD_REQUEST', message: 'an HTTP/1.1 request needs a Host header' };
+  if (hosts > 1) return { code: 'BAD_REQUEST', message: 'more than one Host header' };
+  if (hosts === 0 && req.httpVersionMinor === 1) return { code: 'BAD_REQUEST', message: 'an HTTP/1.1 request needs a Host header' };
   return undefined;
 }
 
@@ -48,7 +54,7 @@ export function guardRequests(handler: Handler, maxRequestsPerSocket = 0): Handl
     const body = JSON.stringify(errorBody(problem.code, problem.message));
     res.shouldKeepAlive = false;
     res
-      .writeHead(problem.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
+      .writeHead(statusOf(problem.code), { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' })
       .end(body);
   };
 }
@@ -57,7 +63,7 @@ function pastLimit(req: IncomingMessage, res: ServerResponse, max: number): Retu
   const socket = req.socket as unknown as CountedSocket;
   const served = (socket[SERVED] ?? 0) + 1;
   socket[SERVED] = served;
-  if (served > max) return { status: 503, code: 'CONNECTION_LIMIT', message: `this connection has served its ${max} requests: open a new one` };
+  if (served > max) return { code: 'CONNECTION_LIMIT', message: `this connection has served its ${max} requests: open a new one` };
   if (served === max) res.shouldKeepAlive = false;
   return undefined;
 }

@@ -26,7 +26,7 @@ export type PlainHttpDecision =
   | { action: 'challenge'; token: string } // answer with challengeResponse(token, host), or 404
   | { action: 'redirect'; status: 308; location: string }
   | { action: 'pass' } // serve it over plain HTTP as usual
-  | { action: 'reject'; status: 400 | 421; code: string; reason: string };
+  | { action: 'reject'; code: 'BAD_REQUEST' | 'MISDIRECTED_REQUEST'; reason: string };
 
 export interface PlainHttpRequest {
   method: string;
@@ -55,12 +55,12 @@ export function decidePlainHttp(request: PlainHttpRequest, config: RedirectConfi
   if (!config.redirectHttp || config.redirectExceptions.some((prefix) => underPrefix(path, prefix))) {
     return { action: 'pass' };
   }
-  if (!request.url.startsWith('/')) return { action: 'reject', status: 400, code: 'BAD_REQUEST', reason: 'request target is not a path' };
-  if (!request.host || !HOST.test(request.host)) return { action: 'reject', status: 400, code: 'BAD_REQUEST', reason: 'missing or invalid Host' };
+  if (!request.url.startsWith('/')) return { action: 'reject', code: 'BAD_REQUEST', reason: 'request target is not a path' };
+  if (!request.host || !HOST.test(request.host)) return { action: 'reject', code: 'BAD_REQUEST', reason: 'missing or invalid Host' };
   // Only to a name this server has a certificate for: a Location built from any Host would send the client (and
   // its request body, with 308) wherever the Host header said. An unknown name goes to tls.defaultName, else 421.
   const name = redirectName(stripPort(request.host).toLowerCase().replace(/\.$/, ''), config);
-  if (!name) return { action: 'reject', status: 421, code: 'MISDIRECTED_REQUEST', reason: 'this server has no HTTPS site for that Host' };
+  if (!name) return { action: 'reject', code: 'MISDIRECTED_REQUEST', reason: 'this server has no HTTPS site for that Host' };
   const port = config.publicPort || config.listen.port;
   const authority = port === 443 ? name : `${name}:${port}`;
   return { action: 'redirect', status: 308, location: `https://${authority}${request.url}` };

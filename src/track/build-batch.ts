@@ -21,7 +21,6 @@ export function buildBatch(
   onRejected(inputs.length);
   const only = inputs.length === 1 ? items[0] : undefined;
   throw new HttpError(
-    400,
     'INVALID_EVENT',
     only ? `invalid fields: ${only.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : `${items.length} of ${inputs.length} events are invalid; none was stored`,
     only ? { fields: only.errors } : { items },

@@ -26,7 +26,7 @@ export async function snowplowRoutes(app: FastifyInstance, ctx: TrackContext, co
       const query = parseQuery(request.url);
       let item;
       try {
-        if (!query.ok) throw new HttpError(400, 'INVALID_EVENT', 'invalid query string');
+        if (!query.ok) throw new HttpError('INVALID_EVENT', 'invalid query string');
         item = mapSnowplowEvent(query.values);
       } catch {
         ctx.rejected({ reason: 'invalid_event', route: 'snowplow' });

@@ -4,7 +4,7 @@ import { recordEvents } from '../record.js';
 import { parseQuery } from '../inputs.js';
 import { routePrefixes } from './layout.js';
 import { checkRedirect } from '../links/redirect-policy.js';
-import { HttpError } from '../../server/errors.js';
+import { HttpError, errorBody } from '../../server/errors.js';
 import { wantsHtml } from '../../server/error-handler.js';
 import { setCheckedHeaders } from '../../server/checked-headers.js';
 
@@ -65,7 +65,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, reason: string) {
       .type('text/html; charset=utf-8')
       .send(`<!doctype html><html><head><meta charset="utf-8"><title>Link not allowed</title></head><body><h1>This link cannot be followed</h1><p>${escapeHtml(reason)}.</p></body></html>\n`);
   }
-  return reply.send({ error: { code: 'REDIRECT_REFUSED', message: reason } });
+  return reply.send(errorBody('REDIRECT_REFUSED', reason));
 }
 
 function escapeHtml(s: string): string {

@@ -45,7 +45,7 @@ export function textInput(url: string, prefix: string): Record<string, string> {
   if (rest.replace(/\//g, '') !== '') results.push(parsePathTuples(rest));
   const merged = dict<string>();
   for (const r of results) {
-    if (!r.ok) throw new HttpError(400, 'INVALID_EVENT', r.errors.map((e) => `${e.field} ${e.message}`).join('; '), { fields: r.errors });
+    if (!r.ok) throw new HttpError('INVALID_EVENT', r.errors.map((e) => `${e.field} ${e.message}`).join('; '), { fields: r.errors });
     for (const [k, v] of Object.entries(r.values)) {
       if (Object.hasOwn(merged, k)) throw badRequest('INVALID_EVENT', `${k} appears in both the path and the query`);
       merged[k] = v;
