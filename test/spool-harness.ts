@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import type { Bus, BusMessage, Subscription } from '../src/bus/bus.js';
-import { BusUnavailableError } from '../src/bus/bus.js';
+import { BusUnavailableError, IN_PROCESS } from '../src/bus/bus.js';
 import type { Health } from '../src/lifecycle/health.js';
 import { SpoolConfig } from '../src/spool/config.js';
 import { createSpool } from '../src/spool/create-spool.js';
@@ -18,6 +18,7 @@ import { Telemetry } from '../src/telemetry/telemetry.js';
  */
 export class RecordingBus implements Bus {
   readonly kind = 'memory' as const;
+  readonly capabilities = IN_PROCESS;
   /** Ids in publish order, repeats included. */
   readonly published: string[] = [];
   readonly payloads = new Map<string, string>();

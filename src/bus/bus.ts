@@ -50,13 +50,29 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** What a bus can do, for callers to ask instead of inferring it from the bus's kind. */
+export interface BusCapabilities {
+  /**
+   * A separate service that can be down while the gateway runs (NATS): the gateway starts it in the background
+   * and serves from its spool meanwhile, instead of failing to start.
+   */
+  readonly remote: boolean;
+  /** Carries messages other producers publish on subjects of their own (the upstream tracker's service messages). */
+  readonly foreignSubjects: boolean;
+}
+
+/** An in-process bus: always there, carrying only what this process publishes. */
+export const IN_PROCESS: BusCapabilities = { remote: false, foreignSubjects: false };
+
 /**
  * The seam between the gateway and delivery (nats | memory).
  * `publish` resolves only once the bus holds every message durably (JetStream PubAck; for the in-process
  * bus, once a consumer acked it), and rejects otherwise: the spool keeps what is not acknowledged.
  */
 export interface Bus {
+  /** For logs and labels; behaviour follows `capabilities`. */
   readonly kind: 'memory' | 'nats';
+  readonly capabilities: BusCapabilities;
   start(): Promise<void>;
   publish(messages: readonly BusMessage[]): Promise<void>;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Subscription;

@@ -3,6 +3,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { down, up, type Health } from '../lifecycle/health.js';
 import {
   BusUnavailableError,
+  IN_PROCESS,
   type BatchHandler,
   type Bus,
   type BusMessage,
@@ -198,6 +199,7 @@ export function createMemoryBus({
 
   return {
     kind: 'memory',
+    capabilities: IN_PROCESS,
     start: async () => {},
     publish,
     subscribe,

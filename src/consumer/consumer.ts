@@ -98,7 +98,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     async start() {
       const base = { durable: config.durable, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver };
       subscriptions = [bus.subscribe(options.subject ? { ...base, subject: options.subject } : base, handle)];
-      if (config.serviceSubjects.enabled && bus.kind === 'nats') {
+      if (config.serviceSubjects.enabled && bus.capabilities.foreignSubjects) {
         subscriptions.push(...serviceSubscriptions({ config, bus, sinks, telemetry }));
       }
     },

@@ -43,7 +43,7 @@ export function serviceSubscriptions(options: {
         }
         if (records.length === 0) return;
         try {
-          for (const sink of sinks) await sink.writeRecords(records);
+          for (const sink of sinks) await sink.writeRecords?.(records);
         } catch (err) {
           for (const d of valid) {
             if (d.deliveries >= config.maxDeliver) await d.deadLetter(`write failed: ${(err as Error).message}`);

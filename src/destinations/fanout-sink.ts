@@ -14,8 +14,7 @@ export function fanoutSink(lanes: readonly EmbeddedLane[]): Sink {
     async write(batch) {
       await Promise.all(lanes.map((lane) => lane.enqueue(batch)));
     },
-    // Service records (logs, counters) are not events; destinations do not receive them.
-    writeRecords: async () => {},
+    // No writeRecords: service records (logs, counters) are not events; destinations do not receive them.
     healthcheck: async () => up(`${lanes.length} destinations`),
     close: async () => {},
   };

@@ -136,8 +136,8 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     ...(admin ? { admin } : {}),
     async start() {
       for (const sink of stores.sinks) await sink.start();
-      // With NATS, a gateway must serve from its spool even when started during an outage.
-      if (bus.kind === 'nats') busStarter = await startBusInBackground(bus, logger);
+      // With a bus that can be down (NATS), a gateway must serve from its spool even when started during an outage.
+      if (bus.capabilities.remote) busStarter = await startBusInBackground(bus, logger);
       else await bus.start();
       await destinations?.start();
       await consumer?.start();

@@ -15,11 +15,17 @@ export interface Sink {
   readonly name: string;
   start(): Promise<void>;
   write(batch: readonly TrackEvent[]): Promise<void>;
-  /** Idempotent by record id, like `write`. */
-  writeRecords(batch: readonly ServiceRecord[]): Promise<void>;
+  /**
+   * Stores service records (logs, counters, updates), idempotent by record id like `write`. A sink without it
+   * does not take them (a destination fan-out, say): the consumer passes them over it.
+   */
+  writeRecords?(batch: readonly ServiceRecord[]): Promise<void>;
   healthcheck(): Promise<Health>;
   close(): Promise<void>;
 }
+
+/** A sink that stores service records too (the stores: DuckDB, Cassandra). */
+export type RecordSink = Sink & Required<Pick<Sink, 'writeRecords'>>;
 
 export class SinkWriteError extends Error {
   readonly code = 'SINK_WRITE';

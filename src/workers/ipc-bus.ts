@@ -1,4 +1,4 @@
-import { BusUnavailableError, type Bus, type BusMessage, type Subscription } from '../bus/bus.js';
+import { BusUnavailableError, IN_PROCESS, type Bus, type BusMessage, type Subscription } from '../bus/bus.js';
 import { down, type Health } from '../lifecycle/health.js';
 import { pack } from './messages.js';
 import type { PrimaryChannel } from './primary-channel.js';
@@ -16,6 +16,7 @@ export function createIpcBus(channel: PrimaryChannel): Bus {
   let closed = false;
   return {
     kind: 'memory',
+    capabilities: IN_PROCESS,
     start: async () => {},
     async publish(messages: readonly BusMessage[]) {
       if (closed) throw new BusUnavailableError('the bus to the primary is closed');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
-import type { Sink } from '../../src/sinks/sink.js';
+import type { Sink, ServiceRecord } from '../../src/sinks/sink.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, metricValue, startLocalConsumer, startLocalGateway } from './harness.js';
@@ -24,8 +24,8 @@ class FlakySink implements Sink {
     }
     await this.inner.write(batch);
   }
-  writeRecords(batch: Parameters<Sink['writeRecords']>[0]) {
-    return this.inner.writeRecords(batch);
+  async writeRecords(batch: readonly ServiceRecord[]) {
+    await this.inner.writeRecords?.(batch);
   }
   healthcheck() {
     return this.inner.healthcheck();

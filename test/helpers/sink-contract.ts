@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackEvent } from '../../src/track/event.js';
-import { SinkWriteError, type ServiceRecord, type Sink } from '../../src/sinks/sink.js';
+import { SinkWriteError, type ServiceRecord, type RecordSink } from '../../src/sinks/sink.js';
 
 /**
  * The behaviour every Sink owes the consumer, as one vitest suite run against each implementation
@@ -9,7 +9,7 @@ import { SinkWriteError, type ServiceRecord, type Sink } from '../../src/sinks/s
  */
 export interface ContractSubject {
   /** A started sink. */
-  sink: Sink;
+  sink: RecordSink;
   /** Every stored row for these eids, duplicates included (so a doubled row shows). */
   readEvents(eids: readonly string[]): Promise<TrackEvent[]>;
   /** How many rows hold these records (a doubled record counts twice). */

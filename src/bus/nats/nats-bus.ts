@@ -209,6 +209,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
 
   return {
     kind: 'nats',
+    capabilities: { remote: true, foreignSubjects: true },
     start,
     publish,
     subscribe,

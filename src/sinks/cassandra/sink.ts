@@ -6,7 +6,7 @@ import type { LinkStore } from '../../track/links/link-store.js';
 import type { CassandraConfig } from '../config.js';
 import { SinkQueryError, SinkStartError, reasonOf } from '../errors.js';
 import { sinkEvents } from '../events.js';
-import { SinkWriteError, type ServiceRecord, type Sink } from '../sink.js';
+import { SinkWriteError, type ServiceRecord, type RecordSink } from '../sink.js';
 import { partitionBatches } from './batching.js';
 import { clientOptions, consistencyOf, loadCa } from './client-options.js';
 import { driverReader } from './cql-reader.js';
@@ -20,7 +20,7 @@ import { recordToRow } from './record-rows.js';
 import { runGroups, storedEids } from './run.js';
 
 /** The cluster-mode sink and link store, with the reads and erasure of the admin API (`reads`). */
-export type CassandraSink = Sink & LinkStore & { readonly reads: CassandraReads };
+export type CassandraSink = RecordSink & LinkStore & { readonly reads: CassandraReads };
 
 const NAME = 'cassandra';
 

@@ -7,7 +7,7 @@ import type { DuckDbConfig } from '../config.js';
 import { SinkQueryError, reasonOf } from '../errors.js';
 import { sinkEvents } from '../events.js';
 import type { RecordKind } from '../record-rows.js';
-import { SinkWriteError, type ServiceRecord, type Sink } from '../sink.js';
+import { SinkWriteError, type ServiceRecord, type RecordSink } from '../sink.js';
 import { openDatabase, type Database } from './database.js';
 import { countEvents, deleteEvents, pruneEvents, queryEvents, type EventOwner } from './event-reads.js';
 import { readEventLayout, writeEvents, type EventLayout } from './event-writer.js';
@@ -20,7 +20,7 @@ import { copyEvents } from './export.js';
 import type { ExportFormat } from './export-formats.js';
 
 /** The embedded store: a Sink for the consumer, the LinkStore of the gateway, and reads for the admin API. */
-export interface DuckDbStore extends Sink, LinkStore {
+export interface DuckDbStore extends RecordSink, LinkStore {
   queryEvents(filter?: EventFilter): Promise<TrackEvent[]>;
   countEvents(filter?: Omit<EventFilter, 'limit' | 'before'>): Promise<number>;
   countRecords(kind: RecordKind): Promise<number>;
