@@ -13,6 +13,9 @@ export function proxyEvents(t: Telemetry) {
       'warn',
       ['upstream'],
     ),
+    upstreamUnhealthy: t.event('upstreamUnhealthy', 'Upstreams taken out of the rotation by their active health check.', 'warn', ['upstream']),
+    upstreamHealthy: t.event('upstreamHealthy', 'Upstreams brought back into the rotation by their active health check.', 'info', ['upstream']),
+    upstreamRetried: t.event('upstreamRetried', 'Proxied requests sent again to another upstream after the first could not be reached.', 'debug', ['upstream']),
   };
 }
 

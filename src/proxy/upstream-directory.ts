@@ -1,0 +1,75 @@
+import { Gauge } from 'prom-client';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { HealthChecker, ProbeResult } from './health-checker.js';
+import type { UpstreamPool } from './upstream-pool.js';
+
+/** One upstream as the admin API shows it. */
+export interface UpstreamStatus {
+  readonly route: string;
+  readonly url: string;
+  readonly weight: number;
+  /** In the rotation: healthy by its active check and not marked down after a failed connection. */
+  readonly up: boolean;
+  /** The active check's verdict (true when the route has none). */
+  readonly healthy: boolean;
+  /** Left out until this time after a failed connection (passive check), when it is. */
+  readonly downUntil?: string;
+  readonly inFlight: number;
+  readonly lastCheck?: ProbeResult;
+}
+
+interface Entry {
+  readonly route: string;
+  readonly pool: UpstreamPool;
+  readonly checker?: HealthChecker;
+}
+
+/**
+ * Every route's upstream pool, so their states can be read where the proxy does not live: `/metrics`
+ * (`gatehouse_upstream_up{route,upstream}`, read at scrape time) and the admin API (`GET /admin/upstreams`).
+ */
+export class UpstreamDirectory {
+  private readonly entries: Entry[] = [];
+
+  add(route: string, pool: UpstreamPool, checker?: HealthChecker): void {
+    this.entries.push({ route, pool, ...(checker ? { checker } : {}) });
+  }
+
+  snapshot(now = Date.now()): UpstreamStatus[] {
+    return this.entries.flatMap(({ route, pool, checker }) =>
+      pool.upstreams.map((u) => {
+        const lastCheck = checker?.last.get(u);
+        return {
+          route,
+          url: u.origin,
+          weight: u.weight,
+          up: pool.inRotation(u),
+          healthy: u.healthy,
+          ...(u.downUntil > now ? { downUntil: new Date(u.downUntil).toISOString() } : {}),
+          inFlight: u.inFlight,
+          ...(lastCheck ? { lastCheck } : {}),
+        };
+      }),
+    );
+  }
+
+  /** Registers the gauges on this process's registry; their values are read from the pools at each scrape. */
+  registerMetrics(telemetry: Telemetry): void {
+    this.gauge(telemetry, 'gatehouse_upstream_up', 'Whether an upstream is in its route rotation (1) or out of it (0): failed active health check or failed connection.', (s) => (s.up ? 1 : 0));
+    this.gauge(telemetry, 'gatehouse_upstream_requests_in_flight', 'Proxied requests sent to an upstream that have not finished yet.', (s) => s.inFlight);
+  }
+
+  private gauge(telemetry: Telemetry, name: string, help: string, value: (s: UpstreamStatus) => number): void {
+    const snapshot = () => this.snapshot();
+    new Gauge({
+      name,
+      help,
+      labelNames: ['route', 'upstream'],
+      registers: [telemetry.registry],
+      collect() {
+        this.reset();
+        for (const s of snapshot()) this.set({ route: s.route, upstream: s.url }, value(s));
+      },
+    });
+  }
+}
