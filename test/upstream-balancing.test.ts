@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildProxyApp, startControlled, type ControlledBackend } from './helpers/backends.js';
+import { buildProxyApp, startControlled, startResetting, type ControlledBackend } from './helpers/backends.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
@@ -183,6 +183,23 @@ describe('retry and connection cap', () => {
     const retried = /gatehouse_upstream_retried_total\{upstream="([^"]+)"\} (\d+)/.exec(await telemetry.metrics());
     expect(retried?.[1]).toBe(down);
     expect(Number(retried?.[2])).toBeGreaterThanOrEqual(10);
+  });
+
+  it('after a reset before any answer, retries GET elsewhere but never a POST the upstream may have acted on', async () => {
+    const resetting = await startResetting();
+    started.push(resetting);
+    const [a] = await backends('a');
+    const gw = await app({ routes: [{ path: '/', upstreams: [resetting.url, a!.url] }] });
+    // Round robin starts at the resetting upstream each second request.
+    const gets = [];
+    for (let i = 0; i < 6; i++) gets.push((await gw.inject({ url: '/x' })).statusCode);
+    expect(gets).toEqual(Array(6).fill(200));
+    expect(resetting.hits()).toBe(3);
+    const posts = [];
+    for (let i = 0; i < 4; i++) posts.push((await gw.inject({ method: 'POST', url: '/x', payload: '{"n":1}', headers: { 'content-type': 'application/json' } })).statusCode);
+    expect(posts.sort()).toEqual([200, 200, 502, 502]);
+    expect(resetting.hits()).toBe(5);
+    expect(a!.userHits()).toBe(8);
   });
 
   it('answers 502 when every upstream refuses, after trying each once', async () => {

@@ -241,3 +241,8 @@ export async function startControlled(name: string, port = 0): Promise<Controlle
     connections: () => ({ open, max }),
   });
 }
+
+/** Cuts every connection as soon as a request arrives: a reset before any response byte. */
+export function startResetting(): Promise<Backend> {
+  return start((req) => req.socket.destroy());
+}
