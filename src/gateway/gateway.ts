@@ -101,7 +101,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   });
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
   const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;
-  const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, upstreams, ...(links ? { links } : {}) });
+  const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, upstreams: () => upstreams.snapshot(), ...(links ? { links } : {}) });
   const retention = retentionJob(config, stores, telemetry, logger);
 
   let stopping: Promise<void> | undefined;

@@ -3,4 +3,5 @@ export { proxyPlugin, proxyClaimsRoot, type ProxyPluginOptions } from './plugin.
 export { classifyUpstreamError, type GatewayFailure } from './gateway-errors.js';
 export { UpstreamPool } from './upstream-pool.js';
 export { UpstreamDirectory, type UpstreamStatus } from './upstream-directory.js';
-export { upstreamAdminRoutes } from './admin-routes.js';
+export { upstreamAdminRoutes, type UpstreamSource } from './admin-routes.js';
+export { clusterUpstreams, type ClusterUpstreamStatus } from './cluster-upstreams.js';

@@ -18,6 +18,9 @@ export interface UpstreamStatus {
   readonly lastCheck?: ProbeResult;
 }
 
+export const UP_METRIC = 'gatehouse_upstream_up';
+export const IN_FLIGHT_METRIC = 'gatehouse_upstream_requests_in_flight';
+
 interface Entry {
   readonly route: string;
   readonly pool: UpstreamPool;
@@ -55,15 +58,24 @@ export class UpstreamDirectory {
 
   /** Registers the gauges on this process's registry; their values are read from the pools at each scrape. */
   registerMetrics(telemetry: Telemetry): void {
-    this.gauge(telemetry, 'gatehouse_upstream_up', 'Whether an upstream is in its route rotation (1) or out of it (0): failed active health check or failed connection.', (s) => (s.up ? 1 : 0));
-    this.gauge(telemetry, 'gatehouse_upstream_requests_in_flight', 'Proxied requests sent to an upstream that have not finished yet.', (s) => s.inFlight);
+    // With several workers the primary merges their registries: an upstream counts as up only when every worker
+    // has it in the rotation (min); requests in flight add up (sum).
+    this.gauge(
+      telemetry,
+      UP_METRIC,
+      'Whether an upstream is in its route rotation (1) or out of it (0): failed active health check or failed connection.',
+      'min',
+      (s) => (s.up ? 1 : 0),
+    );
+    this.gauge(telemetry, IN_FLIGHT_METRIC, 'Proxied requests sent to an upstream that have not finished yet.', 'sum', (s) => s.inFlight);
   }
 
-  private gauge(telemetry: Telemetry, name: string, help: string, value: (s: UpstreamStatus) => number): void {
+  private gauge(telemetry: Telemetry, name: string, help: string, aggregator: 'min' | 'sum', value: (s: UpstreamStatus) => number): void {
     const snapshot = () => this.snapshot();
     new Gauge({
       name,
       help,
+      aggregator,
       labelNames: ['route', 'upstream'],
       registers: [telemetry.registry],
       collect() {
