@@ -63,8 +63,8 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
   const choose = (request: FastifyRequest, exclude?: ReadonlySet<string>): Choice => {
     const picked = pool.pick({
       clientIp: () => deps.clientIp(request),
-      ...(policy === 'cookie' ? { sticky: stickyValue(request, route.loadBalancing.cookie.name) } : {}),
-      ...(exclude ? { exclude } : {}),
+      sticky: policy === 'cookie' ? stickyValue(request, route.loadBalancing.cookie.name) : undefined,
+      exclude,
     });
     const choice = { upstream: picked?.origin ?? first, none: picked === undefined };
     chosen.set(request, choice);

@@ -35,7 +35,13 @@ export class UpstreamPool {
   /** The upstream for a request by the route's policy, or undefined when none is in the rotation. */
   pick(context: PickContext = {}): Upstream | undefined {
     const now = this.now();
-    const candidates = this.upstreams.filter((u) => u.healthy && u.downUntil <= now && !context.exclude?.has(u.origin));
+    const all = this.upstreams;
+    // The common single-upstream route: no policy to apply, no list to build.
+    if (all.length === 1) {
+      const only = all[0] as Upstream;
+      return only.healthy && only.downUntil <= now && !context.exclude?.has(only.origin) ? only : undefined;
+    }
+    const candidates = all.filter((u) => u.healthy && u.downUntil <= now && !context.exclude?.has(u.origin));
     if (candidates.length === 0) return undefined;
     return pickByPolicy(this.options.policy ?? 'round_robin', candidates, context, this.options.maxConnections ?? 0);
   }

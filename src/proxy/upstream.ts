@@ -17,8 +17,8 @@ export interface Upstream {
 /** What a pick may depend on, read lazily (most policies need neither). */
 export interface PickContext {
   readonly clientIp?: () => string;
-  readonly sticky?: string;
+  readonly sticky?: string | undefined;
   /** Upstreams already tried for this request. */
-  readonly exclude?: ReadonlySet<string>;
+  readonly exclude?: ReadonlySet<string> | undefined;
 }
 
