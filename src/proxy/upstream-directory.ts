@@ -71,6 +71,8 @@ export class UpstreamDirectory {
   }
 
   private gauge(telemetry: Telemetry, name: string, help: string, aggregator: 'min' | 'sum', value: (s: UpstreamStatus) => number): void {
+    // One gauge per registry: an app built again on the same telemetry keeps reading the first directory.
+    if (telemetry.registry.getSingleMetric(name)) return;
     const snapshot = () => this.snapshot();
     new Gauge({
       name,
