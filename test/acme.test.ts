@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer, request } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { createServer as createHttpsServer } from 'node:https';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { decodeTlsConfig, type TlsConfig } from '../src/tls/config.js';
 import { acmeChallengeToken } from '../src/tls/http-redirect.js';
 import { tlsServerOptions } from '../src/tls/server-options.js';
 import { AcmeStorage } from '../src/tls/acme-storage.js';
-import { startPebble, type Pebble } from './helpers/pebble.js';
+import { counter, pebbleAcme, tlsGet, startPebble, type Pebble } from './helpers/pebble.js';
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -63,13 +62,8 @@ describe('ACME issuance against pebble (real HTTP-01)', () => {
       enabled: true,
       http2: false,
       acme: {
-        enabled: true,
-        email: 'ops@gatehouse.internal',
-        acceptTermsOfService: true,
-        directoryUrl: pebble.directoryUrl,
-        caBundle: pebble.caBundlePath,
+        ...pebbleAcme(pebble, dir),
         domains: [NAME],
-        dir,
         renewBefore: '10m', // pebble's certificates here live 1h: not due after issuance
       },
     });
@@ -105,7 +99,7 @@ describe('ACME issuance against pebble (real HTTP-01)', () => {
     servers.push(server);
     httpsPort = await freePort();
     await new Promise<void>((resolve) => server.listen(httpsPort, '127.0.0.1', resolve));
-    const got = await httpsGet(httpsPort, NAME, root);
+    const got = await tlsGet(httpsPort, NAME, root);
     expect(got).toEqual({ body: 'hello over tls', serialNumber: firstSerial });
   });
 
@@ -122,7 +116,7 @@ describe('ACME issuance against pebble (real HTTP-01)', () => {
   it('renewNow swaps in a new certificate without restarting the listener', async () => {
     const renewed = await first.renewNow(NAME);
     expect(renewed.serialNumber).not.toBe(firstSerial);
-    const got = await httpsGet(httpsPort, NAME, root);
+    const got = await tlsGet(httpsPort, NAME, root);
     expect(got.serialNumber).toBe(renewed.serialNumber);
     firstSerial = renewed.serialNumber;
   });
@@ -159,25 +153,4 @@ describe('ACME issuance against pebble (real HTTP-01)', () => {
 
 function newTelemetry(): Telemetry {
   return new Telemetry(createLogger('silent'), { defaultMetrics: false });
-}
-
-async function counter(telemetry: Telemetry, metric: string, labels: Record<string, string>): Promise<number> {
-  const found = telemetry.registry.getSingleMetric(metric);
-  if (!found) return 0;
-  const { values } = await found.get();
-  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
-}
-
-/** One HTTPS request on a fresh connection, verifying the chain against `ca` and the name against `servername`. */
-function httpsGet(port: number, servername: string, ca: string): Promise<{ body: string; serialNumber: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, servername, ca, agent: false, headers: { host: servername } }, (res) => {
-      const serialNumber = (res.socket as TLSSocket).getPeerCertificate().serialNumber.toLowerCase();
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ body, serialNumber }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }

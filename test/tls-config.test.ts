@@ -47,6 +47,14 @@ describe('TLS config', () => {
     ]);
   });
 
+  it('on-demand TLS needs an ask URL and ACME, and stands in for acme.domains', () => {
+    const acme = { enabled: true, email: 'a@b.c', acceptTermsOfService: true };
+    expect(paths({ enabled: true, acme: { ...acme, onDemand: { enabled: true } } })).toEqual(['/tls/acme/onDemand/ask']);
+    expect(paths({ enabled: true, acme: { ...acme, onDemand: { enabled: true, ask: 'http://127.0.0.1:9/ask' } } })).toEqual([]);
+    expect(paths({ enabled: true, acme: { onDemand: { enabled: true, ask: 'http://127.0.0.1:9/ask' } } })).toEqual(['/tls/acme/onDemand/enabled', '/tls/certificates']);
+    expect(() => decodeTlsConfig({ acme: { onDemand: { ask: 'ftp://x' } } })).toThrow();
+  });
+
   it('refuses names from two sources, twice-listed names and wildcards over HTTP-01', () => {
     const issues = tlsCrossChecks(
       decodeTlsConfig({

@@ -13,12 +13,15 @@ import { installErrorHandlers } from '../server/error-handler.js';
 import { httpMetrics } from '../server/http-metrics.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import { adminDataRoutes, type AdminDataDeps } from '../admin/index.js';
+import { upstreamAdminRoutes, type UpstreamSource } from '../proxy/index.js';
 
 export interface AdminAppDeps {
   readonly config: AdminConfig;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
   readonly links?: LinkResolver;
+  /** The proxy routes' upstream states (`GET /admin/upstreams`). */
+  readonly upstreams?: UpstreamSource;
   readonly signingKey: string;
   readonly redirectPrefix: string;
   /** Event listing, live tail, stats, privacy requests, export and the dashboard (src/admin). */
@@ -50,6 +53,7 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<FastifyInstance
     return deps.telemetry.metrics();
   });
   await adminLinkRoutes(app, { links: deps.links, signingKey: deps.signingKey, redirectPrefix: deps.redirectPrefix });
+  if (deps.upstreams) upstreamAdminRoutes(app, deps.upstreams);
   await adminDataRoutes(app, { ...deps.data, telemetry: deps.telemetry, logger: deps.logger });
   return app;
 }

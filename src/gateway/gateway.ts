@@ -21,6 +21,7 @@ import { limitConnections } from '../server/connection-limit.js';
 import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from './bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
+import { UpstreamDirectory } from '../proxy/index.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -88,8 +89,10 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
 
   const certs = config.tls.enabled ? createCertificateManager({ config: config.tls, telemetry }) : undefined;
   if (certs) checks.push({ name: 'tls', check: () => certs.healthcheck() });
+  const upstreams = new UpstreamDirectory();
   const main = await buildMainApp({
     config,
+    upstreams,
     logger,
     telemetry,
     readiness,
@@ -100,7 +103,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
   const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;
   if (plain) limitConnections(plain, config.server.maxConnections, telemetry, 'http');
-  const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, ...(links ? { links } : {}) });
+  const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, upstreams: () => upstreams.snapshot(), ...(links ? { links } : {}) });
   const retention = retentionJob(config, stores, telemetry, logger);
 
   let stopping: Promise<void> | undefined;

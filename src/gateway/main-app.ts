@@ -19,7 +19,7 @@ import { allRoutePrefixes } from '../track/routes/layout.js';
 import { pageViewHook, pageViewRecorder } from '../track/pageviews.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
-import { proxyPlugin } from '../proxy/index.js';
+import { proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
 import { createClientIpResolver } from '../track/enrich/index.js';
 import { protocolsPlugin } from '../protocols/index.js';
@@ -33,6 +33,8 @@ export interface MainAppDeps {
   readonly readiness: Readiness;
   readonly track?: TrackContext;
   readonly version: string;
+  /** Lists the proxy routes' upstream pools for the admin API. */
+  readonly upstreams?: UpstreamDirectory;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     telemetry: deps.telemetry,
     reservedPrefixes: allRoutePrefixes(t),
     answered,
+    ...(deps.upstreams ? { directory: deps.upstreams } : {}),
   });
   const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
   await app.register(staticPlugin, {

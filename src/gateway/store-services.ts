@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { UpstreamSource } from '../proxy/index.js';
 import type { Logger } from 'pino';
 import type { Config } from '../settings/schema.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -21,7 +22,7 @@ export async function ownedStores(config: Readonly<Config>, telemetry: Telemetry
 /** The admin listener over the stores this process owns (undefined when the admin listener is off). */
 export async function adminListener(
   config: Readonly<Config>,
-  deps: { logger: Logger; telemetry: Telemetry; stores: Stores; links?: LinkResolver; live?: EventPipeline },
+  deps: { logger: Logger; telemetry: Telemetry; stores: Stores; links?: LinkResolver; live?: EventPipeline; upstreams?: UpstreamSource },
 ): Promise<FastifyInstance | undefined> {
   if (!config.admin.enabled) return undefined;
   const { stores } = deps;
@@ -30,6 +31,7 @@ export async function adminListener(
     logger: deps.logger,
     telemetry: deps.telemetry,
     ...(deps.links ? { links: deps.links } : {}),
+    ...(deps.upstreams ? { upstreams: deps.upstreams } : {}),
     signingKey: config.tracking.redirects.signingKey,
     redirectPrefix: config.tracking.routes.redirect,
     data: {

@@ -23,6 +23,8 @@ export interface ForwardHooks {
    * May add headers (cookies) and may wait; the response is written when it settles.
    */
   readonly answered?: (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void;
+  /** The exchange with the upstream is over (answered, failed or cut): called once, before `failed` if any. */
+  readonly done?: () => void;
 }
 
 /** One forwarded request: its upstream, path (with query) and headers. */
@@ -30,6 +32,8 @@ export interface ForwardTarget {
   readonly origin: string;
   readonly path: string;
   readonly headers: HeaderRecord;
+  /** The body to send; omitted: the request's own. */
+  readonly body?: Readable | Buffer | string | null;
 }
 
 /**
@@ -45,8 +49,11 @@ export class Forwarder {
   constructor(
     timeouts: ProxyRoute['timeouts'],
     private readonly location?: { readonly from: string; readonly to: string },
+    /** Most sockets per upstream (0: no cap); requests past it wait in the agent's queue for a free one. */
+    maxConnections = 0,
   ) {
     this.agent = new Agent({
+      ...(maxConnections > 0 ? { connections: maxConnections } : {}),
       headersTimeout: timeouts.response,
       bodyTimeout: timeouts.idle,
       // An https upstream must prove who it is.
@@ -69,7 +76,7 @@ export class Forwarder {
 
   forward(request: FastifyRequest, reply: FastifyReply, target: ForwardTarget, hooks: ForwardHooks): void {
     const handler = new ResponseWriter(request, reply, hooks, this.location);
-    this.agent.dispatch({ origin: target.origin, path: target.path, method: request.method, headers: target.headers, body: bodyOf(request) }, handler);
+    this.agent.dispatch({ origin: target.origin, path: target.path, method: request.method, headers: target.headers, body: target.body === undefined ? bodyOf(request) : target.body }, handler);
   }
 
   close(): Promise<void> {
@@ -148,11 +155,13 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.ended = true;
+    this.hooks.done?.();
     if (this.held) return;
     this.finish();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.hooks.done?.();
     if (!this.started) {
       this.res.removeListener('close', this.onClientGone);
       // The client left before any answer: there is no one to answer, and the upstream is not to blame.
@@ -211,7 +220,7 @@ class ClientGoneError extends Error {
   }
 }
 
-function bodyOf(request: FastifyRequest): Readable | Buffer | string | null {
+export function bodyOf(request: FastifyRequest): Readable | Buffer | string | null {
   const method = request.method;
   if (method === 'GET' || method === 'HEAD') return null;
   const body = request.body;

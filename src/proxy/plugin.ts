@@ -5,6 +5,7 @@ import { proxyEvents } from './events.js';
 import { gatewayErrorReplier } from './gateway-errors.js';
 import type { ForwardHooks } from './forwarder.js';
 import { registerProxyRoute } from './proxy-route.js';
+import { UpstreamDirectory } from './upstream-directory.js';
 
 export interface ProxyPluginOptions {
   /** The decoded `proxy` config slice. */
@@ -19,6 +20,8 @@ export interface ProxyPluginOptions {
   readonly reservedPrefixes?: readonly string[];
   /** Runs when an upstream answered, before the response is written (server-side page views). */
   readonly answered?: ForwardHooks['answered'];
+  /** Lists the routes' upstream pools for the admin API; the plugin makes its own when none is given. */
+  readonly directory?: UpstreamDirectory;
 }
 
 /**
@@ -30,9 +33,11 @@ export interface ProxyPluginOptions {
 export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions): Promise<void> {
   const events = proxyEvents(opts.telemetry);
   const replyError = gatewayErrorReplier(opts.config.errorPages);
+  const directory = opts.directory ?? new UpstreamDirectory();
+  directory.registerMetrics(opts.telemetry);
   for (const route of opts.config.routes) {
     await app.register(async (scope) =>
-      registerProxyRoute(scope, { route, clientIp: opts.clientIp, events, replyError, reservedPrefixes: opts.reservedPrefixes ?? [], answered: opts.answered }),
+      registerProxyRoute(scope, { route, clientIp: opts.clientIp, events, replyError, reservedPrefixes: opts.reservedPrefixes ?? [], answered: opts.answered, directory }),
     );
   }
 }

@@ -5,7 +5,11 @@ import type { ProxyEvents } from './events.js';
 import type { GatewayErrorReplier } from './gateway-errors.js';
 import { classifyUpstreamError } from './gateway-errors.js';
 import { withForwardHeaders, type HeaderRecord } from './forward-headers.js';
-import { Forwarder, type ForwardHooks } from './forwarder.js';
+import { Forwarder, bodyOf, type ForwardHooks } from './forwarder.js';
+import { HealthChecker } from './health-checker.js';
+import { ReplayableBody } from './replayable-body.js';
+import { pin, stickyValue, unpin } from './sticky-cookie.js';
+import type { UpstreamDirectory } from './upstream-directory.js';
 import { hostConstraint } from './host-match.js';
 import { UpstreamPool } from './upstream-pool.js';
 
@@ -15,12 +19,16 @@ export interface ProxyRouteDeps {
   readonly events: ProxyEvents;
   readonly replyError: GatewayErrorReplier;
   readonly reservedPrefixes: readonly string[];
+  /** Where the route's pool is listed for /metrics and the admin API. */
+  readonly directory: UpstreamDirectory;
   /** Runs when an upstream answered, before the response is written (server-side page views). */
   readonly answered?: ForwardHooks['answered'];
 }
 
-// Only these may be sent again to another upstream: they carry no body and are idempotent (RFC 9110 §9.2.2).
-const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Idempotent and bodiless (RFC 9110 §9.2.2): sent again after a reset, where the upstream may have seen the head.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+// A connection cut before any response byte: a stale keep-alive socket, or an upstream going away.
+const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
 // Headers a WebSocket backend needs from the handshake (the ws client writes its own Upgrade/Key/Version).
 const WS_HEADERS = ['cookie', 'authorization', 'user-agent', 'origin', 'accept-language'];
 
@@ -34,17 +42,31 @@ interface Choice {
 /**
  * One configured route. @fastify/http-proxy owns its routing (prefix, host constraint, path checks) and its
  * WebSocket upgrades; plain HTTP goes through the route's `Forwarder` (undici dispatch straight into the
- * response), not through reply-from. Round-robin, marking upstreams down and retrying on the next one are done
- * here because @fastify/http-proxy only knows one upstream.
+ * response), not through reply-from. Choosing the upstream (policy, health, capacity), marking upstreams down
+ * and retrying on another one are done here because @fastify/http-proxy only knows one upstream.
  */
 export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteDeps): Promise<void> {
   const { route, events, replyError } = deps;
-  const upstreams = route.upstreams.map((u) => new URL(u).origin);
-  const pool = new UpstreamPool(upstreams, route.retryAfterFailure);
+  const upstreams = route.upstreams.map((u) =>
+    typeof u === 'string' ? { origin: new URL(u).origin } : { origin: new URL(u.url).origin, ...(u.weight ? { weight: u.weight } : {}) },
+  );
+  const policy = route.loadBalancing.policy;
+  const pool = new UpstreamPool(upstreams, { retryAfterMs: route.retryAfterFailure, policy, maxConnections: route.maxConnectionsPerUpstream });
+  const checker = route.healthCheck ? new HealthChecker(pool, route.healthCheck, events) : undefined;
+  deps.directory.add(`${route.host ?? '*'}${route.path}`, pool, checker);
+  if (checker) {
+    app.addHook('onReady', async () => checker.start());
+    app.addHook('onClose', () => checker.close());
+  }
+  const first = upstreams[0]?.origin ?? '';
   const chosen = new WeakMap<FastifyRequest, Choice>();
-  const choose = (request: FastifyRequest): Choice => {
-    const picked = pool.pick();
-    const choice = { upstream: picked ?? upstreams[0] ?? '', none: picked === undefined };
+  const choose = (request: FastifyRequest, exclude?: ReadonlySet<string>): Choice => {
+    const picked = pool.pick({
+      clientIp: () => deps.clientIp(request),
+      sticky: policy === 'cookie' ? stickyValue(request, route.loadBalancing.cookie.name) : undefined,
+      exclude,
+    });
+    const choice = { upstream: picked?.origin ?? first, none: picked === undefined };
     chosen.set(request, choice);
     return choice;
   };
@@ -53,26 +75,40 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
 
   const path = route.path.length > 1 ? route.path.replace(/\/+$/, '') : '';
   const rewritePrefix = route.rewritePrefix ?? (path || '/');
-  const forwarder = new Forwarder(route.timeouts, rewritePrefix !== (path || '/') ? { from: rewritePrefix, to: path } : undefined);
+  const forwarder = new Forwarder(
+    route.timeouts,
+    rewritePrefix !== (path || '/') ? { from: rewritePrefix, to: path } : undefined,
+    route.maxConnectionsPerUpstream,
+  );
   app.addHook('onClose', () => forwarder.close());
   // Bodies are streamed upstream as they come. @fastify/http-proxy passes JSON and unknown types through, but
   // Fastify's own text/plain parser would read a text body whole (and refuse one over its bodyLimit).
   app.removeContentTypeParser('text/plain');
 
-  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, attempt: number): void => {
-    const choice = attempt === 0 ? choiceOf(request) : choose(request);
+  /** One attempt; `tried` holds the upstreams already tried (undefined on the first attempt). */
+  const forward = (request: FastifyRequest, reply: FastifyReply, dest: string, body: ReplayableBody, tried?: Set<string>): void => {
+    const choice = tried ? choose(request, tried) : choiceOf(request);
     if (choice.none) {
       replyError(request, reply, { status: 502, code: 'BAD_GATEWAY' });
       return;
     }
+    const upstream = pool.find(choice.upstream);
+    const cookie = policy === 'cookie' && upstream && stickyValue(request, route.loadBalancing.cookie.name) !== upstream.id
+      ? pin(request, reply, route.loadBalancing.cookie, path, upstream.id)
+      : undefined;
     const q = request.url.indexOf('?');
     const target = {
       origin: choice.upstream,
       path: q < 0 ? dest || '/' : `${dest || '/'}${request.url.slice(q)}`,
       headers: forwardHeaders(request, Forwarder.requestHeaders(request, choice.upstream)),
+      body: body.take(),
     };
+    if (upstream) upstream.inFlight++;
     forwarder.forward(request, reply, target, {
       answered: deps.answered,
+      done: () => {
+        if (upstream) upstream.inFlight--;
+      },
       failed: (error) => {
         const failure = classifyUpstreamError(error);
         // A client that went away mid-request is not the upstream's fault.
@@ -81,10 +117,18 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
         if (failure.connect && pool.markDown(choice.upstream)) {
           events.upstreamDown({ upstream: choice.upstream }, { reason: failure.reason, retryAfterMs: route.retryAfterFailure });
         }
-        // Nothing reached the failed upstream, so a bodiless idempotent request can go to the next one.
-        if (failure.connect && RETRYABLE.has(request.method) && attempt + 1 < upstreams.length && pool.available() > 0) {
-          forward(request, reply, dest, attempt + 1);
-          return;
+        // Nothing reached the upstream (no connection), or a bodiless idempotent request was cut before any
+        // answer: another upstream may take it, as long as no byte of the body was consumed.
+        const resent = failure.connect || (RESET_CODES.has(failure.reason) && IDEMPOTENT.has(request.method));
+        if (resent && body.unsent) {
+          const next = tried ?? new Set<string>();
+          next.add(choice.upstream);
+          if (next.size < upstreams.length) {
+            if (cookie) unpin(reply, cookie);
+            events.upstreamRetried({ upstream: choice.upstream }, { reason: failure.reason, reqId: request.id });
+            forward(request, reply, dest, body, next);
+            return;
+          }
         }
         replyError(request, reply, failure);
       },
@@ -112,7 +156,7 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
     // Returns nothing: a returned reply is a thenable to Fastify, which then attaches end-of-stream listeners to
     // every response just to learn when it ends; the forwarder answers on its own.
     handler: (request, reply, dest) => {
-      forward(request, reply, dest, 0);
+      forward(request, reply, dest, new ReplayableBody(bodyOf(request)));
     },
   };
   if (!route.websocket) {

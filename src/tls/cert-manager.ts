@@ -6,7 +6,8 @@ import type { TlsConfig } from './config.js';
 import { AcmeStorage } from './acme-storage.js';
 import type { AcmeIssuer } from './acme-issuer.js';
 import { ChallengeStore } from './challenges.js';
-import { CertificateStore, certificateEntry, type CertificateListing } from './certificate-store.js';
+import { CertificateStore, certificateEntry, type CertificateEntry, type CertificateListing } from './certificate-store.js';
+import { OnDemandCertificates } from './on-demand.js';
 import { loadSavedCertificates, loadStaticCertificates } from './certificate-loader.js';
 import { RenewalScheduler } from './renewal.js';
 import { StaticCertificateWatcher } from './static-reload.js';
@@ -47,6 +48,7 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
   const events = tlsEvents(telemetry);
   const watcher = new StaticCertificateWatcher(config.certificates, store, events, config.certificateCheckInterval);
   const challenges = new ChallengeStore();
+  // On-demand names join this list once they have a certificate, so the renewal loop keeps them.
   const names = acme.enabled ? acme.domains.map((d) => d.toLowerCase()) : [];
   const storage = new AcmeStorage(acme.dir, acme.directoryUrl);
   // acme-client (and its HTTP stack) is loaded only when a certificate is ordered: most gateways never do.
@@ -59,6 +61,11 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
   };
 
   async function obtain(name: string): Promise<CertificateListing> {
+    await order(name);
+    return listing(name);
+  }
+
+  async function order(name: string): Promise<CertificateEntry> {
     if (state === 'closed') throw new TlsError('TLS_CLOSED', 'the certificate manager is closed');
     const previous = store.get(name);
     issuer ??= import('./acme-issuer.js').then((m) => m.createAcmeIssuer(acme, storage, challenges));
@@ -70,8 +77,21 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
     if (previous) events.certRenewed({ name }, { ...fields, previousSerialNumber: previous.info.serialNumber });
     else events.certIssued({ name }, fields);
     await storage.writeCertificate(name, pem);
-    return listing(name);
+    return entry;
   }
+
+  const onDemand =
+    acme.enabled && acme.onDemand.enabled
+      ? new OnDemandCertificates({
+          config: acme.onDemand,
+          store,
+          storage,
+          events,
+          order,
+          adopt: (name) => void (names.includes(name) || names.push(name)),
+          now,
+        })
+      : undefined;
 
   const renewal = new RenewalScheduler(
     {
@@ -96,9 +116,19 @@ export function createCertificateManager({ config, telemetry, now = Date.now }: 
 
   return {
     sniCallback(servername, cb) {
-      const entry = store.lookup(servername);
-      if (entry) cb(null, entry.context);
-      else cb(new TlsError('TLS_UNKNOWN_NAME', `no certificate for ${JSON.stringify(servername)}`));
+      const entry = onDemand ? store.find(servername) : store.lookup(servername);
+      if (entry) return cb(null, entry.context);
+      const unknown = () => {
+        const fallback = store.lookup(servername);
+        if (fallback) cb(null, fallback.context);
+        else cb(new TlsError('TLS_UNKNOWN_NAME', `no certificate for ${JSON.stringify(servername)}`));
+      };
+      if (!onDemand || state !== 'started') return unknown();
+      // A name seen first here: asked, ordered and installed while this handshake waits (up to handshakeWait).
+      onDemand.certificate(servername).then(
+        (obtained) => cb(null, obtained.context),
+        () => unknown(),
+      );
     },
     secureContextFor: (name) => store.lookup(name)?.context,
     challengeResponse: (token, host) => challenges.response(token, host),

@@ -51,12 +51,16 @@ export class CertificateStore {
 
   /** Exact name first, then a wildcard one label up ("a.example.com" → "*.example.com"), then the default name. */
   lookup(servername: string): CertificateEntry | undefined {
+    return this.find(servername) ?? (this.defaultName ? this.byName.get(this.defaultName.toLowerCase()) : undefined);
+  }
+
+  /** Like `lookup` without the default name: whether the name itself is covered. */
+  find(servername: string): CertificateEntry | undefined {
     const name = servername.toLowerCase().replace(/\.$/, '');
     const exact = this.byName.get(name);
     if (exact) return exact;
     const dot = name.indexOf('.');
-    const wildcard = dot > 0 ? this.byName.get(`*${name.slice(dot)}`) : undefined;
-    return wildcard ?? (this.defaultName ? this.byName.get(this.defaultName.toLowerCase()) : undefined);
+    return dot > 0 ? this.byName.get(`*${name.slice(dot)}`) : undefined;
   }
 
   list(): CertificateListing[] {

@@ -31,6 +31,34 @@ export const AcmeRetryConfig = Section(
   { description: 'Backoff after a failed issuance or renewal (the process keeps serving the old certificate meanwhile).' },
 );
 
+export const OnDemandConfig = Section(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description:
+        'Obtain a certificate at the first TLS handshake for a name outside acme.domains (customers\' own domains), when `ask` allows it.',
+    }),
+    ask: Type.String({
+      default: '',
+      pattern: '^(https?://.+)?$',
+      description:
+        'URL asked before any order: GET <ask>?domain=<name>; a 2xx answer allows the name, anything else (or no answer) refuses it. Required with enabled.',
+    }),
+    askTimeout: Duration('5s', { description: 'Longest wait for the ask URL; past it the name is refused.' }),
+    refusalTtl: Duration('10m', { description: 'How long a refused name is refused again without asking (bounds the ask calls of a flood of names).' }),
+    refusalCacheSize: Type.Integer({ minimum: 1, default: 10000, description: 'Most refused names remembered; the oldest are forgotten first.' }),
+    maxOrders: Type.Integer({ minimum: 1, default: 10, description: 'Most on-demand orders started per `ordersWindow`; past it a new name is refused until the window moves on.' }),
+    ordersWindow: Duration('1m', { description: 'The window of maxOrders.' }),
+    handshakeWait: Duration('30s', {
+      description: 'How long a handshake for a name being ordered waits for the certificate; past it that handshake fails and the order goes on for the next one.',
+    }),
+  },
+  {
+    description:
+      'On-demand TLS (as Caddy\'s on_demand_tls): certificates for names only known at the handshake, each allowed by the operator\'s ask URL, with orders rate-limited.',
+  },
+);
+
 export const AcmeConfig = Section(
   {
     enabled: Type.Boolean({ default: false, description: 'Obtain and renew certificates automatically over ACME HTTP-01.' }),
@@ -67,6 +95,7 @@ export const AcmeConfig = Section(
         "PEM file of CAs trusted for the ACME server's own HTTPS (a private CA such as pebble). Empty: the system's trust store.",
     }),
     retry: AcmeRetryConfig,
+    onDemand: OnDemandConfig,
   },
   { description: 'Automatic certificates (RFC 8555) over HTTP-01: the plain-HTTP listener must be reachable on port 80.' },
 );
@@ -125,6 +154,7 @@ export const TlsConfig = Section(
 
 export type StaticCertificate = StaticDecode<typeof StaticCertificate>;
 export type AcmeConfig = StaticDecode<typeof AcmeConfig>;
+export type OnDemandConfig = StaticDecode<typeof OnDemandConfig>;
 export type HstsConfig = StaticDecode<typeof HstsConfig>;
 export type TlsConfig = StaticDecode<typeof TlsConfig>;
 

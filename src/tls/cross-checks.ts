@@ -17,12 +17,17 @@ export function tlsCrossChecks(c: TlsConfig, base = '/tls'): ConfigIssue[] {
 
   if (acme.enabled) {
     if (!acme.email) add('/acme/email', 'acme.enabled needs a contact email');
-    if (acme.domains.length === 0) add('/acme/domains', 'acme.enabled needs at least one domain');
+    if (acme.domains.length === 0 && !acme.onDemand.enabled) add('/acme/domains', 'acme.enabled needs at least one domain (or acme.onDemand)');
     if (!acme.acceptTermsOfService) add('/acme/acceptTermsOfService', "acme.enabled needs the CA's terms of service accepted");
     if (!c.enabled) add('/enabled', 'acme.enabled has no effect while tls.enabled is false');
     if (acme.checkInterval >= acme.renewBefore) {
       add('/acme/checkInterval', 'must be shorter than acme.renewBefore, or a renewal may be noticed too late');
     }
+  }
+  if (acme.onDemand.enabled) {
+    // Without an ask URL anyone could make the gateway order certificates for any name (CA rate limits, disk).
+    if (!acme.onDemand.ask) add('/acme/onDemand/ask', 'acme.onDemand.enabled needs an ask URL that allows names');
+    if (!acme.enabled) add('/acme/onDemand/enabled', 'acme.onDemand needs acme.enabled');
   }
   if (acme.retry.minDelay > acme.retry.maxDelay) add('/acme/retry/minDelay', 'must not exceed acme.retry.maxDelay');
 

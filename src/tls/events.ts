@@ -7,6 +7,10 @@ export interface TlsEvents {
   certRenewFailed: (labels: { name: string; code: string }, fields?: Record<string, unknown>) => void;
   certReloaded: (labels: { name: string }, fields?: Record<string, unknown>) => void;
   certReloadFailed: (labels: { name: string }, fields?: Record<string, unknown>) => void;
+  /** Labels are bounded (never the name: a flood of random names must not grow the registry). */
+  onDemandAsked: (labels: { result: 'allowed' | 'refused' | 'error' }, fields?: Record<string, unknown>) => void;
+  onDemandRefused: (labels: { reason: 'invalid' | 'cached' | 'ask' | 'rate' }, fields?: Record<string, unknown>) => void;
+  onDemandOrdered: (labels: Record<never, string>, fields?: Record<string, unknown>) => void;
 }
 
 // prom-client refuses a second counter of the same name in one registry, so a Telemetry defines these once.
@@ -31,6 +35,14 @@ export function tlsEvents(telemetry: Telemetry): TlsEvents {
         'warn',
         ['name'],
       ),
+      onDemandAsked: telemetry.event('tlsOnDemandAsked', 'Calls of the on-demand ask URL, by answer.', 'debug', ['result']),
+      onDemandRefused: telemetry.event(
+        'tlsOnDemandRefused',
+        'On-demand handshakes refused without an order: invalid name, refused by ask (now or cached), order rate limit.',
+        'debug',
+        ['reason'],
+      ),
+      onDemandOrdered: telemetry.event('tlsOnDemandOrdered', 'On-demand certificate orders started (each allowed by ask).', 'info', []),
     };
     cache.set(telemetry, events);
   }

@@ -1,4 +1,5 @@
 import type { Config } from '../settings/schema.js';
+import { clusterUpstreams } from '../proxy/index.js';
 import { createBus, embeddedDeadLetterPath } from '../bus/index.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { createDestinations } from '../destinations/index.js';
@@ -37,7 +38,8 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   const services = primaryServices({ ...(bus ? { bus } : {}), ...(consumer ? { consumer } : {}), ...(links ? { links } : {}) });
   const supervisor: Supervisor = new Supervisor({ count, logger, events: workerEvents(telemetry), handle: (call) => services.handle(call) });
   const retention = retentionJob(config, stores, telemetry, logger);
-  const admin = await adminListener(config, { logger, telemetry, stores, ...(links ? { links } : {}), ...(embedded ? { live: services.live } : {}) });
+  const upstreams = async () => clusterUpstreams(await supervisor.collectMetrics());
+  const admin = await adminListener(config, { logger, telemetry, stores, upstreams, ...(links ? { links } : {}), ...(embedded ? { live: services.live } : {}) });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>

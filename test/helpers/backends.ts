@@ -171,3 +171,78 @@ export async function buildProxyApp(
   await app.register(proxyPlugin, { config: decodeSlice(ProxyConfig, proxy), clientIp, telemetry, reservedPrefixes: ['/tr/v1'] });
   return app;
 }
+
+/** A backend whose health and pace a test controls, and that counts what reaches it. */
+export interface ControlledBackend extends Backend {
+  readonly name: string;
+  /** `/healthz` answers 200 while true, 503 when false; user requests then get 503 too (a sick backend). */
+  healthy: boolean;
+  /** While true, user requests wait until `release()`. */
+  hold: boolean;
+  /** Answers every held request and stops holding. */
+  release(): void;
+  /** User requests received (health probes excluded). */
+  readonly userHits: () => number;
+  /** Health probes received. */
+  readonly probes: () => number;
+  /** User requests received and not answered yet. */
+  readonly waiting: () => number;
+  /** Connections open now, and the most open at once. */
+  readonly connections: () => { open: number; max: number };
+}
+
+/** Answers `{ name, url, bodyBytes }` like the echo, with the controls of `ControlledBackend`. */
+export async function startControlled(name: string, port = 0): Promise<ControlledBackend> {
+  let userHits = 0;
+  let probes = 0;
+  let open = 0;
+  let max = 0;
+  const held: (() => void)[] = [];
+  const state = { healthy: true, hold: false };
+  const backend = await start(
+    (req, res) => {
+      if (req.url === '/healthz') {
+        probes++;
+        res.statusCode = state.healthy ? 200 : 503;
+        res.end();
+        return;
+      }
+      userHits++;
+      let bodyBytes = 0;
+      req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+      req.on('end', () => {
+        const answer = () => {
+          res.statusCode = state.healthy ? 200 : 503;
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ name, url: req.url, bodyBytes }));
+        };
+        if (state.hold) held.push(answer);
+        else answer();
+      });
+    },
+    port,
+    (server) =>
+      server.on('connection', (socket) => {
+        open++;
+        max = Math.max(max, open);
+        socket.once('close', () => open--);
+      }),
+  );
+  return Object.assign(state, {
+    ...backend,
+    name,
+    release() {
+      state.hold = false;
+      for (const answer of held.splice(0)) answer();
+    },
+    userHits: () => userHits,
+    probes: () => probes,
+    waiting: () => held.length,
+    connections: () => ({ open, max }),
+  });
+}
+
+/** Cuts every connection as soon as a request arrives: a reset before any response byte. */
+export function startResetting(): Promise<Backend> {
+  return start((req) => req.socket.destroy());
+}

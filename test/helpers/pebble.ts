@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { freePort, portAnswers } from './net.js';
 import { waitFor } from './wait.js';
 
@@ -125,6 +127,40 @@ function httpsGet(url: string, ca: Buffer): Promise<string> {
         if (res.statusCode === 200) resolve(body);
         else reject(new Error(`GET ${url}: ${res.statusCode} ${body}`));
       });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The `tls.acme` fields that point a gateway at this pebble, with a contact and the terms accepted. */
+export function pebbleAcme(pebble: Pebble, dir: string) {
+  return {
+    enabled: true,
+    email: 'ops@gatehouse.internal',
+    acceptTermsOfService: true,
+    directoryUrl: pebble.directoryUrl,
+    caBundle: pebble.caBundlePath,
+    dir,
+  };
+}
+
+/** The value of one counter series of `telemetry` (0 when it was never incremented). */
+export async function counter(telemetry: Telemetry, metric: string, labels: Record<string, string>): Promise<number> {
+  const found = telemetry.registry.getSingleMetric(metric);
+  if (!found) return 0;
+  const { values } = await found.get();
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+}
+
+/** One HTTPS request on a fresh connection, verifying the chain against `ca` and the name against `servername`. */
+export function tlsGet(port: number, servername: string, ca: string): Promise<{ body: string; serialNumber: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, servername, ca, agent: false, headers: { host: servername } }, (res) => {
+      const serialNumber = (res.socket as TLSSocket).getPeerCertificate().serialNumber.toLowerCase();
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ body, serialNumber }));
     });
     req.on('error', reject);
     req.end();
