@@ -3,7 +3,7 @@ import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, formatDuration, parseSiz
 
 /**
  * Schema builders shared by every component's config slice. Objects reject unknown keys; every field
- * carries a description (it becomes the README's configuration reference and the editor's tooltip).
+ * carries a description (it becomes docs/configuration.md and the editor's tooltip).
  */
 
 type Doc = { description: string };

@@ -41,7 +41,7 @@ export const ConsumerConfig = Section(
         counts: Type.String({ default: 'tic.count.>', description: 'Subject of counter increments.' }),
         updates: Type.String({ default: 'tic.update.>', description: 'Subject of update records.' }),
       },
-      { description: 'Messages from other services (see README "Service messages").' },
+      { description: 'Messages from other services (see docs/delivery.md, "Service messages").' },
     ),
   },
   { description: 'The consumer: bus → sinks, acked only after the write.' },

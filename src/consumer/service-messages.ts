@@ -10,7 +10,7 @@ type Kind = ServiceRecord['kind'];
 /**
  * Log, counter and update messages from other services, on their own subjects (`tic.log.>` etc.), stored in
  * the `logs`, `counters` and `updates` tables with the same ack-after-write rule as events.
- * Formats (JSON): see README "Service messages".
+ * Formats (JSON): see docs/delivery.md, "Service messages".
  */
 export function serviceSubscriptions(options: {
   config: ConsumerConfig;

@@ -7,7 +7,7 @@ export function jsonSchema(): Record<string, unknown> {
 }
 
 /**
- * The README's configuration reference: one row per field, with type, default and description, generated
+ * The configuration reference (docs/configuration.md): one row per field, with type, default and description, generated
  * from the schema so the docs cannot drift (a test compares them).
  */
 export function configReference(): string {

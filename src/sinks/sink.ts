@@ -1,7 +1,7 @@
 import type { Health } from '../lifecycle/health.js';
 import type { TrackEvent } from '../track/event.js';
 
-/** Records from other services, carried on their own subjects (see README "Service messages"). */
+/** Records from other services, carried on their own subjects (see docs/delivery.md, "Service messages"). */
 export type ServiceRecord =
   | { kind: 'log'; id: string; time: string; subject: string; level?: string; msg: string; fields?: Record<string, unknown> }
   | { kind: 'count'; id: string; time: string; subject: string; name: string; by: number; key?: string }
