@@ -1,6 +1,9 @@
 import type { Client } from 'cassandra-driver';
 import type { CqlWrite } from './cql.js';
 
+/** What the writes need of the driver's client: a seam, so they can be counted and timed without a cluster. */
+export type CqlClient = Pick<Client, 'execute' | 'batch'>;
+
 /** Statements in flight at once per write: enough to keep a few nodes busy without flooding one connection. */
 export const CONCURRENCY = 64;
 
@@ -9,7 +12,7 @@ export const CONCURRENCY = 64;
  * larger one as an UNLOGGED batch (its writes share a partition). `idempotent` lets the driver retry on a
  * timeout; it is false for counter increments, which a retry would apply twice.
  */
-export async function runGroups(client: Client, groups: readonly CqlWrite[][], idempotent: boolean): Promise<void> {
+export async function runGroups(client: CqlClient, groups: readonly CqlWrite[][], idempotent: boolean): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
@@ -23,7 +26,7 @@ export async function runGroups(client: Client, groups: readonly CqlWrite[][], i
 }
 
 /** Which of these event ids already have their `events` row (see ./hits.ts), by single-partition reads. */
-export async function storedEids(client: Client, eids: readonly string[]): Promise<Set<string>> {
+export async function storedEids(client: CqlClient, eids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
   let next = 0;
   const worker = async () => {
