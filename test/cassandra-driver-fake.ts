@@ -118,7 +118,7 @@ export function driverFake({ encode = false }: { encode?: boolean } = {}): Drive
   // An unconnected client gives the execution options the driver builds per request its real defaults.
   const client = new Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'dc1', keyspace: 'ks' });
   (client as unknown as { controlConnection: { protocolVersion: number } }).controlConnection.protocolVersion = 4;
-  const encoder = new Encoder(4, client.options);
+  const encoder = new Encoder(4, (client as unknown as { options: unknown }).options);
   const empty = { rowLength: 0, rows: [] as unknown[] };
   const count: RequestCount = { requests: 0, reads: 0, partitionsRead: 0, statements: 0, mutations: 0, batches: 0 };
   const prepared = (query: string) => {

@@ -5,7 +5,7 @@ import type { CassandraConfig } from '../src/sinks/config.js';
 import { contractEvent, contractRecords } from './helpers/sink-contract.js';
 import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
-import { partitionBatches } from '../src/sinks/cassandra/batching.js';
+import { estimateBytes, partitionBatches, spreadBatches } from '../src/sinks/cassandra/batching.js';
 import { clientOptions } from '../src/sinks/cassandra/client-options.js';
 import { UNSET, dayOf, micros, ttlSeconds, type CqlWrite } from '../src/sinks/cassandra/cql.js';
 import { eventToRows } from '../src/sinks/cassandra/event-rows.js';
@@ -136,6 +136,18 @@ describe('Cassandra statements', () => {
     const groups = partitionBatches(writes, { maxStatements: 2, maxBytes: 5000 });
     for (const g of groups) expect(new Set(g.map((x) => x.partition)).size).toBe(1);
     expect(groups.map((g) => g.map((x) => writes.indexOf(x)))).toEqual([[0, 2], [1, 4], [3], [5]]);
+  });
+
+  it('spreads writes of many partitions into batches under the default warn thresholds, keeping their order', () => {
+    const w = (i: number, n: number): CqlWrite => ({ query: 'Q', params: ['x'.repeat(n)], table: 'events', partition: `p${i}` });
+    const writes = Array.from({ length: 25 }, (_, i) => w(i, i === 12 ? 6000 : 100));
+    const groups = spreadBatches(writes);
+    expect(groups.flat()).toEqual(writes);
+    for (const g of groups) {
+      expect(g.length).toBeLessThanOrEqual(10);
+      if (g.length > 1) expect(g.reduce((n, x) => n + estimateBytes(x), 0)).toBeLessThanOrEqual(5 * 1024);
+    }
+    expect(groups.find((g) => g.includes(writes[12]!))).toEqual([writes[12]]); // too big to share: alone
   });
 
   it('builds driver options from the config', () => {

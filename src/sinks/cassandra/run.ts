@@ -25,17 +25,28 @@ export async function runGroups(client: CqlClient, groups: readonly CqlWrite[][]
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, groups.length) }, worker));
 }
 
-/** Which of these event ids already have their `events` row (see ./hits.ts), by single-partition reads. */
+/**
+ * Event ids per read: one IN list on the partition key of `events`, so a batch of N events costs N / 100
+ * round trips instead of N (the coordinator reads the partitions in parallel). 100 keeps each read small
+ * enough for a coordinator under load and well inside any IN-list guardrail a cluster may set.
+ */
+export const EIDS_PER_READ = 100;
+
+export const STORED_EIDS_QUERY = 'SELECT eid FROM events WHERE eid IN ?';
+
+/** Which of these event ids already have their `events` row (see ./hits.ts): ceil(N / EIDS_PER_READ) reads. */
 export async function storedEids(client: CqlClient, eids: readonly string[]): Promise<Set<string>> {
   const found = new Set<string>();
+  const groups: string[][] = [];
+  for (let i = 0; i < eids.length; i += EIDS_PER_READ) groups.push(eids.slice(i, i + EIDS_PER_READ));
   let next = 0;
   const worker = async () => {
-    while (next < eids.length) {
-      const eid = eids[next++]!;
-      const rs = await client.execute('SELECT eid FROM events WHERE eid = ?', [eid], { prepare: true, isIdempotent: true });
-      if (rs.rowLength > 0) found.add(eid);
+    while (next < groups.length) {
+      const group = groups[next++]!;
+      const rs = await client.execute(STORED_EIDS_QUERY, [group], { prepare: true, isIdempotent: true });
+      for (const row of rs.rows) found.add(String(row.get('eid')));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, eids.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, groups.length) }, worker));
   return found;
 }
