@@ -71,7 +71,13 @@ describe('Cassandra statements', () => {
     expect(param(events, 'cflags')).toBe(3);
     expect(param(events, 'first')).toBe(true);
     expect(param(events, 'params')).toEqual(event.params);
-    expect(param(events, 'uid')).toBe(UNSET); // absent fields leave cells unset: no tombstones
+    expect(columnsOf(events)).not.toContain('uid'); // absent fields are not written: no tombstones
+    expect(param(visitor, 'uid')).toBe(UNSET); // nor in visitor state, where they are bound unset
+    // Events setting the same fields share their statements (each prepared once); others get their own.
+    const same = eventToRows(contractEvent({ received: '2024-05-02T00:00:00.000Z', lat: 2, cflags: 1 }), { ttlSeconds: 0 });
+    expect(same.map((r) => r.query)).toEqual(rows.map((r) => r.query));
+    const other = eventToRows(contractEvent({ uid: 'u' }), { ttlSeconds: 0 });
+    expect(columnsOf(other.at(-1)!)).toContain('uid');
     expect(visitor.query).toMatch(/USING TIMESTAMP \?$/);
     expect(visitor.params.at(-1)).toBe('1714607999123000');
   });

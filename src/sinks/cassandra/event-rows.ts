@@ -1,6 +1,6 @@
 import { EVENT_COLUMNS, columnValue, receivedDate } from '../event-columns.js';
 import type { TrackEvent } from '../../track/event.js';
-import { dayOf, insert, micros, orUnset, using, type CqlWrite } from './cql.js';
+import { UNSET, dayOf, insert, micros, orUnset, using, type CqlWrite } from './cql.js';
 
 /**
  * The rows one event becomes (see setup/schema.cql). Pure: no client, so the mapping is unit-tested here.
@@ -24,20 +24,53 @@ const SESSION_COLUMNS = ['host', 'uid', 'url', 'ename', 'ref_host', 'channel', '
 const VISITOR_INDEX = VISITOR_COLUMNS.map((n) => NAMES.indexOf(n));
 const SESSION_INDEX = SESSION_COLUMNS.map((n) => NAMES.indexOf(n));
 
-/** Statement texts by USING clause: built once, not per event (there are two clauses per table at most). */
-const texts = new Map<string, Record<'byDay' | 'byVisitor' | 'events' | 'visitors' | 'sessions', string>>();
-function textsFor(ttlClause: string, stateClause: string) {
-  const k = `${ttlClause}|${stateClause}`;
-  let t = texts.get(k);
+/**
+ * Statements name only the columns an event sets. Leaving a column out writes nothing, as binding `unset`
+ * does (./cql.ts), but the driver encodes every bound value, and an event sets about half of the 60 event
+ * columns: naming all of them doubled the encoding work of the three event rows. Events of one kind set the
+ * same fields, so a handful of column sets covers a stream; each is prepared once. Past MAX_SHAPES distinct
+ * sets (a stream of very varied events), the rest use the full column list with unset values.
+ */
+export const MAX_SHAPES = 256;
+
+interface Shape {
+  /** Indexes in EVENT_COLUMNS of the columns named. */
+  present: number[];
+  byDay: string;
+  byVisitor: string;
+  events: string;
+}
+
+const shapes = new Map<string, Shape>();
+const stateTexts = new Map<string, { visitors: string; sessions: string }>();
+
+function shapeOf(values: readonly unknown[], ttlClause: string): Shape {
+  let k = ttlClause;
+  for (let i = 0; i < values.length; i++) if (values[i] !== UNSET || i === HOST) k += `,${i}`;
+  let shape = shapes.get(k);
+  if (!shape) {
+    const all = shapes.size >= MAX_SHAPES;
+    const present = all ? NAMES.map((_, i) => i) : NAMES.flatMap((_, i) => (values[i] !== UNSET || i === HOST ? [i] : []));
+    const names = present.map((i) => NAMES[i]!);
+    shape = {
+      present,
+      byDay: insert('events_by_day', [...names, 'day'], [], ttlClause).query,
+      byVisitor: insert('events_by_visitor', names, [], ttlClause).query,
+      events: insert('events', names, [], ttlClause).query,
+    };
+    if (!all) shapes.set(k, shape);
+  }
+  return shape;
+}
+
+function stateTextsFor(clause: string) {
+  let t = stateTexts.get(clause);
   if (!t) {
     t = {
-      byDay: insert('events_by_day', [...NAMES, 'day'], [], ttlClause).query,
-      byVisitor: insert('events_by_visitor', NAMES, [], ttlClause).query,
-      events: insert('events', NAMES, [], ttlClause).query,
-      visitors: insert('visitors', ['vid', 'last_seen', ...VISITOR_COLUMNS], [], stateClause).query,
-      sessions: insert('sessions', ['vid', 'sid', 'last_seen', ...SESSION_COLUMNS], [], stateClause).query,
+      visitors: insert('visitors', ['vid', 'last_seen', ...VISITOR_COLUMNS], [], clause).query,
+      sessions: insert('sessions', ['vid', 'sid', 'last_seen', ...SESSION_COLUMNS], [], clause).query,
     };
-    texts.set(k, t);
+    stateTexts.set(clause, t);
   }
   return t;
 }
@@ -56,19 +89,22 @@ export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlW
   const rows: CqlWrite[] = [];
   const host = event.host ?? NO_HOST;
   const day = dayOf(received);
-  const state = using(ttlSeconds, micros(received));
-  const text = textsFor(ttl.clause, state.clause);
-
-  const byDay = [...values, day, ...ttl.params];
-  byDay[HOST] = host;
-  rows.push({ query: text.byDay, params: byDay, table: 'events_by_day', partition: key('events_by_day', host, day) });
+  const shape = shapeOf(values, ttl.clause);
+  // events and events_by_visitor bind the same values: one array serves both (nothing changes it after).
+  const bound = shape.present.map((i) => values[i]);
+  const byDay = [...bound, day, ...ttl.params];
+  byDay[shape.present.indexOf(HOST)] = host;
+  if (ttl.params.length > 0) bound.push(...ttl.params);
+  rows.push({ query: shape.byDay, params: byDay, table: 'events_by_day', partition: key('events_by_day', host, day) });
 
   if (event.vid) {
     const vid = event.vid;
-    rows.push({ query: text.byVisitor, params: [...values, ...ttl.params], table: 'events_by_visitor', partition: visitorPartition(vid) });
+    rows.push({ query: shape.byVisitor, params: bound, table: 'events_by_visitor', partition: visitorPartition(vid) });
     // `first: false` is the client saying this event must not create or refresh visitor/session state.
     // Latest-wins state: the write time is the receive time, so an older redelivered event never overwrites a newer one.
     if (event.first !== false) {
+      const state = using(ttlSeconds, micros(received));
+      const text = stateTextsFor(state.clause);
       rows.push({
         query: text.visitors,
         params: [vid, received, ...VISITOR_INDEX.map((i) => values[i]), ...state.params],
@@ -86,7 +122,7 @@ export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlW
     }
   }
 
-  rows.push({ query: text.events, params: [...values, ...ttl.params], table: 'events', partition: key('events', event.eid) });
+  rows.push({ query: shape.events, params: bound, table: 'events', partition: key('events', event.eid) });
   return rows;
 }
 
