@@ -49,18 +49,28 @@ function shapeOf(values: readonly unknown[], ttlClause: string): Shape {
   for (let i = 0; i < values.length; i++) if (values[i] !== UNSET || i === HOST) k += `,${i}`;
   let shape = shapes.get(k);
   if (!shape) {
-    const all = shapes.size >= MAX_SHAPES;
-    const present = all ? NAMES.map((_, i) => i) : NAMES.flatMap((_, i) => (values[i] !== UNSET || i === HOST ? [i] : []));
-    const names = present.map((i) => NAMES[i]!);
-    shape = {
-      present,
-      byDay: insert('events_by_day', [...names, 'day'], [], ttlClause).query,
-      byVisitor: insert('events_by_visitor', names, [], ttlClause).query,
-      events: insert('events', names, [], ttlClause).query,
-    };
-    if (!all) shapes.set(k, shape);
+    if (shapes.size >= MAX_SHAPES) return fullShape(ttlClause);
+    shape = shapeWith(NAMES.flatMap((_, i) => (values[i] !== UNSET || i === HOST ? [i] : [])), ttlClause);
+    shapes.set(k, shape);
   }
   return shape;
+}
+
+const fullShapes = new Map<string, Shape>();
+function fullShape(ttlClause: string): Shape {
+  let shape = fullShapes.get(ttlClause);
+  if (!shape) fullShapes.set(ttlClause, (shape = shapeWith(NAMES.map((_, i) => i), ttlClause)));
+  return shape;
+}
+
+function shapeWith(present: number[], ttlClause: string): Shape {
+  const names = present.map((i) => NAMES[i]!);
+  return {
+    present,
+    byDay: insert('events_by_day', [...names, 'day'], [], ttlClause).query,
+    byVisitor: insert('events_by_visitor', names, [], ttlClause).query,
+    events: insert('events', names, [], ttlClause).query,
+  };
 }
 
 function stateTextsFor(clause: string) {
