@@ -30,8 +30,11 @@ function layoutOf(w: CqlWrite, keys: number): Layout {
   return l;
 }
 
-/** The write time: the last bound value of a state upsert (USING ... TIMESTAMP ?), microseconds as text. */
-const writeTime = (w: CqlWrite): bigint => BigInt(w.params[w.params.length - 1] as string);
+/**
+ * The write time: the last bound value of a state upsert (USING ... TIMESTAMP ?), microseconds as text. As a
+ * number it is exact: microseconds since 1970 stay below 2^53 until the year 2255.
+ */
+const writeTime = (w: CqlWrite): number => Number(w.params[w.params.length - 1] as string);
 
 /** Cassandra's tie-break: compares serialized values, unsigned bytes. */
 export function compareValues(a: unknown, b: unknown): number {
@@ -57,7 +60,7 @@ export function dropOverwrittenState(rows: readonly CqlWrite[]): CqlWrite[] {
     const writes = group.map((i) => rows[i]!);
     const { keys, columns } = layoutOf(writes[0]!, KEY_COLUMNS[writes[0]!.table]!);
     const times = writes.map(writeTime);
-    const kept = writes.map((w) => ({ params: [...w.params], wins: 0 }));
+    const winners: number[] = [];
     for (let c = keys; c < columns; c++) {
       let winner = -1;
       for (let j = 0; j < writes.length; j++) {
@@ -65,12 +68,24 @@ export function dropOverwrittenState(rows: readonly CqlWrite[]): CqlWrite[] {
         if (v === UNSET) continue;
         if (winner < 0 || times[j]! > times[winner]! || (times[j] === times[winner] && compareValues(v, writes[winner]!.params[c]) > 0)) winner = j;
       }
-      for (let j = 0; j < writes.length; j++) {
-        if (j === winner) kept[j]!.wins++;
-        else kept[j]!.params[c] = UNSET;
-      }
+      winners.push(winner);
     }
-    group.forEach((i, j) => replaced.set(i, kept[j]!.wins > 0 ? { ...writes[j]!, params: kept[j]!.params } : null));
+    group.forEach((i, j) => {
+      const w = writes[j]!;
+      let wins = 0;
+      let loses = 0;
+      for (let c = keys; c < columns; c++) {
+        if (winners[c - keys] === j) wins++;
+        else if (w.params[c] !== UNSET) loses++;
+      }
+      if (wins === 0) replaced.set(i, null);
+      else if (loses > 0) {
+        // Only the cells this write wins: the others would be overwritten by a write of this batch.
+        const params = [...w.params];
+        for (let c = keys; c < columns; c++) if (winners[c - keys] !== j) params[c] = UNSET;
+        replaced.set(i, { ...w, params });
+      }
+    });
   }
   const out: CqlWrite[] = [];
   rows.forEach((w, i) => {
