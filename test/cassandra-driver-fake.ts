@@ -130,8 +130,11 @@ export function driverFake({ encode = false }: { encode?: boolean } = {}): Drive
     }
     return s;
   };
-  const keyOf = (s: Shape, params: readonly unknown[]) =>
-    JSON.stringify((PARTITION_KEYS[s.table] ?? []).map((k) => params[s.columns.indexOf(k)]));
+  const keyOf = (s: Shape, params: readonly unknown[]) => {
+    let k = '';
+    for (const c of PARTITION_KEYS[s.table] ?? []) k += `${String(params[s.columns.indexOf(c)])}\u0000`;
+    return k;
+  };
 
   const fake: DriverFake = {
     count,

@@ -70,6 +70,7 @@ export function spreadBatches(writes: readonly CqlWrite[], limits: BatchLimits =
  * (16 bytes); statements are prepared (sent by id, not text). Errs high, so a spread batch stays under 5 KiB.
  */
 export function estimateBytes(w: CqlWrite): number {
+  if (w.bytes !== undefined) return w.bytes;
   let n = 16;
   for (const p of w.params) {
     if (p === UNSET) continue;

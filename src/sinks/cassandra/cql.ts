@@ -6,6 +6,8 @@ export interface CqlWrite {
   params: unknown[];
   table: string;
   partition: string;
+  /** The batching estimate of its size (./batching.ts), when the builder already knows it. */
+  bytes?: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EVENT_COLUMNS, columnValue, receivedDate } from '../event-columns.js';
 import type { TrackEvent } from '../../track/event.js';
+import { estimateBytes } from './batching.js';
 import { UNSET, dayOf, insert, micros, orUnset, using, type CqlWrite } from './cql.js';
 
 /**
@@ -105,11 +106,13 @@ export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlW
   const byDay = [...bound, day, ...ttl.params];
   byDay[shape.present.indexOf(HOST)] = host;
   if (ttl.params.length > 0) bound.push(...ttl.params);
-  rows.push({ query: shape.byDay, params: byDay, table: 'events_by_day', partition: key('events_by_day', host, day) });
+  // The three event rows bind the same values (events_by_day adds the day): sized once for batching.
+  const bytes = estimateBytes({ query: '', params: bound, table: '', partition: '' });
+  rows.push({ query: shape.byDay, params: byDay, table: 'events_by_day', partition: key('events_by_day', host, day), bytes: bytes + 26 });
 
   if (event.vid) {
     const vid = event.vid;
-    rows.push({ query: shape.byVisitor, params: bound, table: 'events_by_visitor', partition: visitorPartition(vid) });
+    rows.push({ query: shape.byVisitor, params: bound, table: 'events_by_visitor', partition: visitorPartition(vid), bytes });
     // `first: false` is the client saying this event must not create or refresh visitor/session state.
     // Latest-wins state: the write time is the receive time, so an older redelivered event never overwrites a newer one.
     if (event.first !== false) {
@@ -132,7 +135,7 @@ export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlW
     }
   }
 
-  rows.push({ query: shape.events, params: bound, table: 'events', partition: key('events', event.eid) });
+  rows.push({ query: shape.events, params: bound, table: 'events', partition: key('events', event.eid), bytes });
   return rows;
 }
 
