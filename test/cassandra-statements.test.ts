@@ -5,7 +5,7 @@ import type { CassandraConfig } from '../src/sinks/config.js';
 import { contractEvent, contractRecords } from './helpers/sink-contract.js';
 import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
-import { partitionBatches } from '../src/sinks/cassandra/batching.js';
+import { estimateBytes, partitionBatches, spreadBatches } from '../src/sinks/cassandra/batching.js';
 import { clientOptions } from '../src/sinks/cassandra/client-options.js';
 import { UNSET, dayOf, micros, ttlSeconds, type CqlWrite } from '../src/sinks/cassandra/cql.js';
 import { eventToRows } from '../src/sinks/cassandra/event-rows.js';
@@ -71,7 +71,13 @@ describe('Cassandra statements', () => {
     expect(param(events, 'cflags')).toBe(3);
     expect(param(events, 'first')).toBe(true);
     expect(param(events, 'params')).toEqual(event.params);
-    expect(param(events, 'uid')).toBe(UNSET); // absent fields leave cells unset: no tombstones
+    expect(columnsOf(events)).not.toContain('uid'); // absent fields are not written: no tombstones
+    expect(param(visitor, 'uid')).toBe(UNSET); // nor in visitor state, where they are bound unset
+    // Events setting the same fields share their statements (each prepared once); others get their own.
+    const same = eventToRows(contractEvent({ received: '2024-05-02T00:00:00.000Z', lat: 2, cflags: 1 }), { ttlSeconds: 0 });
+    expect(same.map((r) => r.query)).toEqual(rows.map((r) => r.query));
+    const other = eventToRows(contractEvent({ uid: 'u' }), { ttlSeconds: 0 });
+    expect(columnsOf(other.at(-1)!)).toContain('uid');
     expect(visitor.query).toMatch(/USING TIMESTAMP \?$/);
     expect(visitor.params.at(-1)).toBe('1714607999123000');
   });
@@ -136,6 +142,18 @@ describe('Cassandra statements', () => {
     const groups = partitionBatches(writes, { maxStatements: 2, maxBytes: 5000 });
     for (const g of groups) expect(new Set(g.map((x) => x.partition)).size).toBe(1);
     expect(groups.map((g) => g.map((x) => writes.indexOf(x)))).toEqual([[0, 2], [1, 4], [3], [5]]);
+  });
+
+  it('spreads writes of many partitions into batches under the default warn thresholds, keeping their order', () => {
+    const w = (i: number, n: number): CqlWrite => ({ query: 'Q', params: ['x'.repeat(n)], table: 'events', partition: `p${i}` });
+    const writes = Array.from({ length: 25 }, (_, i) => w(i, i === 12 ? 6000 : 100));
+    const groups = spreadBatches(writes);
+    expect(groups.flat()).toEqual(writes);
+    for (const g of groups) {
+      expect(g.length).toBeLessThanOrEqual(10);
+      if (g.length > 1) expect(g.reduce((n, x) => n + estimateBytes(x), 0)).toBeLessThanOrEqual(5 * 1024);
+    }
+    expect(groups.find((g) => g.includes(writes[12]!))).toEqual([writes[12]]); // too big to share: alone
   });
 
   it('builds driver options from the config', () => {

@@ -6,6 +6,8 @@ export interface CqlWrite {
   params: unknown[];
   table: string;
   partition: string;
+  /** The batching estimate of its size (./batching.ts), when the builder already knows it. */
+  bytes?: number;
 }
 
 /**
@@ -36,9 +38,21 @@ export function ttlSeconds(retentionMs: number): number {
   return retentionMs > 0 ? Math.ceil(retentionMs / 1000) : 0;
 }
 
-/** The UTC date of a time, as CQL `date` text ('YYYY-MM-DD'). */
+const DAY_MS = 86_400_000;
+let lastDay = NaN;
+let lastDayText = '';
+
+/**
+ * The UTC date of a time, as CQL `date` text ('YYYY-MM-DD'). Every row of an event needs it and a batch's
+ * events share a day or two, so the last day's text is kept (an invalid date still throws, as toISOString does).
+ */
 export function dayOf(date: Date): string {
-  return date.toISOString().slice(0, 10);
+  const day = Math.floor(date.getTime() / DAY_MS);
+  if (day !== lastDay) {
+    lastDayText = date.toISOString().slice(0, 10);
+    lastDay = day;
+  }
+  return lastDayText;
 }
 
 /** Write time in microseconds, as text: the driver encodes it as bigint whether it uses Long or BigInt. */

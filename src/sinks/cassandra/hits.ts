@@ -9,7 +9,8 @@ import type { CqlWrite } from './cql.js';
  * again. Lightweight transactions (a `counted` table written IF NOT EXISTS) would make it exact, at the price
  * of a Paxos round (4 round trips) per event on the hot path. Instead, without LWT:
  *
- *   1. read which events of the batch already have their `events` row (the row written last);
+ *   1. read which events of the batch already have their `events` row (the row written last), by IN lists of
+ *      event ids (./run.ts): a bounded number of reads per batch, not one per event;
  *   2. write every other row (upserts: safe to repeat);
  *   3. increment hits for the events that were not there in step 1;
  *   4. write the `events` rows.
@@ -25,9 +26,10 @@ export function countsAsHit(event: TrackEvent): boolean {
   return typeof event.url === 'string' && event.url !== '' && event.bot !== true;
 }
 
-export const EXISTING_EVENT_QUERY = 'SELECT eid FROM events WHERE eid = ?';
-
-/** One increment per (host, day, url), summing the new events of the batch. */
+/**
+ * One increment per (host, day, url), summing the new events of the batch. The writer sends them as one counter
+ * batch per (host, day) partition (./batching.ts): one mutation, applied whole or not at all.
+ */
 export function hitIncrements(events: readonly TrackEvent[], alreadyStored: ReadonlySet<string>): CqlWrite[] {
   const sums = new Map<string, { host: string; day: string; url: string; n: number }>();
   for (const event of events) {

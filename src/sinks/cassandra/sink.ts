@@ -11,13 +11,11 @@ import { partitionBatches } from './batching.js';
 import { clientOptions, consistencyOf, loadCa } from './client-options.js';
 import { driverReader } from './cql-reader.js';
 import { ttlSeconds } from './cql.js';
-import { eventToRows } from './event-rows.js';
-import { countsAsHit, hitIncrements } from './hits.js';
-import { hostDayWrites } from './hosts.js';
 import { cassandraLinks } from './links.js';
 import { createCassandraReads, type CassandraReads } from './reads.js';
 import { recordToRow } from './record-rows.js';
-import { runGroups, storedEids } from './run.js';
+import { runGroups } from './run.js';
+import { writeEvents } from './write-events.js';
 
 /** The cluster-mode sink and link store, with the reads and erasure of the admin API (`reads`). */
 export type CassandraSink = RecordSink & LinkStore & { readonly reads: CassandraReads };
@@ -65,16 +63,9 @@ export function createCassandraSink({ config, telemetry }: { config: CassandraCo
     },
     write: (batch: readonly TrackEvent[]) =>
       guarded('write', async (c) => {
-        const unique = [...new Map(batch.map((e) => [e.eid, e])).values()];
-        if (unique.length === 0) return;
-        const rows = unique.flatMap((e) => eventToRows(e, { ttlSeconds: ttl })); // validates before any write
-        const markers = rows.filter((r) => r.table === 'events');
-        const others = [...rows.filter((r) => r.table !== 'events'), ...hostDayWrites(unique, ttl)];
-        const known = await storedEids(c, unique.filter(countsAsHit).map((e) => e.eid));
-        await runGroups(c, partitionBatches(others), true);
-        await runGroups(c, hitIncrements(unique, known).map((w) => [w]), false);
-        await runGroups(c, markers.map((w) => [w]), true);
-        events.eventsStored({ sink: NAME }, {}, unique.length);
+        const stored = await writeEvents(c, batch, ttl);
+        if (stored === 0) return;
+        events.eventsStored({ sink: NAME }, {}, stored);
       }),
     writeRecords: (batch: readonly ServiceRecord[]) =>
       guarded('writeRecords', async (c) => {
