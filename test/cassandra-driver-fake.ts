@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Client, types } from 'cassandra-driver';
 import type { CqlClient } from '../src/sinks/cassandra/run.js';
 import { SCHEMA_FILE, renderSchema, splitStatements } from '../src/sinks/cassandra/schema.js';
+import { CQL_ENCODING } from '../src/sinks/cassandra/client-options.js';
 
 /**
  * A stand-in for the driver's Client at the seam the sink writes through (`execute` and `batch`): it counts
@@ -116,7 +117,7 @@ export function driverFake({ encode = false }: { encode?: boolean } = {}): Drive
   const tables = schemaTypes();
   const shapes = new Map<string, Shape & { id: Buffer; meta: unknown }>();
   // An unconnected client gives the execution options the driver builds per request its real defaults.
-  const client = new Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'dc1', keyspace: 'ks' });
+  const client = new Client({ contactPoints: ['127.0.0.1'], localDataCenter: 'dc1', keyspace: 'ks', encoding: CQL_ENCODING });
   (client as unknown as { controlConnection: { protocolVersion: number } }).controlConnection.protocolVersion = 4;
   const encoder = new Encoder(4, (client as unknown as { options: unknown }).options);
   const empty = { rowLength: 0, rows: [] as unknown[] };

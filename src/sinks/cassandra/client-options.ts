@@ -19,6 +19,13 @@ export function consistencyOf(name: CassandraConfig['consistency']): types.consi
 }
 
 /**
+ * CQL maps are written from JavaScript Maps. The driver encodes a plain object by calling its `hasOwnProperty`,
+ * which a null-prototype object (how params are kept, safe from keys such as `__proto__`) does not have, and which
+ * a param named "hasOwnProperty" would replace: either would fail the whole batch.
+ */
+export const CQL_ENCODING = { map: Map };
+
+/**
  * Driver options from the config slice. TLS verifies the nodes' certificates (the upstream tracker had this
  * flag inverted); `caPem` is the CA already read (see loadCa). `keyspace: false` is for schema setup, which
  * runs before the keyspace exists.
@@ -28,6 +35,7 @@ export function clientOptions(config: CassandraConfig, { keyspace = true, caPem 
     contactPoints: [...config.contactPoints],
     localDataCenter: config.localDataCenter,
     queryOptions: { consistency: consistencyOf(config.consistency), prepare: true },
+    encoding: CQL_ENCODING,
   };
   if (keyspace) options.keyspace = config.keyspace;
   if (config.username) options.credentials = { username: config.username, password: config.password };

@@ -95,7 +95,7 @@ export const visitorPartition = (vid: string): string => key('vid', vid);
 
 export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlWrite[] {
   const received = receivedDate(event);
-  const values = EVENT_COLUMNS.map((c) => orUnset(columnValue(event, c)));
+  const values = EVENT_COLUMNS.map((c) => orUnset(cqlValue(columnValue(event, c))));
   const ttl = using(ttlSeconds);
   const rows: CqlWrite[] = [];
   const host = event.host ?? NO_HOST;
@@ -143,4 +143,9 @@ export function key(table: string, ...parts: string[]): string {
   let k = table;
   for (const p of parts) k += `\u0000${p}`;
   return k;
+}
+
+/** A column value as the driver takes it: the params map as a Map (see CQL_ENCODING in client-options.ts). */
+function cqlValue(v: ReturnType<typeof columnValue>): unknown {
+  return v !== null && typeof v === 'object' && !(v instanceof Date) ? new Map(Object.entries(v)) : v;
 }

@@ -32,6 +32,15 @@ describe('Cassandra writes per batch', () => {
     expect(requests / 2000).toBeLessThan(0.4); // was 2.45: a read and a marker write per event
   });
 
+  it("encodes params whatever their keys, as the driver sends them (keys that shadow Object's methods included)", async () => {
+    const fake = driverFake({ encode: true });
+    // Params are kept in null-prototype objects (safe from "__proto__"); the driver's plain-object path would call
+    // their missing hasOwnProperty, or one a param named so replaced.
+    const params = Object.assign(Object.create(null) as Record<string, string>, { hasOwnProperty: 'x', __proto__: 'y', constructor: 'z' });
+    await expect(writeEvents(fake, [contractEvent({ params })], 0)).resolves.toBe(1);
+    expect(fake.count.statements).toBeGreaterThan(0);
+  });
+
   it('counts hits only for the events not yet stored on a redelivery', async () => {
     const fake = driverFake();
     const batch = [contractEvent({ url: 'https://x/a' }), contractEvent({ url: 'https://x/a' }), contractEvent({ url: 'https://x/b' })];
