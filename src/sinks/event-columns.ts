@@ -100,7 +100,8 @@ export function eventFromColumns(values: Readonly<Record<string, unknown>>): Tra
     const v = values[name];
     if (v === undefined || v === null) continue;
     if (kind === 'timestamp') out[name] = v instanceof Date ? v.toISOString() : String(v);
-    else if (kind === 'params') out[name] = typeof v === 'string' ? (JSON.parse(v) as Record<string, string>) : v;
+    // DuckDB gives JSON text; the Cassandra driver a Map (it encodes and decodes maps as Maps, see CQL_ENCODING).
+    else if (kind === 'params') out[name] = typeof v === 'string' ? (JSON.parse(v) as Record<string, string>) : v instanceof Map ? Object.fromEntries(v) : v;
     else out[name] = v;
   }
   return out as unknown as TrackEvent;
