@@ -19,6 +19,7 @@ export function experimentsIssues(config: ExperimentsConfig, base = '/experiment
     exp.variants.forEach((v, j) => {
       if (variantNames.has(v.name)) add(`${at}/variants/${j}/name`, 'another variant of this experiment has this name', v.name);
       variantNames.add(v.name);
+      if (v.rewrite && !v.upstream) add(`${at}/variants/${j}/rewrite`, 'a rewrite needs an upstream to send the rewritten path to');
       if (j > 0 && v.weight > max) {
         add(`${at}/variants/${j}/weight`, `with ${exp.variants.length} variants a treatment holds at most ${max}% (so that ramps never move units; see docs/experiments.md)`, v.weight);
       }

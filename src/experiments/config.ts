@@ -1,5 +1,6 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
 import { Section, Strict } from '../config/types.js';
+import { ProxyTimeouts } from '../proxy/config.js';
 
 /** Experiment and variant names: they travel in a header, a cookie and event fields, so they are plain tokens. */
 export const NAME_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
@@ -15,6 +16,21 @@ export const ExperimentVariant = Strict(
       maximum: 100,
       description: 'Share of units, in percent (rounded to two decimals); the weights of an experiment add up to 100. Ramping a variant up never moves units already in it.',
     }),
+    upstream: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^/?#]+/?$',
+        description: 'Send this variant\'s requests (HTTP, not WebSocket) to this backend origin instead of the route\'s own (a new backend, or a canary). Omitted: served as usual.',
+      }),
+    ),
+    rewrite: Type.Optional(
+      Strict(
+        {
+          from: Type.String({ pattern: '^/', description: 'Path prefix to replace ("/pricing").' }),
+          to: Type.String({ pattern: '^/', description: 'Its replacement ("/pricing-v2"): another page on `upstream`.' }),
+        },
+        { description: 'Rewrite the path prefix of this variant\'s requests (needs `upstream`).' },
+      ),
+    ),
   },
   { description: 'One arm of an experiment.' },
 );
@@ -71,6 +87,7 @@ export const ExperimentsConfig = Section(
       pattern: '^[A-Za-z0-9_-]{1,64}$',
       description: 'Cookie (readable by scripts, for `gatehouse.variant(name)`) with the assignments; not set in cookieless mode.',
     }),
+    timeouts: { ...ProxyTimeouts, description: 'Timeouts of the variants\' own upstreams (as a proxy route\'s).' },
     userCookie: Type.String({ default: 'gh_uid', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Cookie holding the user id, for experiments whose unit is `uid`.' }),
   },
   { description: 'Experiments at the edge: assignment, delivery to the upstream, exposure events and results. See docs/experiments.md.' },
