@@ -6,6 +6,7 @@ import { eventRoutes } from './events-routes.js';
 import { exportRoute } from './export-route.js';
 import { liveRoute } from './live-route.js';
 import { statsRoute } from './stats-route.js';
+import { experimentsRoutes } from '../experiments/admin-routes.js';
 
 /** "See your data": the event listing, live tail, stats, privacy requests and export, and the dashboard. */
 export async function adminDataRoutes(app: FastifyInstance, deps: AdminDataDeps): Promise<void> {
@@ -14,5 +15,7 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDataDeps)
   await liveRoute(app, deps);
   await statsRoute(app, deps, stores);
   await exportRoute(app, deps, stores);
+  const store = deps.store;
+  if (deps.experiments) await experimentsRoutes(app, { config: deps.experiments, ...(store ? { counts: (q) => store.experimentCounts(q) } : {}) });
   await dashboardRoutes(app);
 }

@@ -1,6 +1,7 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
 import { Section, Strict } from '../config/types.js';
 import { ProxyTimeouts } from '../proxy/config.js';
+import { GOAL_FIELDS } from './counts.js';
 
 /** Experiment and variant names: they travel in a header, a cookie and event fields, so they are plain tokens. */
 export const NAME_PATTERN = '^[A-Za-z0-9_-]{1,40}$';
@@ -39,7 +40,12 @@ export const ExperimentGoal = Strict(
   {
     name: Type.String({ pattern: NAME_PATTERN, description: 'Name of the goal in results.' }),
     ename: Type.String({ minLength: 1, maxLength: 200, description: 'Event name (`ename`) that counts as a conversion.' }),
-    field: Type.Optional(Type.String({ pattern: '^[a-z_]{1,20}$', description: 'Optional event field that must also match (e.g. "etyp", "url", "outcome").' })),
+    field: Type.Optional(
+      Type.Union(
+        GOAL_FIELDS.map((f) => Type.Literal(f)),
+        { description: 'Optional event field that must also match: one of etyp, url, outcome, sink, app, rel, ptyp, content, campaign, source, medium, aff, rcode, host, channel.' },
+      ),
+    ),
     equals: Type.Optional(Type.String({ maxLength: 500, description: 'Value `field` must equal; required with `field`.' })),
   },
   { description: 'A conversion: a unit converts when, after its exposure, it sends an event matching this.' },
