@@ -51,7 +51,7 @@ async function visit(vid?: string): Promise<string> {
   // The HTML of the first response is already the variant's: nothing switches it in the browser.
   expect(await response?.text()).toContain(`${expected} headline`);
   expect(await page.locator('#headline').getAttribute('data-seen')).toBe(expected);
-  expect(await page.evaluate(() => (window as unknown as { gatehouse: { variant(n: string): string | undefined } }).gatehouse.variant('landing'))).toBe(expected);
+  expect(await page.evaluate(() => (globalThis as unknown as { gatehouse: { variant(n: string): string | undefined } }).gatehouse.variant('landing'))).toBe(expected);
   // A reload keeps the variant.
   await page.reload({ waitUntil: 'domcontentloaded' });
   expect(await page.locator('#headline').textContent()).toBe(`${expected} headline`);

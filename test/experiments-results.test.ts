@@ -39,7 +39,7 @@ const track = (vid: string, etyp = 'free') => fetch(`${gw.url}/tr/v1/?ename=sign
 
 describe('experiment results through the pipeline', () => {
   it('shows a known true lift in its direction, leaves overrides, bots and stray goals out', async () => {
-    const exp = { ...signup, enabled: true, hosts: [], unit: 'vid' as const };
+    const exp = { ...signup, enabled: true, hosts: [], unit: 'vid' as const, goals: [] };
     const expected = { control: { units: 0, signed: 0 }, b: { units: 0, signed: 0 } };
     // True rates: control converts 1 in 10, b 3 in 10 (by each arm's own count, so it is exact).
     for (let i = 0; i < UNITS; i++) {
