@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign } from '../src/experiments/assign.js';
 import type { ExperimentResult } from '../src/experiments/results.js';
 import { startEcho, type Backend } from './helpers/backends.js';
+import { runCli, writeConfig } from './helpers/cli.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
@@ -75,6 +76,15 @@ describe('experiment results through the pipeline', () => {
 
     const list = (await (await fetch(`${gw.adminUrl}/admin/experiments`)).json()) as { experiments: ExperimentResult[] };
     expect(list.experiments.map((e) => e.name)).toEqual(['signup']);
+    // The same through the CLI (a config that only says where the admin API is).
+    const config = writeConfig({ admin: { listen: { host: '127.0.0.1', port: Number(new URL(gw.adminUrl).port) } } });
+    const cli = await runCli(['experiments', 'signup', '--config', config.path]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^Experiment signup \(on, unit vid\)/);
+    expect(cli.stdout).toContain(`${expected.b.signed} / ${expected.b.units} = `);
+    expect(cli.stdout).toMatch(/sample ratio: chi² [\d.]+, p [\d.]+ {2}ok/);
+    const json = await runCli(['experiments', '--config', config.path, '--json']);
+    expect((JSON.parse(json.stdout) as { experiments: ExperimentResult[] }).experiments[0]?.variants[1]?.units).toBe(expected.b.units);
     const missing = await fetch(`${gw.adminUrl}/admin/experiments/nope`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
