@@ -15,7 +15,8 @@ export async function adminDataRoutes(app: FastifyInstance, deps: AdminDataDeps)
   await liveRoute(app, deps);
   await statsRoute(app, deps, stores);
   await exportRoute(app, deps, stores);
-  const store = deps.store;
-  if (deps.experiments) await experimentsRoutes(app, { config: deps.experiments, ...(store ? { counts: (q) => store.experimentCounts(q) } : {}) });
+  const { store, cassandra } = deps;
+  const counts = store ? store.experimentCounts.bind(store) : cassandra?.experimentCounts.bind(cassandra);
+  if (deps.experiments) await experimentsRoutes(app, { config: deps.experiments, ...(counts ? { counts } : {}) });
   await dashboardRoutes(app);
 }

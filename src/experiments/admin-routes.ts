@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { unsupportedBy } from '../admin/errors.js';
+import { unsupported } from '../admin/errors.js';
 import { notFound } from '../server/errors.js';
 import type { ExperimentsConfig } from './config.js';
 import type { ExperimentCounts, ExperimentQuery } from './counts.js';
@@ -7,7 +7,7 @@ import { experimentQuery, experimentResult, type ExperimentResult } from './resu
 
 export interface ExperimentsRoutesOptions {
   readonly config: ExperimentsConfig;
-  /** The store's counts; undefined when no store here can count (Cassandra in cluster mode, for now). */
+  /** The store's counts (DuckDB, else the Cassandra reads); undefined when this gateway reads no store. */
   readonly counts?: (query: ExperimentQuery) => Promise<ExperimentCounts>;
 }
 
@@ -20,7 +20,7 @@ export async function experimentsRoutes(app: FastifyInstance, options: Experimen
   const resultOf = async (name: string): Promise<ExperimentResult> => {
     const exp = config.list.find((e) => e.name === name);
     if (!exp) throw notFound(`no experiment named ${JSON.stringify(name)} in the config`);
-    if (!options.counts) throw unsupportedBy('experiment results are read from the embedded DuckDB store; the Cassandra reads do not count them yet');
+    if (!options.counts) throw unsupported('experiment results');
     return experimentResult(exp, await options.counts(experimentQuery(exp)));
   };
   app.get('/admin/experiments', { config: { routeClass: 'admin' } }, async () => ({

@@ -7,6 +7,8 @@ export interface ExperimentQuery {
   readonly experiment: string;
   /** The event column that identifies a unit when joining its goals: "sid" for session experiments, else "vid". */
   readonly key: 'vid' | 'sid';
+  /** Exposures from this time on (the experiment's start); a store that reads by day needs a first day. */
+  readonly since?: Date;
   readonly goals: readonly { readonly name: string; readonly ename: string; readonly field?: GoalField; readonly equals?: string }[];
 }
 

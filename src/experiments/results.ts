@@ -36,7 +36,7 @@ export const METHOD = `rates with ${CONFIDENCE * 100}% Wilson score intervals; e
 
 /** The query a store answers for this experiment. */
 export function experimentQuery(exp: Experiment): ExperimentQuery {
-  return { experiment: exp.name, key: exp.unit === 'sid' ? 'sid' : 'vid', goals: exp.goals };
+  return { experiment: exp.name, key: exp.unit === 'sid' ? 'sid' : 'vid', goals: exp.goals, ...(exp.start ? { since: new Date(exp.start) } : {}) };
 }
 
 /** The statistics of one experiment from its counts; the first variant is the control. */

@@ -47,6 +47,11 @@ export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlW
     if (event.first !== false) rows.push(...stateRows(event, received, ttlSeconds, value));
   }
 
+  if (event.origin === 'experiment' && event.xid && event.vid) {
+    const columns = ['xid', 'day', 'vid', 'received', 'eid', 'split', 'etyp', 'sid', 'uid', 'host', 'bot'];
+    const row = [event.xid, day, event.vid, received, event.eid, ...['split', 'etyp', 'sid', 'uid', 'host', 'bot'].map(value)];
+    rows.push({ ...insert('exposures_by_day', columns, row, ttl.clause, ttl.params), table: 'exposures_by_day', partition: key('exposures_by_day', event.xid, day) });
+  }
   rows.push({ ...insert('events', NAMES, values, ttl.clause, ttl.params), table: 'events', partition: key('events', event.eid) });
   return rows;
 }
