@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assign } from '../src/experiments/assign.js';
 import type { Experiment } from '../src/experiments/config.js';
-import { startEcho, type Backend } from './helpers/backends.js';
+import { startEcho, startWsEcho, ws, type Backend } from './helpers/backends.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 let control: Backend;
 let variantB: Backend;
 let pricingV2: Backend;
+let sockets: Backend;
 let gw: TestGateway;
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-exp-'));
 
@@ -50,8 +51,8 @@ interface Echo {
 async function start(extra: Record<string, Record<string, unknown>> = {}): Promise<TestGateway> {
   return startGateway({
     static: { enabled: false },
-    proxy: { routes: [{ path: '/', upstreams: [control.url] }] },
-    experiments: { list: [checkout(variantB), pricing(pricingV2)], allowOverride: true },
+    proxy: { routes: [{ path: '/', upstreams: [control.url] }, { path: '/live', upstreams: [sockets.url] }] },
+    experiments: { list: [checkout(variantB), pricing(pricingV2), { ...pricing(variantB), name: 'live', paths: ['/live/*'] }], allowOverride: true },
     spool: { dir: join(dir, 'spool') },
     sinks: { duckdb: { path: join(dir, 'events.duckdb') } },
     ...extra,
@@ -59,12 +60,12 @@ async function start(extra: Record<string, Record<string, unknown>> = {}): Promi
 }
 
 beforeAll(async () => {
-  [control, variantB, pricingV2] = await Promise.all([startEcho('control'), startEcho('b'), startEcho('pricing-v2')]);
+  [control, variantB, pricingV2, sockets] = await Promise.all([startEcho('control'), startEcho('b'), startEcho('pricing-v2'), startWsEcho()]);
   gw = await start();
 });
 afterAll(async () => {
   await gw?.stop();
-  await Promise.all([control, variantB, pricingV2].map((b) => b?.stop()));
+  await Promise.all([control, variantB, pricingV2, sockets].map((b) => b?.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -89,6 +90,18 @@ describe('experiments at the edge', () => {
     const body = (await (await get('/pricing/plans?x=1', { cookie: 'vid=rewrite-1; sid=s' })).json()) as Echo;
     expect(body).toMatchObject({ name: 'pricing-v2', url: '/pricing-v2/plans?x=1' });
     expect(body.headers['gatehouse-experiments']).toBe('pricing=v2');
+  });
+
+  it('leaves WebSocket upgrades on the route\'s own upstream, even for a routed variant', async () => {
+    const socket = new ws.WebSocket(`${gw.url.replace('http', 'ws')}/live/socket`, { headers: { cookie: 'vid=ws-1; sid=s' } });
+    const hello = await new Promise<string>((resolve, reject) => {
+      socket.on('message', (data) => resolve(data.toString()));
+      socket.once('error', reject);
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', resolve));
+    socket.close();
+    await closed;
+    expect((JSON.parse(hello) as { url: string }).url).toBe('/live/socket');
   });
 
   it('assigns a first visit: the minted visitor id is the one the exposure and the upstream see', async () => {

@@ -20,7 +20,8 @@ export function installExperiments(app: FastifyInstance, options: ExperimentsOpt
   const routing = variantRouting(options.config, options);
   app.addHook('preHandler', async (request, reply) => {
     const keys = assigned.get(request);
-    if (keys) await routing.forward(request, reply, keys);
+    // A WebSocket upgrade stays on the route's own upstreams (the Forwarder speaks plain HTTP only).
+    if (keys && request.headers.upgrade === undefined) await routing.forward(request, reply, keys);
   });
   app.addHook('onClose', () => routing.close());
 }

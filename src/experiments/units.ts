@@ -32,7 +32,7 @@ export function resolveUnits(track: TrackContext, request: FastifyRequest, userC
   );
   if (!fields.vid) return undefined;
   if (cookies.mode !== 'cookieless' && !(hadVid && hadSid)) {
-    const added = [`${cookies.visitorName}=${fields.vid}`, `${cookies.sessionName}=${fields.sid ?? ''}`].join('; ');
+    const added = [...(hadVid ? [] : [`${cookies.visitorName}=${fields.vid}`]), ...(hadSid || !fields.sid ? [] : [`${cookies.sessionName}=${fields.sid}`])].join('; ');
     request.headers.cookie = header ? `${header}; ${added}` : added;
   }
   return { vid: fields.vid, sid: fields.sid, uid: readCookie(header, userCookie), setCookies: minted };
