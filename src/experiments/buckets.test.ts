@@ -35,7 +35,7 @@ describe('assignment', () => {
     const exp = experiment([50, 25, 25]);
     const ids = units(500);
     const here = ids.map((u) => assign(exp, u));
-    const child = join(import.meta.dirname, 'buckets.child.ts');
+    const child = join(import.meta.dirname, '../../test/experiments-assign.child.ts');
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, JSON.stringify(exp), JSON.stringify(ids)], { timeout: 60_000 });
     expect(JSON.parse(stdout)).toEqual(here);
     // Not a constant: the test would pass for an assigner that ignores the unit.
