@@ -140,6 +140,21 @@ describe('experiments at the edge', () => {
     expect(await gw.store.countEvents({ vid: unit, ename: 'exposure' })).toBe(1);
   });
 
+  it('stamps the visitor\'s later events with its confirmed assignments, never a forged one', async () => {
+    const [inB] = visitorsIn('b', 1, 'later-');
+    const res = await get('/checkout/', { cookie: `vid=${inB}; sid=s` });
+    await res.arrayBuffer();
+    const cookie = `vid=${inB}; sid=s; ${res.headers.getSetCookie().find((c) => c.startsWith('gh_exp='))?.split(';')[0] ?? ''}`;
+    await fetch(`${gw.url}/tr/v1/?ename=purchase`, { headers: { cookie, 'user-agent': CHROME } });
+    const [purchase] = await gw.events(1, { vid: inB, ename: 'purchase' });
+    expect(purchase).toMatchObject({ xid: 'checkout', split: 'b', params: { gh_exp: 'checkout:b' } });
+    // A cookie claiming the other variant is not believed: the variant is recomputed from the event's visitor.
+    await fetch(`${gw.url}/tr/v1/?ename=forged`, { headers: { cookie: `vid=${inB}; sid=s; gh_exp=checkout:control`, 'user-agent': CHROME } });
+    const [forged] = await gw.events(1, { vid: inB, ename: 'forged' });
+    expect(forged?.xid).toBeUndefined();
+    expect(forged?.params?.gh_exp).toBeUndefined();
+  });
+
   it('honours a QA override, recorded as such', async () => {
     const [inControl] = visitorsIn('control', 1, 'qa-');
     const echo = (await (await get('/checkout/?gh_variant=checkout:b', { cookie: `vid=${inControl}; sid=s` })).json()) as Echo;
