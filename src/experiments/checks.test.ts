@@ -65,6 +65,22 @@ describe('experiments config', () => {
     expect(issues([exp(), exp({ name: 'pricing', enabled: false })])).toEqual([]);
   });
 
+  it('refuses a header or cookie name that already means something else', () => {
+    const problems = (experiments: Record<string, unknown>) => {
+      try {
+        parseConfig({ experiments: { list: [exp()], ...experiments } }, 'test', {});
+        return [];
+      } catch (e) {
+        return (e as ConfigError).issues.map((i) => i.path);
+      }
+    };
+    expect(problems({ header: 'cookie' })).toEqual(['/experiments/header']);
+    expect(problems({ header: 'x-forwarded-for' })).toEqual(['/experiments/header']);
+    expect(problems({ cookie: 'vid' })).toEqual(['/experiments/cookie']);
+    expect(problems({ userCookie: 'gh_exp' })).toEqual(['/experiments/userCookie']);
+    expect(problems({ header: 'x-variant', cookie: 'ab' })).toEqual([]);
+  });
+
   it('refuses names that could not travel in a header or cookie', () => {
     expect(issues([exp({ name: 'a b' })])[0]).toMatch(/^\/experiments\/list\/0\/name/);
   });

@@ -3,10 +3,21 @@ import type { ExperimentsConfig } from './config.js';
 import { maxTreatmentWeight } from './buckets.js';
 import { hostsOverlap, pathsOverlap } from './match.js';
 
-/** Rules the schema cannot say: weights, times, goals, names, and two experiments on one path. */
-export function experimentsIssues(config: ExperimentsConfig, base = '/experiments/list'): ConfigIssue[] {
+// Request headers the gateway, the proxy or the upstream read for something else: the assignments header may not be one.
+const RESERVED_HEADERS = new Set(['host', 'cookie', 'authorization', 'connection', 'upgrade', 'content-length', 'content-type', 'transfer-encoding', 'forwarded', 'x-request-id']);
+
+/**
+ * Rules the schema cannot say: weights, times, goals, names, two experiments on one path, and a header or cookie
+ * name already used for something else (`otherCookies`: the visitor and session cookies).
+ */
+export function experimentsIssues(config: ExperimentsConfig, otherCookies: readonly string[] = [], base = '/experiments/list'): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const add = (path: string, message: string, value?: unknown) => issues.push({ path, message, value });
+  if (RESERVED_HEADERS.has(config.header) || config.header.startsWith('x-forwarded-')) add('/experiments/header', 'this header already means something else', config.header);
+  for (const [field, name] of [['cookie', config.cookie], ['userCookie', config.userCookie]] as const) {
+    if (otherCookies.includes(name)) add(`/experiments/${field}`, 'the tracking cookies already use this name', name);
+  }
+  if (config.cookie === config.userCookie) add('/experiments/userCookie', 'must differ from experiments.cookie', config.userCookie);
   const names = new Set<string>();
   config.list.forEach((exp, i) => {
     const at = `${base}/${i}`;

@@ -59,7 +59,7 @@ export function crossChecks(c: Config): ConfigIssue[] {
   issues.push(...tlsCrossChecks(c.tls));
   issues.push(...rateLimitIssues(c.rateLimit));
   issues.push(...sourcesIssues(c));
-  issues.push(...experimentsIssues(c.experiments));
+  issues.push(...experimentsIssues(c.experiments, [c.tracking.cookies.visitorName, c.tracking.cookies.sessionName]));
   if (c.static.enabled && proxyClaimsRoot(c.proxy)) {
     add('/proxy/routes', 'a proxy route on "/" for every host leaves no room for static files: set static.enabled to false or give the route a host');
   }
