@@ -8,7 +8,7 @@
 //   workers/     the multi-process supervisor and its workers.
 //   cli/, cli.ts the commands.
 // An arrow may only point down. A higher layer reaches a lower one's implementation only through an interface.
-const COMPONENTS = '^src/(bus|spool|track|protocols|sinks|consumer|destinations|proxy|static|tls|ratelimit|admin|server|lifecycle)/';
+const COMPONENTS = '^src/(bus|spool|track|protocols|sinks|consumer|destinations|proxy|static|tls|ratelimit|admin|server|lifecycle|experiments)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

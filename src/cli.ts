@@ -64,9 +64,10 @@ async function run(command: string, rest: string[], args: CliArgs): Promise<numb
       return (await import('./cli/redrive.js')).redrive(config, progressIo());
     case 'events':
     case 'stats':
+    case 'experiments':
     case 'forget':
     case 'export':
-      return (await import('./cli/admin-commands.js')).adminCommand(command, config, args.values, out, err);
+      return (await import('./cli/admin-commands.js')).adminCommand(command, config, args.values, out, err, rest);
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }

@@ -58,6 +58,7 @@ export function fakeCassandra(): FakeCassandra {
   const keys: Readonly<Record<string, readonly string[]>> = {
     events: ['eid'], events_by_day: ['host', 'day', 'received', 'eid'], events_by_visitor: ['vid', 'received', 'eid'],
     visitors: ['vid'], sessions: ['vid', 'sid'], hosts_by_day: ['day', 'host'], hits: ['host', 'day', 'url'],
+    exposures_by_day: ['xid', 'day', 'vid', 'received', 'eid'],
   };
   const upsert = (name: string, values: Record<string, unknown>) => {
     const rows = table(name);

@@ -183,7 +183,7 @@ describe('Cassandra statements', () => {
       expect(s).not.toContain('--');
     }
     expect([...tables.keys()].sort()).toEqual(
-      ['counters', 'events', 'events_by_day', 'events_by_visitor', 'hits', 'hosts_by_day', 'link_history', 'links', 'logs', 'sessions', 'updates', 'visitors'],
+      ['counters', 'events', 'events_by_day', 'events_by_visitor', 'exposures_by_day', 'hits', 'hosts_by_day', 'link_history', 'links', 'logs', 'sessions', 'updates', 'visitors'],
     );
     expect(() => renderSchema('', { keyspace: 'k', replication: "{'class': 'x'}; DROP KEYSPACE k" })).toThrow(/replication/);
     expect(() => renderSchema('', { keyspace: 'K-1', replication: '{}' })).toThrow(/keyspace/);

@@ -13,6 +13,7 @@ import { recordKeyQuery } from '../src/sinks/cassandra/record-rows.js';
 import type { TrackEvent } from '../src/track/event.js';
 import type { EventPage } from '../src/sinks/cassandra/index.js';
 import { sampleBatch } from './helpers/cassandra-batch.js';
+import { experimentHistory } from './helpers/experiment-history.js';
 
 /**
  * Against a real cluster: CASSANDRA_CONTACT_POINTS=host[:port],... (and CASSANDRA_DC, default datacenter1).
@@ -190,6 +191,13 @@ describe.runIf(Boolean(contactPoints))('Cassandra sink', () => {
       expect(s.pages).toContainEqual({ key: url, events: 2 });
       expect(s.totals?.events).toBeGreaterThanOrEqual(2);
       expect(s.bots?.filtered).toBeGreaterThanOrEqual(1);
+    });
+
+    it('counts an experiment from exposures_by_day and events_by_visitor, as DuckDB does', async () => {
+      // Two days ago, so the next-day exposure of the history is in the past too; a fresh name per run.
+      const { history, expected, query } = experimentHistory(Date.now() - 2 * 86_400_000, `exp-${randomUUID().slice(0, 8)}`, `${randomUUID().slice(0, 8)}-`);
+      await sink.write(history);
+      expect(await sink.reads.experimentCounts(query)).toEqual(expected);
     });
 
     it('erases a visitor from every table', async () => {

@@ -33,6 +33,14 @@
       (domain ? '; Domain=' + domain : '') + (loc.protocol === 'https:' ? '; Secure' : '');
   };
 
+  // The variants the gateway assigned (cookie "checkout:b|pricing:control"), already applied to the HTML served.
+  const variant = (name) => {
+    for (const pair of (getCookie(opt('experimentsCookie', 'gh_exp')) || '').split('|')) {
+      const i = pair.indexOf(':');
+      if (i > 0 && pair.slice(0, i) === name) return pair.slice(i + 1);
+    }
+  };
+
   const event = (ename, fields) => {
     const now = Date.now();
     const e = {
@@ -127,6 +135,7 @@
     },
     page: () => (loc.href === url ? view() : route()),
     flush,
+    variant,
   };
 
   d.addEventListener('visibilitychange', () => {

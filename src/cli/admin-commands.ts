@@ -4,13 +4,14 @@ import { events } from './admin-events.js';
 import { exportEvents } from './admin-export.js';
 import { forget } from './admin-forget.js';
 import { stats } from './admin-stats.js';
+import { experiments } from './admin-experiments.js';
 import { UsageError } from './args.js';
 
 type Out = (line: string) => void;
 type Values = Record<string, string | boolean | undefined>;
 
-/** `events`, `stats`, `forget`, `export`: commands that read or erase data through the running gateway's admin API. */
-export async function adminCommand(command: string, config: Readonly<Config>, values: Values, out: Out, err: Out): Promise<number> {
+/** `events`, `stats`, `experiments`, `forget`, `export`: commands that read or erase data through the running gateway's admin API. */
+export async function adminCommand(command: string, config: Readonly<Config>, values: Values, out: Out, err: Out, rest: readonly string[] = []): Promise<number> {
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const client = adminClient(config, { ...(str('admin') ? { admin: str('admin') as string } : {}) });
   switch (command) {
@@ -29,6 +30,8 @@ export async function adminCommand(command: string, config: Readonly<Config>, va
     }
     case 'stats':
       return stats(client, { ...opt('since', str), ...opt('until', str), json: values.json === true }, out);
+    case 'experiments':
+      return experiments(client, { ...(rest[0] ? { name: rest[0] } : {}), json: values.json === true }, out);
     case 'forget':
       return forget(client, { ...opt('vid', str), ...opt('uid', str), json: values.json === true }, out);
     case 'export':

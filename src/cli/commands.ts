@@ -75,6 +75,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   stats: { usage: ['stats [--since T]        a summary of traffic (default: the last 7 days; T is ISO 8601 or 24h, 7d)'], options: ['since', 'until', 'admin', 'json'] },
   forget: { usage: ['forget --vid ID|--uid ID erase one person\'s events from every store that supports deletion'], options: ['vid', 'uid', 'admin', 'json'] },
+  experiments: { usage: ['experiments [NAME]       results of the experiments (or one): units, conversions, intervals, lift, p-values'], options: ['admin', 'json'] },
   export: { usage: ['export --out PATH        write events to a file: --format parquet|ndjson|csv --since T --until T'], options: ['out', 'format', 'since', 'until', 'admin'] },
 };
 

@@ -23,9 +23,10 @@ import { proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
 import { createClientIpResolver } from '../track/enrich/index.js';
 import { protocolsPlugin } from '../protocols/index.js';
+import { installExperiments } from '../experiments/plugin.js';
 
 export interface MainAppDeps {
-  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'> & Partial<Pick<Config, 'protocols' | 'log' | 'enrich'>>;
+  readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'> & Partial<Pick<Config, 'protocols' | 'log' | 'enrich' | 'experiments'>>;
   /** Set when TLS is on: the app then listens with HTTPS (and HTTP/2 when configured). */
   readonly tls?: TlsServerOptions;
   readonly logger: Logger;
@@ -83,6 +84,9 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   // tree per method, so registering GET /tr/v1/* alone would let PUT /tr/v1/x through).
   // Proxied responses skip onSend (they are written straight from the upstream), so page views are passed in.
   const answered = track && deps.config.tracking.pageViews.enabled ? pageViewRecorder(track) : undefined;
+  // Before the proxy and static routes (and only them): their first response is already the variant's.
+  const experiments = deps.config.experiments;
+  if (track && experiments?.list.length) installExperiments(app, { config: experiments, track, errorPages: deps.config.proxy.errorPages, clientIp, answered });
   await app.register(proxyPlugin, {
     config: deps.config.proxy,
     clientIp,

@@ -38,6 +38,7 @@ export async function adminListener(
       ...(deps.live ? { pipeline: deps.live } : {}),
       ...(stores.duckdb ? { store: stores.duckdb } : {}),
       ...(stores.cassandra ? { cassandra: stores.cassandra.reads } : {}),
+      experiments: config.experiments,
       readOnlySinks: stores.sinks.map((s) => s.name).filter((n) => n !== 'duckdb'),
     },
   });

@@ -6,6 +6,7 @@ import type { EventPipeline } from '../track/pipeline.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
 import { createClientIpResolver, createEnricher, geoDatabases, openGeo, resolveSalt } from '../track/enrich/index.js';
 import { createHttpsCheck } from '../track/enrich/forwarded-proto.js';
+import { withAssignments } from '../experiments/event-assignments.js';
 
 /**
  * Everything the tracking routes share, built once: the client-IP resolver (trusted proxies), the enricher
@@ -20,7 +21,7 @@ export async function buildTrackContext(
   const trustedProxies = config.server.trustedProxies;
   const geoPaths = geoDatabases(config.enrich.geo);
   const geo = geoPaths.length > 0 ? await openGeo(geoPaths) : undefined;
-  const enricher = createEnricher(config.enrich, { trustedProxies, forwardedHeader: config.server.forwardedHeader, salt, ...(geo ? { geo } : {}) });
+  const enricher = withAssignments(config.experiments, createEnricher(config.enrich, { trustedProxies, forwardedHeader: config.server.forwardedHeader, salt, ...(geo ? { geo } : {}) }));
   const resolveIp = createClientIpResolver(trustedProxies, { header: config.server.forwardedHeader });
   const https = createHttpsCheck(trustedProxies, { header: config.server.forwardedHeader });
   const { gpc, dnt } = config.tracking.privacy;

@@ -12,6 +12,7 @@ import { ProxyConfig } from '../proxy/config.js';
 import { RateLimitConfig } from '../ratelimit/config.js';
 import { ProtocolsConfig } from '../protocols/config.js';
 import { DestinationsConfig } from '../destinations/config.js';
+import { ExperimentsConfig } from '../experiments/config.js';
 
 /** The whole of config.json. Each component declares its own slice beside its code. */
 export const ConfigSchema = Type.Object(
@@ -32,6 +33,7 @@ export const ConfigSchema = Type.Object(
     rateLimit: RateLimitConfig,
     protocols: ProtocolsConfig,
     destinations: DestinationsConfig,
+    experiments: ExperimentsConfig,
   },
   {
     $id: 'https://gatehouse.dev/config.schema.json',

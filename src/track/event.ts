@@ -11,6 +11,7 @@ export type EventOrigin =
   | 'redirect' // /rdr/v1/ tracked link
   | 'shortlink' // GET /<slug>
   | 'pageview' // server-side page view of proxied traffic
+  | 'experiment' // exposure of a unit to an experiment's variant (src/experiments/)
   | 'protocol'; // another tracker's protocol (Segment, Snowplow, ...)
 
 /** Fields a client may send. All optional; strings unless noted. */

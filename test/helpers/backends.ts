@@ -70,6 +70,14 @@ export function startEcho(name = 'echo', port = 0): Promise<Backend> {
   }, port);
 }
 
+/** Answers every request with this HTML page (a site behind the gateway, for browser tests). */
+export function startHtml(html: string): Promise<Backend> {
+  return start((_req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(html);
+  });
+}
+
 /** Never answers: the request stays open until the backend is stopped (for response timeouts). */
 export function startSlow(): Promise<Backend> {
   return start(() => undefined);

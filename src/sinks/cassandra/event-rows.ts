@@ -24,6 +24,7 @@ const VISITOR_COLUMNS = [
 const SESSION_COLUMNS = ['host', 'uid', 'url', 'ename', 'ref_host', 'channel', 'source', 'medium', 'campaign'] as const;
 const VISITOR_INDEX = VISITOR_COLUMNS.map((n) => NAMES.indexOf(n));
 const SESSION_INDEX = SESSION_COLUMNS.map((n) => NAMES.indexOf(n));
+const EXPOSURE_INDEX = ['split', 'etyp', 'sid', 'uid', 'host', 'bot'].map((n) => NAMES.indexOf(n));
 
 /**
  * Statements name only the columns an event sets. Leaving a column out writes nothing, as binding `unset`
@@ -135,6 +136,12 @@ export function eventToRows(event: TrackEvent, { ttlSeconds }: RowOptions): CqlW
     }
   }
 
+  if (event.origin === 'experiment' && event.xid && event.vid) {
+    // An experiment's exposures by day (src/experiments: results in cluster mode).
+    const columns = ['xid', 'day', 'vid', 'received', 'eid', 'split', 'etyp', 'sid', 'uid', 'host', 'bot'];
+    const row = [event.xid, day, event.vid, received, event.eid, ...EXPOSURE_INDEX.map((i) => values[i])];
+    rows.push({ ...insert('exposures_by_day', columns, row, ttl.clause, ttl.params), table: 'exposures_by_day', partition: key('exposures_by_day', event.xid, day) });
+  }
   rows.push({ query: shape.events, params: bound, table: 'events', partition: key('events', event.eid), bytes });
   return rows;
 }

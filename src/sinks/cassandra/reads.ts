@@ -5,6 +5,8 @@ import { DEFAULT_WINDOW_MS, listEvents, type EventPage, type ListQuery } from '.
 import { daysNewestFirst, eventsOfDay, eventsOfVisitor, hostsOfDay, type TimeRange } from './read-statements.js';
 import { rowToEvent } from './row-event.js';
 import { readCassandraStats, type CassandraReport, type CassandraStats } from './stats.js';
+import { readCassandraExperimentCounts } from './experiment-counts.js';
+import type { ExperimentCounts, ExperimentQuery } from '../../experiments/counts.js';
 import type { ScanRange } from './stats-aggregate.js';
 
 /** What the admin API reads from (and erases in) Cassandra. Every method reads one partition at a time. */
@@ -18,6 +20,8 @@ export interface CassandraReads {
   stats(range: ScanRange, reports: readonly CassandraReport[]): Promise<CassandraStats>;
   /** The events of a range for an export: days oldest first, each day host by host, each host oldest first. */
   events(range: Partial<TimeRange>): AsyncIterable<TrackEvent>;
+  /** Exposures and conversions of one experiment (see ./experiment-counts.ts). */
+  experimentCounts(query: ExperimentQuery): Promise<ExperimentCounts>;
 }
 
 const PAGE = 1_000;
@@ -33,6 +37,7 @@ export function createCassandraReads(reader: CqlReader, now: () => number = Date
     eraseVisitor: (vid) => eraseVisitor(reader, vid),
     stats: (range, reports) => readCassandraStats(reader, range, reports),
     events: (range) => eventsOldestFirst(reader, range, now()),
+    experimentCounts: (query) => readCassandraExperimentCounts(reader, query, now()),
   };
 }
 

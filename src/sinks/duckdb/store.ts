@@ -16,6 +16,8 @@ import { deleteLink, getLink, linkHistory, listLinks, putLink, type LinkChange }
 import { migrate } from './migrations.js';
 import { countRecords, readRecords, writeRecords } from './records.js';
 import { readStats, type StatsRange, type StatsReport } from './stats.js';
+import { readExperimentCounts } from './experiment-counts.js';
+import type { ExperimentCounts, ExperimentQuery } from '../../experiments/counts.js';
 import { copyEvents } from './export.js';
 import type { ExportFormat } from './export-formats.js';
 
@@ -31,6 +33,8 @@ export interface DuckDbStore extends RecordSink, LinkStore {
   linkHistory(slug: string): Promise<LinkChange[]>;
   /** The admin overview (see ./stats.ts). */
   stats(range: StatsRange): Promise<StatsReport>;
+  /** Exposures and conversions of one experiment (see ./experiment-counts.ts). */
+  experimentCounts(query: ExperimentQuery): Promise<ExperimentCounts>;
   /** Writes a time range of events to a file on this host with COPY; returns the rows written. */
   exportEvents(filter: Pick<EventFilter, 'since' | 'until'>, format: ExportFormat, path: string): Promise<number>;
 }
@@ -120,6 +124,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
     delete: (slug) => use('links.delete', (conn) => deleteLink(conn, slug)),
     linkHistory: (slug) => use('links.history', (conn) => linkHistory(conn, slug)),
     stats: (range) => use('stats', (conn) => readStats(conn, range)),
+    experimentCounts: (query) => use('experiments', (conn) => readExperimentCounts(conn, query)),
     exportEvents: (filter, format, path) => use('export', (conn) => copyEvents(conn, filter, format, path)),
   };
   return store;

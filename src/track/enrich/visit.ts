@@ -41,7 +41,7 @@ export function attributionFields(
  * the header names the page that sent the event, not where the visitor came from; those clients send the
  * referrer as `last`.
  */
-const REFERER_IS_REFERRER: ReadonlySet<EventOrigin> = new Set(['pixel', 'redirect', 'shortlink', 'pageview']);
+const REFERER_IS_REFERRER: ReadonlySet<EventOrigin> = new Set(['pixel', 'redirect', 'shortlink', 'pageview', 'experiment']);
 
 export interface ReferrerContext {
   origin: EventOrigin;
