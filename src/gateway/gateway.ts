@@ -10,6 +10,7 @@ import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
+import { createTrustedProxies } from '../track/enrich/index.js';
 import { createBus, embeddedDeadLetterPath, type Bus } from '../bus/index.js';
 import type { Stores } from './stores.js';
 import { adminListener, ownedStores, retentionJob } from './store-services.js';
@@ -68,7 +69,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const spool = createSpool({ config: config.spool, bus, telemetry });
   const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
   const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;
-  const track = await buildTrackContext(config, { pipeline, telemetry, links });
+  // One compiled trusted-proxy list for every user of the client IP and of HTTPS-ness.
+  const proxies = createTrustedProxies(config.server.trustedProxies, { header: config.server.forwardedHeader });
+  const track = await buildTrackContext(config, { pipeline, telemetry, links, proxies });
 
   const checks: Check[] = [
     { name: 'bus', check: () => bus.healthcheck() },
@@ -93,6 +96,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     telemetry,
     readiness,
     track,
+    proxies,
     version,
     ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
   });

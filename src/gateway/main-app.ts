@@ -20,7 +20,7 @@ import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 import { proxyPlugin } from '../proxy/index.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
-import { createClientIpResolver } from '../track/enrich/index.js';
+import type { TrustedProxies } from '../track/enrich/index.js';
 import { protocolsPlugin } from '../protocols/index.js';
 
 export interface MainAppDeps {
@@ -31,6 +31,8 @@ export interface MainAppDeps {
   readonly telemetry: Telemetry;
   readonly readiness: Readiness;
   readonly track?: TrackContext;
+  /** The gateway's one view of the trusted proxies (built once from server.trustedProxies), shared with tracking. */
+  readonly proxies: TrustedProxies;
   readonly version: string;
 }
 
@@ -61,8 +63,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   });
 
   // Before every route: a hook added later would not reach plugins registered earlier.
-  const resolveIp = createClientIpResolver(server.trustedProxies, { header: server.forwardedHeader });
-  const clientIp = (r: FastifyRequest) => resolveIp(r.socket.remoteAddress ?? '', r.headers);
+  const clientIp = (r: FastifyRequest) => deps.proxies.clientIp(r.socket.remoteAddress ?? '', r.headers);
   if (deps.config.log?.access) {
     const enrich = deps.config.enrich;
     accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });
