@@ -11,6 +11,7 @@ import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
 import { createTrustedProxies } from '../track/enrich/index.js';
+import { createRequestClient } from '../track/request-client.js';
 import { createBus, embeddedDeadLetterPath, type Bus } from '../bus/index.js';
 import type { Stores } from './stores.js';
 import { adminListener, ownedStores, retentionJob } from './store-services.js';
@@ -69,9 +70,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const spool = createSpool({ config: config.spool, bus, telemetry });
   const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
   const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;
-  // One compiled trusted-proxy list for every user of the client IP and of HTTPS-ness.
-  const proxies = createTrustedProxies(config.server.trustedProxies, { header: config.server.forwardedHeader });
-  const track = await buildTrackContext(config, { pipeline, telemetry, links, proxies });
+  // One compiled trusted-proxy list for every reader of the client IP and of HTTPS-ness.
+  const client = createRequestClient(createTrustedProxies(config.server.trustedProxies, { header: config.server.forwardedHeader }));
+  const track = await buildTrackContext(config, { pipeline, telemetry, links, client });
 
   const checks: Check[] = [
     { name: 'bus', check: () => bus.healthcheck() },
@@ -96,7 +97,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     telemetry,
     readiness,
     track,
-    proxies,
+    client,
     version,
     ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
   });

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyBaseOptions } from '../server/fastify-base.js';
 import type { Logger } from 'pino';
 import type { Config } from '../settings/schema.js';
@@ -20,7 +20,7 @@ import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 import { proxyPlugin } from '../proxy/index.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
-import type { TrustedProxies } from '../track/enrich/index.js';
+import type { RequestClient } from '../track/request-client.js';
 import { protocolsPlugin } from '../protocols/index.js';
 
 export interface MainAppDeps {
@@ -31,8 +31,8 @@ export interface MainAppDeps {
   readonly telemetry: Telemetry;
   readonly readiness: Readiness;
   readonly track?: TrackContext;
-  /** The gateway's one view of the trusted proxies (built once from server.trustedProxies), shared with tracking. */
-  readonly proxies: TrustedProxies;
+  /** The gateway's one client-IP resolver (server.trustedProxies, built once), shared with tracking. */
+  readonly client: RequestClient;
   readonly version: string;
 }
 
@@ -63,7 +63,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   });
 
   // Before every route: a hook added later would not reach plugins registered earlier.
-  const clientIp = (r: FastifyRequest) => deps.proxies.clientIp(r.socket.remoteAddress ?? '', r.headers);
+  const clientIp = deps.client.ip;
   if (deps.config.log?.access) {
     const enrich = deps.config.enrich;
     accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });

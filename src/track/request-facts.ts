@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EventOrigin } from './event.js';
-import type { TrustedProxies } from './enrich/trusted-proxies.js';
+import type { RequestClient } from './request-client.js';
 import { decidePrivacy, type PrivacyDecision, type PrivacyPolicy } from './privacy.js';
 
 /**
@@ -10,7 +10,7 @@ import { decidePrivacy, type PrivacyDecision, type PrivacyPolicy } from './priva
  * spool. Plain data, so enrichment runs without HTTP.
  */
 export interface RequestFacts {
-  /** The visitor's address, through the trusted proxies (see TrustedProxies). */
+  /** The visitor's address, through the trusted proxies (see RequestClient). */
   readonly clientIp: string;
   /** The visitor's connection is HTTPS: ours, or a trusted TLS-terminating proxy's (its X-Forwarded-Proto). */
   readonly secure: boolean;
@@ -26,14 +26,13 @@ export interface RequestFacts {
 
 export type RequestFactsOf = (request: FastifyRequest, origin: EventOrigin) => RequestFacts;
 
-/** Built once at start from the one TrustedProxies and the privacy policy. */
-export function createRequestFacts(proxies: TrustedProxies, policy: PrivacyPolicy): RequestFactsOf {
+/** Built once at start from the gateway's one RequestClient and the privacy policy. */
+export function createRequestFacts(client: RequestClient, policy: PrivacyPolicy): RequestFactsOf {
   return (request, origin) => {
-    const peer = request.socket.remoteAddress ?? '';
     const { headers } = request;
     return {
-      clientIp: proxies.clientIp(peer, headers),
-      secure: proxies.isHttps({ peer, encrypted: request.protocol === 'https', headers }),
+      clientIp: client.ip(request),
+      secure: client.https(request),
       headers,
       receivedAt: new Date(),
       host: request.hostname,
