@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { TrackingConfig } from './config.js';
 import type { ClientFields } from './event.js';
 import { readCookie, serializeCookie } from './cookies.js';
+import { headerValue } from './enrich/headers.js';
 import type { RequestFacts } from './request-facts.js';
 import { uuidv7 } from './uuid7.js';
 
@@ -23,20 +23,15 @@ export interface IdentityContext {
  * events are stored, so nothing about them can fail once they are. Client ids reach here as plain tokens
  * (buildEvent replaces any other), and cookies are read only when they are.
  */
-export function applyIdentity(
-  events: ClientFields[],
-  ctx: IdentityContext,
-  facts: RequestFacts,
-  request: FastifyRequest,
-  now = facts.receivedAt,
-): string[] {
+export function applyIdentity(events: ClientFields[], ctx: IdentityContext, facts: RequestFacts): string[] {
+  const now = facts.receivedAt;
   if (facts.privacy.action !== 'ignore') return [];
   if (ctx.cookies.mode === 'cookieless') {
-    const vid = dailyVisitorHash(ctx.salt, now, facts.clientIp, request.headers['user-agent'] ?? '', request.hostname);
+    const vid = dailyVisitorHash(ctx.salt, now, facts.clientIp, headerValue(facts.headers, 'user-agent') ?? '', facts.host);
     for (const e of events) e.vid ??= vid;
     return [];
   }
-  const cookieHeader = request.headers.cookie;
+  const cookieHeader = facts.headers.cookie;
   const cookieVid = readCookie(cookieHeader, ctx.cookies.visitorName);
   const cookieSid = readCookie(cookieHeader, ctx.cookies.sessionName);
   const vid = events[0]?.vid ?? cookieVid ?? uuidv7(now.getTime());

@@ -19,9 +19,10 @@ export interface RecordOptions {
 export type RecordOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropped'; reason: string };
 
 /**
- * The path every tracking route shares: request facts (client IP, HTTPS, privacy, once) → build (all items,
- * all errors) → identity → enrich → response headers → pipeline. Resolves only after the events are durable. A batch with any bad item
- * is rejected whole, with per-item errors, so a client never has to guess which half was stored.
+ * The path every tracking route shares (./README.md): request facts (client IP, HTTPS, privacy, once) → build
+ * (all items, all errors) → identity → enrich → response headers → pipeline. Resolves only after the events are
+ * durable. A batch with any bad item is rejected whole, with per-item errors, so a client never has to guess
+ * which half was stored.
  */
 export async function recordEvents(
   ctx: TrackContext,
@@ -40,7 +41,6 @@ export async function recordEvents(
     built.map((b) => b.fields),
     { cookies: ctx.config.cookies, salt: ctx.salt, setCookies: options.setCookies },
     facts,
-    request,
   );
   const events = built.map((b) => ctx.enrich({ fields: withRouteFields(b.fields, options), pii: b.pii }, facts));
   // Everything that can fail happens before the events are stored; after `accept`, the answer is the 2xx.
