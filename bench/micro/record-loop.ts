@@ -41,7 +41,7 @@ const client = createRequestClient(createTrustedProxies(config.server.trustedPro
 const ctx = await buildTrackContext(config, { pipeline, telemetry, client });
 
 const request = (url: string) =>
-  ({ url, headers: HEADERS, hostname: 'www.example.com', protocol: 'http', socket: { remoteAddress: '81.2.69.142', encrypted: false } }) as unknown as FastifyRequest;
+  ({ resolvedClientIp: null, url, headers: HEADERS, hostname: 'www.example.com', protocol: 'http', socket: { remoteAddress: '81.2.69.142', encrypted: false } }) as unknown as FastifyRequest;
 const reply = { header: () => reply } as unknown as FastifyReply;
 
 // A fresh request object per event, as a server makes one per request (the client IP is remembered per request).

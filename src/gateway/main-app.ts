@@ -63,6 +63,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   });
 
   // Before every route: a hook added later would not reach plugins registered earlier.
+  deps.client.decorate(app);
   const clientIp = deps.client.ip;
   if (deps.config.log?.access) {
     const enrich = deps.config.enrich;

@@ -8,6 +8,7 @@ import { createRequestFacts, type RequestFacts } from './request-facts.js';
 async function factsOf(proxies: TrustedProxies, headers: Record<string, string>, remoteAddress = '10.0.0.2'): Promise<RequestFacts> {
   const facts = createRequestFacts(createRequestClient(proxies), { gpc: 'anonymize', dnt: 'drop' });
   const app = Fastify();
+  createRequestClient(proxies).decorate(app);
   app.get('/', (request) => facts(request, 'track'));
   const res = await app.inject({ url: '/', headers, remoteAddress });
   await app.close();
@@ -41,6 +42,7 @@ describe('request facts', () => {
     };
     const client = createRequestClient(counting);
     const app = Fastify();
+    client.decorate(app);
     app.addHook('onRequest', async (request) => void client.ip(request));
     app.get('/', (request) => ({ ip: client.ip(request) }));
     const res = await app.inject({ url: '/', headers: { 'x-forwarded-for': '203.0.113.7' }, remoteAddress: '10.0.0.2' });
