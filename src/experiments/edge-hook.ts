@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { setCheckedHeaders } from '../server/checked-headers.js';
 import type { TrackContext } from '../track/context.js';
-import { privacyAction } from '../track/privacy.js';
 import { assign, isActive, parseOverrides, type Assignment } from './assign.js';
 import type { Experiment, ExperimentsConfig } from './config.js';
 import { assignmentsCookie, assignmentsHeader, readAssignments } from './cookie.js';
@@ -47,8 +46,9 @@ export function experimentsHook(config: ExperimentsConfig, track: TrackContext, 
     const path = q < 0 ? request.url : request.url.slice(0, q);
     const matching = config.list.filter((e) => isActive(e, now) && experimentMatches(e, request.hostname, path));
     if (matching.length === 0) return;
-    const anonymize = privacyAction(request.headers, track.config.privacy) !== 'ignore';
-    const units = resolveUnits(track, request, config.userCookie, anonymize);
+    // The same facts a tracking route decides (client IP, HTTPS, privacy), so units are made as its ids are.
+    const facts = track.facts(request, 'experiment');
+    const units = resolveUnits(track, request, facts, config.userCookie);
     if (!units) return;
     const overrides = config.allowOverride ? parseOverrides((request.query as Record<string, string | string[] | undefined>).gh_variant, matching) : new Map<string, string>();
     const assigned = matching.map((exp) => {
@@ -69,7 +69,7 @@ export function experimentsHook(config: ExperimentsConfig, track: TrackContext, 
       const next = new Map([...known].filter(([name]) => config.list.some((e) => e.name === name)));
       fresh.forEach(({ a }, i) => recorded[i] && next.set(a.experiment, a.variant));
       const { domain, visitorMaxAge } = track.config.cookies;
-      cookies.push(assignmentsCookie(config.cookie, next, { domain, secure: track.isHttps(request), maxAgeMs: visitorMaxAge }));
+      cookies.push(assignmentsCookie(config.cookie, next, { domain, secure: facts.secure, maxAgeMs: visitorMaxAge }));
     }
     if (cookies.length > 0) setCheckedHeaders(reply, { 'set-cookie': cookies });
   };

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TrackContext } from '../track/context.js';
 import { readCookie } from '../track/cookies.js';
 import { applyIdentity } from '../track/identity.js';
+import type { RequestFacts } from '../track/request-facts.js';
 
 /** The ids an experiment can randomize on, and the cookies that must be set because they were just made. */
 export interface Units {
@@ -18,8 +19,8 @@ export interface Units {
  * visitor id this response sets, not a second one. Undefined when the request carries no identity
  * (a privacy signal asked for anonymity): such a request is not assigned.
  */
-export function resolveUnits(track: TrackContext, request: FastifyRequest, userCookie: string, anonymize: boolean): Units | undefined {
-  if (anonymize) return undefined;
+export function resolveUnits(track: TrackContext, request: FastifyRequest, facts: RequestFacts, userCookie: string): Units | undefined {
+  if (facts.privacy.action !== 'ignore') return undefined;
   const { cookies } = track.config;
   const header = request.headers.cookie;
   const hadVid = readCookie(header, cookies.visitorName) !== undefined;
@@ -27,8 +28,8 @@ export function resolveUnits(track: TrackContext, request: FastifyRequest, userC
   const fields: { vid?: string; sid?: string } = {};
   const minted = applyIdentity(
     [fields],
-    { cookies, salt: track.salt, clientIp: track.clientIp(request), secure: track.isHttps(request), anonymize: false, setCookies: !(hadVid && hadSid) },
-    request,
+    { cookies, salt: track.salt, setCookies: !(hadVid && hadSid) },
+    facts,
   );
   if (!fields.vid) return undefined;
   if (cookies.mode !== 'cookieless' && !(hadVid && hadSid)) {

@@ -10,6 +10,8 @@ import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
 import { buildTrackContext } from './track-context.js';
+import { createTrustedProxies } from '../track/enrich/index.js';
+import { createRequestClient } from '../track/request-client.js';
 import { createBus, embeddedDeadLetterPath, type Bus } from '../bus/index.js';
 import type { Stores } from './stores.js';
 import { adminListener, ownedStores, retentionJob } from './store-services.js';
@@ -70,7 +72,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const spool = createSpool({ config: config.spool, bus, telemetry });
   const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
   const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;
-  const track = await buildTrackContext(config, { pipeline, telemetry, links });
+  // One compiled trusted-proxy list for every reader of the client IP and of HTTPS-ness.
+  const client = createRequestClient(createTrustedProxies(config.server.trustedProxies, { header: config.server.forwardedHeader }));
+  const track = await buildTrackContext(config, { pipeline, telemetry, links, client });
 
   const checks: Check[] = [
     { name: 'bus', check: () => bus.healthcheck() },
@@ -97,6 +101,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     telemetry,
     readiness,
     track,
+    client,
     version,
     ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
   });

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyBaseOptions } from '../server/fastify-base.js';
 import type { Logger } from 'pino';
 import type { Config } from '../settings/schema.js';
@@ -21,7 +21,7 @@ import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 import { proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
-import { createClientIpResolver } from '../track/enrich/index.js';
+import type { RequestClient } from '../track/request-client.js';
 import { protocolsPlugin } from '../protocols/index.js';
 import { installExperiments } from '../experiments/plugin.js';
 
@@ -33,6 +33,8 @@ export interface MainAppDeps {
   readonly telemetry: Telemetry;
   readonly readiness: Readiness;
   readonly track?: TrackContext;
+  /** The gateway's one client-IP resolver (server.trustedProxies, built once), shared with tracking. */
+  readonly client: RequestClient;
   readonly version: string;
   /** Lists the proxy routes' upstream pools for the admin API. */
   readonly upstreams?: UpstreamDirectory;
@@ -65,8 +67,8 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   });
 
   // Before every route: a hook added later would not reach plugins registered earlier.
-  const resolveIp = createClientIpResolver(server.trustedProxies, { header: server.forwardedHeader });
-  const clientIp = (r: FastifyRequest) => resolveIp(r.socket.remoteAddress ?? '', r.headers);
+  deps.client.decorate(app);
+  const clientIp = deps.client.ip;
   if (deps.config.log?.access) {
     const enrich = deps.config.enrich;
     accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });

@@ -3,8 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { BuildLimits } from '../track/build.js';
 import { buildBatch } from '../track/build-batch.js';
 import type { TrackContext } from '../track/context.js';
+import type { RequestFacts } from '../track/request-facts.js';
 import type { TrackEvent } from '../track/event.js';
-import { privacyAction } from '../track/privacy.js';
 import { piiParams, redactPii } from './pii.js';
 
 /** One event of a foreign protocol, already mapped onto Gatehouse field names. */
@@ -22,7 +22,7 @@ export interface ProtocolItem {
 export type ProtocolOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropped'; reason: string };
 
 /**
- * The protocol counterpart of recordEvents: privacy signals → build (all items, all errors) → enrich →
+ * The protocol counterpart of recordEvents: request facts (once) → build (all items, all errors) → enrich →
  * pipeline, resolving once durable. Identity differs on purpose: a foreign tracker manages its own ids
  * (anonymousId, duid, distinct_id), so no gateway cookie is read or set and no visitor id is invented.
  */
@@ -32,9 +32,9 @@ export async function recordProtocolEvents(
   items: readonly ProtocolItem[],
   options: { route: string; limits: BuildLimits },
 ): Promise<ProtocolOutcome> {
-  const action = privacyAction(request.headers, ctx.config.privacy);
-  if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
-  const anonymize = action === 'anonymize';
+  const facts = ctx.facts(request, 'protocol');
+  if (facts.privacy.action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
+  const anonymize = facts.privacy.action === 'anonymize';
 
   // For script-sent events the referrer travels as `last` (enrichment does not read their Referer header).
   const inputs = items.map((item) => {
@@ -43,30 +43,26 @@ export async function recordProtocolEvents(
   });
   const built = buildBatch(inputs, options.limits, (n) => ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n));
 
-  const connectionIp = ctx.clientIp(request);
-  const receivedAt = new Date();
   const events = built.map((b, i): TrackEvent => {
     const item = items[i] as ProtocolItem;
-    if (anonymize) {
-      delete b.fields.vid;
-      delete b.fields.sid;
-      delete b.fields.uid;
-      delete b.fields.did;
-    }
-    const trustedIp = item.trusted?.ip && isIP(item.trusted.ip) ? item.trusted.ip : undefined;
-    const headers = { ...request.headers };
-    if (item.trusted?.userAgent) headers['user-agent'] = item.trusted.userAgent;
-    const event = ctx.enrich(b, {
-      clientIp: trustedIp ?? connectionIp,
-      headers,
-      receivedAt,
-      host: request.hostname,
-      origin: 'protocol',
-      anonymize,
-    });
+    // Anonymized events lose their ids in enrichment, as every route's do.
+    const event = ctx.enrich(b, vouchedFacts(facts, item.trusted));
     // The original payload carries the ids and addresses a privacy signal asked us not to keep.
-    return anonymize ? event : { ...event, raw: JSON.stringify(redactPii(item.raw)) };
+    if (!anonymize) event.raw = JSON.stringify(redactPii(item.raw));
+    return event;
   });
   await ctx.pipeline.accept(events);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
+}
+
+/** The request's facts with what an authenticated server vouches for (the visitor's IP and user agent) in place of the connection's. */
+function vouchedFacts(facts: RequestFacts, trusted: ProtocolItem['trusted']): RequestFacts {
+  if (!trusted) return facts;
+  const ip = trusted.ip && isIP(trusted.ip) ? trusted.ip : undefined;
+  if (!ip && !trusted.userAgent) return facts;
+  return {
+    ...facts,
+    ...(ip ? { clientIp: ip } : {}),
+    ...(trusted.userAgent ? { headers: { ...facts.headers, 'user-agent': trusted.userAgent } } : {}),
+  };
 }

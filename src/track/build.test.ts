@@ -33,6 +33,22 @@ describe('buildEvent', () => {
     expect(JSON.stringify(r.event.fields)).not.toContain('A@b.com');
   });
 
+  it('takes PII params (any case) aside too: a field wins over a param, the first param over later ones', () => {
+    const r = buildEvent({ Email: 'first@b.c', params: { EMAIL: 'second@b.c', CELL: 5550100, plan: 'pro' }, uname: 'ann' }, { ...limits, maxParams: 4 });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.event.pii).toEqual({ email: 'first@b.c', cell: '5550100', uname: 'ann' });
+    expect(r.event.fields.params).toEqual({ plan: 'pro' });
+    const top = buildEvent({ email: 'field@b.c', params: { email: 'param@b.c' } }, limits);
+    expect(top.ok && top.event.pii.email).toBe('field@b.c');
+    expect(top.ok && top.event.fields.params).toBeUndefined();
+  });
+
+  it('counts PII params against maxParams, as sent', () => {
+    const r = buildEvent({ params: { a: '1', b: '2', c: '3', email: 'a@b.c' } }, limits);
+    expect(r.ok).toBe(false);
+  });
+
   it('names every wrong field', () => {
     const r = buildEvent({ score: 'high', ename: true, first: 'yes', params: { nested: { a: 1 } }, eid: 'bad id!', created: -1 }, limits);
     expect(r.ok).toBe(false);

@@ -3,11 +3,15 @@ import { toBoolean, toCreated, toNumber, toParamsObject, toText } from './coerce
 import { uuidv7 } from './uuid7.js';
 import { dict } from './dict.js';
 import { ID_FIELDS, safeId } from './ids.js';
+import { PII_FIELDS, type PiiField } from './enrich/pii.js';
 
-/** What a request carried, before enrichment: typed client fields plus PII kept aside to be hashed. */
+/**
+ * What a request carried, before enrichment: typed client fields, and the raw PII kept aside, where enrichment
+ * hashes it and drops it. The split is made here, once: no PII key is left in `fields` or its `params`.
+ */
 export interface BuiltEvent {
   fields: ClientFields & { eid: string };
-  pii: { email?: string; cell?: string; uname?: string };
+  pii: Partial<Record<PiiField, string>>;
 }
 
 export interface BuildLimits {
@@ -26,7 +30,9 @@ export type BuildResult = { ok: true; event: BuiltEvent } | { ok: false; errors:
 const NUMERIC = new Set<string>(NUMERIC_FIELDS);
 const BOOLEAN = new Set<string>(BOOLEAN_FIELDS);
 const STRING = new Set<string>(STRING_FIELDS);
-const PII = new Set(['email', 'cell', 'uname']);
+const PII = new Set<string>(PII_FIELDS);
+// PII under a param name, in any case ("Email", params.CELL), is PII too, so it cannot slip through as a param.
+const PII_PARAM = new Map<string, PiiField>(PII_FIELDS.map((f) => [f, f]));
 const IDS = new Set<string>(ID_FIELDS);
 // A client-supplied event id is kept (retries deduplicate) but must be a plain token. Any length from 1:
 // upstream clients send short ids such as "cw-a".
@@ -44,6 +50,8 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits):
   // prototype, and V8's fast properties; `params` holds the client's keys and has none.
   const fields: Record<string, unknown> = {};
   const params = dict<string>();
+  // PII among the params, by param key: apart from `params`, but counted with them against maxParams.
+  const piiParams = dict<string>();
   const pii: BuiltEvent['pii'] = {};
   const tooLong = (field: string, v: string) => {
     if (v.length <= limits.maxValueLength) return false;
@@ -55,7 +63,7 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits):
     if (value === undefined || value === null) continue;
     const key = rawKey === 'id' ? 'eid' : rawKey.startsWith('utm_') ? rawKey.slice(4) : rawKey;
     if (key === 'params') {
-      addParams(value, params, errors, limits);
+      addParams(value, { params, piiParams }, errors, limits);
     } else if (PII.has(key)) {
       if (typeof value !== 'string') errors.push({ field: key, message: 'must be a string' });
       else if (!tooLong(key, value)) pii[key as keyof BuiltEvent['pii']] = value;
@@ -77,37 +85,48 @@ export function buildEvent(input: Record<string, unknown>, limits: BuildLimits):
       // An id that is no plain token is replaced, never echoed into a cookie or a stored id.
       else if (!tooLong(key, text)) fields[key] = IDS.has(key) ? safeId(text) : text;
     } else {
-      addParam(key, value, params, errors, limits);
+      addParam(key, value, { params, piiParams }, errors, limits);
     }
   }
 
   if (typeof fields.eid === 'string' && !EID.test(fields.eid)) {
     errors.push({ field: 'eid', message: 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"' });
   }
-  if (Object.keys(params).length > limits.maxParams) {
+  if (Object.keys(params).length + Object.keys(piiParams).length > limits.maxParams) {
     errors.push({ field: 'params', message: `more than ${limits.maxParams} entries` });
   }
   if (errors.length > 0) return { ok: false, errors };
 
   if (fields.ename === undefined && typeof fields.content === 'string') fields.ename = fields.content;
   if (Object.keys(params).length > 0) fields.params = params;
+  // A PII field sent as a field wins over one among the params; among the params, the first one sent.
+  for (const [key, value] of Object.entries(piiParams)) {
+    const field = PII_PARAM.get(key.toLowerCase()) as PiiField;
+    pii[field] ??= value;
+  }
   fields.eid ??= uuidv7();
   return { ok: true, event: { fields: fields as unknown as BuiltEvent['fields'], pii } };
 }
 
-function addParams(value: unknown, params: Record<string, string>, errors: FieldError[], limits: BuildLimits): void {
+/** Where params go: plain ones to `params`, PII-named ones (any case) to `piiParams`. */
+interface ParamTargets {
+  readonly params: Record<string, string>;
+  readonly piiParams: Record<string, string>;
+}
+
+function addParams(value: unknown, targets: ParamTargets, errors: FieldError[], limits: BuildLimits): void {
   const object = toParamsObject(value);
   if (!object) {
     errors.push({ field: 'params', message: 'must be an object of strings (or a string holding one as JSON)' });
     return;
   }
-  for (const [k, v] of Object.entries(object)) addParam(k, v, params, errors, limits, `params.${k}`);
+  for (const [k, v] of Object.entries(object)) addParam(k, v, targets, errors, limits, `params.${k}`);
 }
 
 function addParam(
   key: string,
   value: unknown,
-  params: Record<string, string>,
+  targets: ParamTargets,
   errors: FieldError[],
   limits: BuildLimits,
   field = key,
@@ -122,5 +141,6 @@ function addParam(
   }
   const text = String(value);
   if (text.length > limits.maxValueLength) errors.push({ field, message: `longer than ${limits.maxValueLength} characters` });
-  else params[key] = text;
+  else if (PII_PARAM.has(key.toLowerCase())) targets.piiParams[key] = text;
+  else targets.params[key] = text;
 }

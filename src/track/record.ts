@@ -4,7 +4,6 @@ import type { BuiltEvent } from './build.js';
 import type { TrackContext } from './context.js';
 import type { ClientFields, EventOrigin } from './event.js';
 import { applyIdentity } from './identity.js';
-import { privacyAction } from './privacy.js';
 import { setCheckedHeaders } from '../server/checked-headers.js';
 
 export interface RecordOptions {
@@ -20,9 +19,10 @@ export interface RecordOptions {
 export type RecordOutcome = { kind: 'accepted'; ids: string[] } | { kind: 'dropped'; reason: string };
 
 /**
- * The path every tracking route shares: privacy signals → build (all items, all errors) → identity →
- * enrich → response headers → pipeline. Resolves only after the events are durable. A batch with any bad item
- * is rejected whole, with per-item errors, so a client never has to guess which half was stored.
+ * The path every tracking route shares (./README.md): request facts (client IP, HTTPS, privacy, once) → build
+ * (all items, all errors) → identity → enrich → response headers → pipeline. Resolves only after the events are
+ * durable. A batch with any bad item is rejected whole, with per-item errors, so a client never has to guess
+ * which half was stored.
  */
 export async function recordEvents(
   ctx: TrackContext,
@@ -31,34 +31,17 @@ export async function recordEvents(
   inputs: readonly Record<string, unknown>[],
   options: RecordOptions,
 ): Promise<RecordOutcome> {
-  const action = privacyAction(request.headers, ctx.config.privacy);
-  if (action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
+  const facts = ctx.facts(request, options.origin);
+  if (facts.privacy.action === 'drop') return { kind: 'dropped', reason: 'privacy_signal' };
 
   const built = buildBatch(inputs, ctx.config.limits, (n) =>
     ctx.rejected({ reason: 'invalid_fields', route: options.route }, {}, n),
   );
-
-  const clientIp = ctx.clientIp(request);
   const cookies = applyIdentity(
     built.map((b) => b.fields),
-    {
-      cookies: ctx.config.cookies,
-      salt: ctx.salt,
-      clientIp,
-      secure: ctx.isHttps(request),
-      anonymize: action === 'anonymize',
-      setCookies: options.setCookies,
-    },
-    request,
+    { cookies: ctx.config.cookies, salt: ctx.salt, setCookies: options.setCookies },
+    facts,
   );
-  const facts = {
-    clientIp,
-    headers: request.headers,
-    receivedAt: new Date(),
-    host: request.hostname,
-    origin: options.origin,
-    anonymize: action === 'anonymize',
-  };
   const events = built.map((b) => ctx.enrich({ fields: withRouteFields(b.fields, options), pii: b.pii }, facts));
   // Everything that can fail happens before the events are stored; after `accept`, the answer is the 2xx.
   if (cookies.length > 0) setCheckedHeaders(reply, { 'set-cookie': cookies });

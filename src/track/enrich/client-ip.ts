@@ -1,7 +1,7 @@
 import { headerValue, type HeaderMap } from './headers.js';
 import { parseForwardedFor, parseXForwardedFor } from './forwarded.js';
 import { parseIp } from './ip.js';
-import { compileCidrs } from './cidr.js';
+import { compileCidrs, type CidrMatcher } from './cidr.js';
 
 /**
  * The client address behind trusted reverse proxies. Only the socket peer is a fact; forwarding headers are
@@ -22,13 +22,15 @@ export interface ClientIpOptions {
 export type ClientIpResolver = (peer: string, headers: HeaderMap) => string;
 
 /**
- * Compiles the trusted list once (an invalid entry throws CidrError here); the resolver only parses headers per call.
+ * Compiles the trusted list (an invalid entry throws CidrError here) for a resolver on its own; the gateway
+ * builds one for everything (see trusted-proxies.ts), which shares the compiled list with the HTTPS check.
  */
-export function createClientIpResolver(
-  trustedProxies: readonly string[],
-  { header = 'auto' }: ClientIpOptions = {},
-): ClientIpResolver {
-  const trusted = compileCidrs(trustedProxies, 'trustedProxies');
+export function createClientIpResolver(trustedProxies: readonly string[], options: ClientIpOptions = {}): ClientIpResolver {
+  return clientIpResolver(compileCidrs(trustedProxies, 'trustedProxies'), options);
+}
+
+/** The resolver over an already compiled list; it only parses headers per call. */
+export function clientIpResolver(trusted: CidrMatcher, { header = 'auto' }: ClientIpOptions = {}): ClientIpResolver {
   const isTrusted = (ip: string) => trusted.has(ip);
 
   return (peer, headers) => {

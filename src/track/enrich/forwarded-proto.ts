@@ -1,4 +1,4 @@
-import { compileCidrs } from './cidr.js';
+import type { CidrMatcher } from './cidr.js';
 import type { ForwardedHeader } from './client-ip.js';
 import { parseForwardedParam } from './forwarded.js';
 import { headerValue, type HeaderMap } from './headers.js';
@@ -15,11 +15,10 @@ export interface ConnectionFacts {
 /**
  * Whether the visitor's connection is HTTPS: ours, or, behind a TLS-terminating proxy, what that proxy says
  * in X-Forwarded-Proto (or RFC 7239 `Forwarded: proto=`), believed only when the socket peer is one of the
- * configured trusted proxies, the same list and the same header choice as the client-IP resolver. Anyone else
+ * configured trusted proxies, the same compiled list and the same header choice as the client-IP resolver. Anyone else
  * could claim https. With several values the first, the one the proxy nearest the visitor wrote, is used.
  */
-export function createHttpsCheck(trustedProxies: readonly string[], { header = 'auto' }: { header?: ForwardedHeader } = {}) {
-  const trusted = compileCidrs(trustedProxies, 'trustedProxies');
+export function httpsCheck(trusted: CidrMatcher, { header = 'auto' }: { header?: ForwardedHeader } = {}): (connection: ConnectionFacts) => boolean {
   return ({ peer, encrypted, headers }: ConnectionFacts): boolean => {
     if (encrypted) return true;
     const ip = trusted.size === 0 ? undefined : parseIp(peer);

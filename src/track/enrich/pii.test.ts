@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashPii, hashPiiFields, normalizeCell, normalizeEmail, separatePii } from './pii.js';
+import { hashPii, hashPiiFields, normalizeCell, normalizeEmail } from './pii.js';
 
 const hmac = (value: string, salt: string) => createHmac('sha256', salt).update(value).digest('hex');
 
@@ -33,13 +33,5 @@ describe('hashPii', () => {
     const hashes = hashPiiFields({ email: 'a@b.c', cell: '+123', uname: 'ada' }, 's');
     expect(Object.keys(hashes).sort()).toEqual(['chash', 'ehash', 'uhash']);
     expect(JSON.stringify(hashes)).not.toMatch(/a@b\.c|\+123|ada/);
-  });
-});
-
-describe('separatePii', () => {
-  it('removes PII keys in any case and returns their values', () => {
-    const { rest, raw } = separatePii({ Email: 'a@b.c', CELL: '+1', uname: 'ada', plan: 'pro' });
-    expect(rest).toEqual({ plan: 'pro' });
-    expect(raw).toEqual({ email: 'a@b.c', cell: '+1', uname: 'ada' });
   });
 });

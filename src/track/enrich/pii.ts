@@ -1,5 +1,4 @@
 import { createHmac } from 'node:crypto';
-import { dict } from '../dict.js';
 
 /**
  * Personal identifiers (email, phone, username) are never stored: only a salted HMAC of a normalised form, so
@@ -57,24 +56,4 @@ export function hashPiiFields(raw: Partial<Record<PiiField, string>>, salt: stri
     if (hash !== undefined) hashes[HASH_FIELD[field]] = hash;
   }
   return hashes;
-}
-
-const PII_KEY = new Map<string, PiiField>(PII_FIELDS.map((f) => [f, f]));
-
-/**
- * Splits a map (an event's fields or its params) into the map without PII keys (matched in any case, so
- * "Email" cannot slip through) and the raw values found. The first value found for a field wins.
- */
-export function separatePii<T>(map: Readonly<Record<string, T>>): {
-  rest: Record<string, T>;
-  raw: Partial<Record<PiiField, string>>;
-} {
-  const rest = dict<T>();
-  const raw: Partial<Record<PiiField, string>> = {};
-  for (const [key, value] of Object.entries(map)) {
-    const field = PII_KEY.get(key.toLowerCase());
-    if (field === undefined) rest[key] = value;
-    else if (raw[field] === undefined && value !== undefined && value !== null) raw[field] = String(value);
-  }
-  return { rest, raw };
 }

@@ -1,0 +1,3 @@
+// Types for the TypeScript micro-benchmarks (bench/micro) that reuse the load benchmark's bodies.
+export function eventBody(): string;
+export function pageViewBatch(): string;
