@@ -1,6 +1,6 @@
 /**
  * The one event model. Field names follow the upstream "tracker" so existing clients keep working
- * (see ../shared/UPSTREAM.md). Values are stored as sent: nothing is lowercased.
+ * (see docs/compatibility-upstream.md). Values are stored as sent: nothing is lowercased.
  */
 
 /** Which surface produced the event; discriminates how it was built. */
