@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { BusEvents } from '../events.js';
+import type { NatsBusEvents } from '../events.js';
 import { kickConnection } from './connection-kick.js';
 
 /**
@@ -9,7 +9,7 @@ import { kickConnection } from './connection-kick.js';
  */
 export function watchConnection(
   nc: NatsConnection,
-  events: BusEvents,
+  events: NatsBusEvents,
   onDisconnect: (why: string) => void = () => undefined,
 ): { readonly connected: boolean; done: Promise<void> } {
   const state = { connected: true, done: Promise.resolve() };

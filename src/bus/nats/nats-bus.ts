@@ -12,7 +12,7 @@ import {
   type Subscription,
 } from '../bus.js';
 import type { NatsConfig } from '../config.js';
-import { busEvents } from '../events.js';
+import { natsEvents } from '../events.js';
 import { connectionOptions } from './connection-options.js';
 import { kickConnection } from './connection-kick.js';
 import { watchConnection } from './connection-status.js';
@@ -57,7 +57,7 @@ interface Connected {
  * `start()` connects and creates or checks the stream.
  */
 export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
-  const events = busEvents(telemetry);
+  const events = natsEvents(telemetry);
   const options = connectionOptions(config);
   const subscriptions = new Set<Subscription>();
   const inflight = new Set<Promise<void>>();

@@ -10,7 +10,7 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import type { NatsConfig } from '../config.js';
-import type { BusEvents } from '../events.js';
+import type { NatsBusEvents } from '../events.js';
 import { StreamConfigError } from './errors.js';
 
 /** The settings Gatehouse relies on; everything else keeps the server's default or the operator's choice. */
@@ -31,7 +31,7 @@ export function wantedStream(config: NatsConfig) {
  * Creates the stream, or checks an existing one: what JetStream can change in place (subjects, replicas, max
  * age, duplicate window) is updated; what it cannot (storage, retention) fails with every difference named.
  */
-export async function ensureStream(jsm: JetStreamManager, config: NatsConfig, events: BusEvents): Promise<StreamInfo> {
+export async function ensureStream(jsm: JetStreamManager, config: NatsConfig, events: NatsBusEvents): Promise<StreamInfo> {
   const wanted = wantedStream(config);
   const existing = await streamInfo(jsm, wanted.name);
   if (!existing) {
