@@ -97,7 +97,7 @@ function pickMetrics(m) {
     accepted: m.gatehouse_event_accepted_total ?? 0,
     rejected: m.gatehouse_event_rejected_total ?? 0,
     spoolPending: m.gatehouse_spool_pending_records ?? 0,
-    forwarded: m.gatehouse_forwarded_total ?? 0,
+    forwarded: m.gatehouse_spool_forwarded_total ?? 0,
   };
 }
 

@@ -238,7 +238,7 @@ describe('NATS bus on one node', () => {
     const metrics = await t.metrics();
     expect(metrics).toMatch(/gatehouse_nats_disconnected_total\{server="[^"]+"\} [1-9]/);
     expect(metrics).toMatch(/gatehouse_nats_reconnected_total\{server="[^"]+"\} [1-9]/);
-    expect(metrics).toMatch(/gatehouse_publish_failed_total\{bus="nats"\} [1-9]/);
+    expect(metrics).toMatch(/gatehouse_bus_publish_failed_total\{bus="nats"\} [1-9]/);
     await sub.close();
   });
 });

@@ -81,8 +81,8 @@ export async function queueing(adminPort, since) {
     requests: value(/^gatehouse_http_request_duration_seconds_count\{[^}]*class="tracking"[^}]*\} (\S+)/m),
     within100ms: within('0.1'),
     within500ms: within('0.5'),
-    commits: value(/^gatehouse_spool_commit_seconds_count (\S+)/m),
-    commitsWithin100ms: value(/^gatehouse_spool_commit_seconds_bucket\{le="0.1"\} (\S+)/m),
+    commits: value(/^gatehouse_spool_commit_duration_seconds_count (\S+)/m),
+    commitsWithin100ms: value(/^gatehouse_spool_commit_duration_seconds_bucket\{le="0.1"\} (\S+)/m),
   };
   const d = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v - (since?.raw[k] ?? 0)]));
   return {

@@ -9,7 +9,7 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 function build(t: Telemetry) {
   return {
     /** A publish call was not fully acknowledged; the spool keeps the messages and retries. */
-    publishFailed: t.event('publishFailed', 'Messages the bus did not acknowledge.', 'warn', ['bus']),
+    publishFailed: t.event('busPublishFailed', 'Messages the bus did not acknowledge.', 'warn', ['bus']),
     /** A consumer gave up on a message and moved it to the dead-letter subject. */
     messageDeadLettered: t.event('busMessageDeadLettered', 'Messages moved to the dead-letter subject.', 'warn', ['bus']),
     /** A batch handler threw; its unsettled messages are redelivered after the ack wait. */

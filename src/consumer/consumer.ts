@@ -32,9 +32,9 @@ export interface ConsumerOptions {
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
   const { config, bus, sinks, telemetry } = options;
-  const written = telemetry.event('eventsStored', 'Events written to every sink and acked.', 'debug');
+  const written = telemetry.event('consumerEventsStored', 'Events written to every sink and acked.', 'debug');
   const sinkFailed = telemetry.event('sinkWriteFailed', 'A batch write to a sink failed; the batch is retried.', 'warn', ['sink']);
-  const deadLettered = telemetry.event('deadLettered', 'Messages sent to the dead-letter subject.', 'error', ['reason']);
+  const deadLettered = telemetry.event('consumerDeadLettered', 'Messages sent to the dead-letter subject.', 'error', ['reason']);
   const batchSizes = new Histogram({
     name: 'gatehouse_consumer_batch_size',
     help: 'Events per batch handed to the sinks (a NATS message may be a pack of several).',

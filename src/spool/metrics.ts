@@ -27,13 +27,13 @@ export function spoolMetrics(registry: Registry, stats: () => SpoolStats, retryA
 
   return {
     publishSeconds: new Histogram({
-      name: 'gatehouse_spool_publish_seconds',
+      name: 'gatehouse_spool_publish_duration_seconds',
       help: 'Latency of one batch publish from the spool to the bus.',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
     commitSeconds: new Histogram({
-      name: 'gatehouse_spool_commit_seconds',
+      name: 'gatehouse_spool_commit_duration_seconds',
       help: 'Latency of one group commit (write and, with fsync "always", fdatasync).',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],

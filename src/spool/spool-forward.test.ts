@@ -35,7 +35,7 @@ describe('spool forwarder', () => {
     const { spool, telemetry } = await open(bus, { publishBatch: 7, publishInFlight: 3 });
     const sent = ids('rf', 60);
     for (let i = 0; i < sent.length; i += 10) await spool.append(sent.slice(i, i + 10).map(message));
-    const failed = () => metricCount(telemetry, 'gatehouse_forward_failed_total');
+    const failed = () => metricCount(telemetry, 'gatehouse_spool_forward_failed_total');
     await waitFor('several failed attempts', async () => (await failed()) >= 3, patience);
     expect(bus.published).toEqual([]);
     expect(spool.stats().pendingRecords).toBe(60);
@@ -75,7 +75,7 @@ describe('spool forwarder', () => {
     const sent = ids('fd', 40);
     for (let i = 0; i < sent.length; i += 4) await spool.append(sent.slice(i, i + 4).map(message));
     // A failed publish rewinds the reader to the checkpoint: it reads the first segments back from their files.
-    await waitFor('a failed publish', async () => (await metricCount(telemetry, 'gatehouse_forward_failed_total')) >= 1, patience);
+    await waitFor('a failed publish', async () => (await metricCount(telemetry, 'gatehouse_spool_forward_failed_total')) >= 1, patience);
     bus.failing = false;
     await waitFor('all published', () => bus.unique().size === sent.length, patience);
     // Groups committed now reach the forwarder in memory: the reader opens no other file, and keeps the last one.

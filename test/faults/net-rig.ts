@@ -36,7 +36,7 @@ export async function startNetGateway(lab: NetLab, rig: Rig, setup: Setup, overr
     (await fetch(`http://${where.host}:${ports.adminPort}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
   return {
     ...child,
-    forwarded: async () => metricValue(await metrics(), 'gatehouse_forwarded_total'),
+    forwarded: async () => metricValue(await metrics(), 'gatehouse_spool_forwarded_total'),
     opsAnswers: async () => {
       const text = await metrics();
       const series = (suffix: string) => {

@@ -86,6 +86,6 @@ describe('delivery: the sink fails for a while, and a poison message', () => {
     expect(dead.header.get('Gatehouse-Reason')).toBe('event is not valid JSON');
     expect(dead.header.get('Gatehouse-Subject')).toBe(s.subject);
     expect(await storedByEid(s.dbPath, 'poison')).toEqual(new Map());
-    expect(metricValue(await consumer.telemetry.metrics(), 'gatehouse_dead_lettered_total{reason="invalid"}')).toBe(1);
+    expect(metricValue(await consumer.telemetry.metrics(), 'gatehouse_consumer_dead_lettered_total{reason="invalid"}')).toBe(1);
   }, 150_000);
 });
