@@ -64,6 +64,15 @@ export interface BusCapabilities {
 /** An in-process bus: always there, carrying only what this process publishes. */
 export const IN_PROCESS: BusCapabilities = { remote: false, foreignSubjects: false };
 
+export interface PublishOptions {
+  /**
+   * The messages may already be on the bus, after this sequence (see `sequence`): published by an earlier
+   * process that stopped before its checkpoint recorded them. The bus stores none of them a second time,
+   * whatever its duplicate window. Buses that do not number messages ignore it.
+   */
+  readonly storedAfter?: number;
+}
+
 /**
  * The seam between the gateway and delivery (nats | memory).
  * `publish` resolves only once the bus holds every message durably (JetStream PubAck; for the in-process
@@ -74,7 +83,13 @@ export interface Bus {
   readonly kind: 'memory' | 'nats';
   readonly capabilities: BusCapabilities;
   start(): Promise<void>;
-  publish(messages: readonly BusMessage[]): Promise<void>;
+  publish(messages: readonly BusMessage[], options?: PublishOptions): Promise<void>;
+  /**
+   * Buses that number their messages (NATS: the stream sequence): a sequence every message published from now on
+   * will be stored after; undefined while a publish cannot be sent (not connected). The spool saves it with its
+   * checkpoint and gives it back as `storedAfter` after a crash.
+   */
+  sequence?(): number | undefined;
   subscribe(options: SubscribeOptions, handler: BatchHandler): Subscription;
   healthcheck(): Promise<Health>;
   /** The lag of a durable consumer, where the bus keeps one server-side (NATS); rejects when it cannot be read. */

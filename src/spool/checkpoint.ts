@@ -7,9 +7,27 @@ export interface Position {
   readonly offset: number;
 }
 
+/** True when `a` lies after `b` in the log. */
+export function isAfter(a: Position, b: Position): boolean {
+  return a.seq > b.seq || (a.seq === b.seq && a.offset > b.offset);
+}
+
 export const CHECKPOINT_FILE = 'checkpoint.json';
 
-export type CheckpointRead = { status: 'ok'; position: Position } | { status: 'missing' } | { status: 'corrupt'; text: string };
+/**
+ * A saved checkpoint. `busFloor` (buses that number their messages: the NATS stream sequence) is a sequence
+ * before any copy of a record after `position` that this spool may have published: after a crash, a re-publish
+ * of those records first looks up what the stream holds after it (forwarder.ts), whatever the duplicate window.
+ */
+export interface Checkpoint {
+  readonly position: Position;
+  readonly busFloor?: number;
+}
+
+export type CheckpointRead =
+  | { status: 'ok'; position: Position; busFloor?: number }
+  | { status: 'missing' }
+  | { status: 'corrupt'; text: string };
 
 /**
  * Reads the checkpoint. A missing or unreadable one means "replay from the oldest segment": that only repeats
@@ -24,9 +42,12 @@ export async function readCheckpoint(dir: string): Promise<CheckpointRead> {
     throw err;
   }
   try {
-    const value = JSON.parse(text) as { segment?: unknown; offset?: unknown };
-    const { segment, offset } = value;
-    if (isCount(segment) && isCount(offset)) return { status: 'ok', position: { seq: segment, offset } };
+    const value = JSON.parse(text) as { segment?: unknown; offset?: unknown; busFloor?: unknown };
+    const { segment, offset, busFloor } = value;
+    if (isCount(segment) && isCount(offset)) {
+      // A file without the floor (an older version, or a bus that does not number messages) still places the log.
+      return { status: 'ok', position: { seq: segment, offset }, ...(isCount(busFloor) ? { busFloor } : {}) };
+    }
   } catch {
     // fall through: a torn or foreign file is treated like no checkpoint
   }
@@ -35,20 +56,22 @@ export async function readCheckpoint(dir: string): Promise<CheckpointRead> {
 
 /**
  * The file's content: JSON padded with spaces to a fixed size, so an update can overwrite it in place with one
- * positional write (64 bytes at offset 0: within one sector, so never torn on disk, and a process crash cannot
- * tear a write(2)). 20-digit numbers still fit.
+ * positional write (128 bytes at offset 0: within one sector, so never torn on disk, and a process crash cannot
+ * tear a write(2)). Three 20-digit numbers still fit. A file of an older version (64 bytes, no floor) is replaced
+ * once, at the first save.
  */
-const RECORD_BYTES = 64;
+const RECORD_BYTES = 128;
 
-function encodeCheckpoint(position: Position): Buffer {
-  return Buffer.from(`${JSON.stringify({ segment: position.seq, offset: position.offset })}`.padEnd(RECORD_BYTES - 1) + '\n');
+function encodeCheckpoint({ position, busFloor }: Checkpoint): Buffer {
+  const json = JSON.stringify({ segment: position.seq, offset: position.offset, ...(busFloor === undefined ? {} : { busFloor }) });
+  return Buffer.from(json.padEnd(RECORD_BYTES - 1) + '\n');
 }
 
 /** Replaces the checkpoint atomically: readers see the old or the new file, never a mix (rename(2)). */
-export async function writeCheckpoint(dir: string, position: Position): Promise<void> {
+export async function writeCheckpoint(dir: string, position: Position, busFloor?: number): Promise<void> {
   const path = join(dir, CHECKPOINT_FILE);
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, encodeCheckpoint(position));
+  await writeFile(tmp, encodeCheckpoint({ position, ...(busFloor === undefined ? {} : { busFloor }) }));
   await rename(tmp, path);
 }
 
@@ -82,7 +105,7 @@ async function openInPlace(dir: string): Promise<FileHandle | undefined> {
  * (temp file + rename).
  */
 export class CheckpointWriter {
-  private wanted: Position | undefined;
+  private wanted: Checkpoint | undefined;
   private running: Promise<Position> | undefined;
   private savedPosition: Position | undefined;
   private handle: FileHandle | undefined;
@@ -97,14 +120,14 @@ export class CheckpointWriter {
     await handle?.close().catch(() => undefined);
   }
 
-  private async write(position: Position): Promise<void> {
+  private async write(checkpoint: Checkpoint): Promise<void> {
     this.handle ??= await openInPlace(this.dir);
     if (!this.handle) {
-      await writeCheckpoint(this.dir, position);
+      await writeCheckpoint(this.dir, checkpoint.position, checkpoint.busFloor);
       this.handle = await open(join(this.dir, CHECKPOINT_FILE), 'r+');
       return;
     }
-    const buf = encodeCheckpoint(position);
+    const buf = encodeCheckpoint(checkpoint);
     const { bytesWritten } = await this.handle.write(buf, 0, buf.length, 0);
     if (bytesWritten !== buf.length) throw new Error(`checkpoint: short write (${bytesWritten} of ${buf.length} bytes)`);
   }
@@ -113,9 +136,9 @@ export class CheckpointWriter {
     return this.savedPosition;
   }
 
-  /** Resolves with the position on disk once `position` (or a later one) is written. */
-  save(position: Position): Promise<Position> {
-    this.wanted = position;
+  /** Resolves with the position on disk once `position` (or a later one) is written, with `busFloor` if given. */
+  save(position: Position, busFloor?: number): Promise<Position> {
+    this.wanted = { position, ...(busFloor === undefined ? {} : { busFloor }) };
     this.running ??= this.drain();
     return this.running;
   }
@@ -139,7 +162,7 @@ export class CheckpointWriter {
           this.wanted ??= next;
           throw err;
         }
-        this.savedPosition = next;
+        this.savedPosition = next.position;
       }
       return this.savedPosition as Position;
     } finally {

@@ -62,7 +62,7 @@ export function createSpool({ config, bus, telemetry }: SpoolOptions): Spool {
       starting ??= (async () => {
         const recovered = await recover(config.dir);
         report(events, recovered);
-        parts = await assemble(config, bus, recovered.index, recovered.nextSeq, events, metrics);
+        parts = await assemble(config, bus, recovered, events, metrics);
       })();
       return starting;
     },
@@ -96,8 +96,7 @@ export function createSpool({ config, bus, telemetry }: SpoolOptions): Spool {
 async function assemble(
   config: SpoolConfig,
   bus: Bus,
-  index: LogIndex,
-  nextSeq: number,
+  { index, nextSeq, busFloor }: Recovered,
   events: SpoolEvents,
   metrics: SpoolMetrics,
 ): Promise<Running> {
@@ -109,6 +108,8 @@ async function assemble(
     index,
     reader,
     checkpoints,
+    // Every recovered record lies before the writer's new segment: what the last process may have published.
+    ...(busFloor === undefined ? {} : { resume: { busFloor, end: { seq: nextSeq, offset: 0 } } }),
     hooks: {
       onForwarded(records, bytes, latencyMs) {
         metrics.publishSeconds.observe(latencyMs / 1000);

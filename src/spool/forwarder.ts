@@ -1,8 +1,8 @@
 import { unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus } from '../bus/bus.js';
+import type { Bus, PublishOptions } from '../bus/bus.js';
 import type { SpoolConfig } from './config.js';
-import type { CheckpointWriter, Position } from './checkpoint.js';
+import { isAfter, type CheckpointWriter, type Position } from './checkpoint.js';
 import type { LogIndex } from './log-index.js';
 import type { Batch, SegmentReader } from './segment-reader.js';
 import { segmentPath } from './segment-files.js';
@@ -23,6 +23,14 @@ export interface ForwarderDeps {
   readonly reader: SegmentReader;
   readonly checkpoints: CheckpointWriter;
   readonly hooks: ForwarderHooks;
+  /** What the last process left: records before `end` may be on the bus after `busFloor` (its checkpoint's). */
+  readonly resume?: { readonly busFloor: number; readonly end: Position };
+}
+
+/** The bus sequence before the first send of the records up to `end` (see Forwarder.floorFor). */
+interface Mark {
+  readonly end: Position;
+  readonly floor: number;
 }
 
 /**
@@ -61,11 +69,35 @@ export class Forwarder {
   private persisting: Promise<void> | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
   private lastPersist = 0;
+  /**
+   * Exactly once across a crash, past the bus's duplicate window (issue 29). A record published but not yet
+   * behind the saved checkpoint is published again by the next process; its first copy lies on the bus after
+   * the bus sequence read just before its first send. So each checkpoint is saved with the lowest such sequence
+   * among the records after it (`marks`: one per stretch of the log first read by this process, in log and time
+   * order, so their floors only grow), and the next process publishes those records with `storedAfter` it: the
+   * bus looks up what it holds after that sequence instead of trusting its window. Chosen over a lookup of every
+   * re-publish or a per-gateway subject: the look-up reads only the bus's growth since shortly before the crash,
+   * and only once per restart. No mark is needed in a stretch read again (a retry): its first send came earlier.
+   */
+  private readonly marks: Mark[] = [];
+  /** The farthest end read (and published) so far, by this process or, per `resume`, the last one. */
+  private highWater: Position;
+  /** The latest bus sequence seen: the floor of anything published from now on. */
+  private lastFloor: number | undefined;
+  private resume: ForwarderDeps['resume'];
 
   constructor(private readonly deps: ForwarderDeps) {
     this.backoff = new Backoff(deps.config.retryMin, deps.config.retryMax);
     this.readPos = deps.index.checkpoint;
     this.window = deps.config.publishInFlight;
+    this.highWater = this.readPos;
+    const resume = deps.resume;
+    if (resume && isAfter(resume.end, this.readPos)) {
+      this.resume = resume;
+      this.marks.push({ end: resume.end, floor: resume.busFloor });
+      this.highWater = resume.end;
+      this.lastFloor = resume.busFloor;
+    }
   }
 
   start(): void {
@@ -125,14 +157,36 @@ export class Forwarder {
       if (!span) return;
       const batch = await reader.read(span, config.publishBatch);
       this.readPos = batch.end;
-      this.inFlight.push({ batch, outcome: this.publish(batch) });
+      // Records the last process may have published: the bus checks what it already holds.
+      const resume = this.resume;
+      const options = resume && isAfter(resume.end, span) ? { storedAfter: resume.busFloor } : undefined;
+      this.mark(batch.end);
+      this.inFlight.push({ batch, outcome: this.publish(batch, options) });
     }
   }
 
-  private async publish(batch: Batch): Promise<Outcome> {
+  /** Called just before a publish of the records up to `end`: notes the bus sequence their copies will follow. */
+  private mark(end: Position): void {
+    const floor = this.deps.bus.sequence?.();
+    // Undefined: a bus without sequences, or one that cannot send now (the publish fails before sending).
+    if (floor === undefined) return;
+    if (this.lastFloor === undefined || floor > this.lastFloor) this.lastFloor = floor;
+    if (!isAfter(end, this.highWater)) return;
+    this.marks.push({ end, floor });
+    this.highWater = end;
+  }
+
+  /** The bus sequence to save with checkpoint `target`: before every copy of a record after it. */
+  private floorFor(target: Position): number | undefined {
+    while (this.marks[0] && !isAfter(this.marks[0].end, target)) this.marks.shift();
+    // No mark past `target`: nothing after it was published yet, and what will be lies after the latest sequence.
+    return this.marks[0]?.floor ?? this.lastFloor;
+  }
+
+  private async publish(batch: Batch, options: PublishOptions | undefined): Promise<Outcome> {
     const started = performance.now();
     try {
-      await this.deps.bus.publish(batch.messages);
+      await this.deps.bus.publish(batch.messages, options);
       return { ok: true, latencyMs: performance.now() - started };
     } catch (err) {
       return { ok: false, err };
@@ -144,6 +198,7 @@ export class Forwarder {
     this.backoff.reset();
     this.window = Math.min(this.window * 2, this.deps.config.publishInFlight);
     this.deps.index.advance(batch.end, batch.messages.length, batch.bytes);
+    if (this.resume && !isAfter(this.resume.end, batch.end)) this.resume = undefined;
     this.deps.hooks.onForwarded(batch.messages.length, batch.bytes, latencyMs);
     this.persistSoon();
   }
@@ -198,7 +253,7 @@ export class Forwarder {
       if (saved && saved.seq === target.seq && saved.offset === target.offset) continue;
       let onDisk: Position;
       try {
-        onDisk = await checkpoints.save(target);
+        onDisk = await checkpoints.save(target, this.floorFor(target));
       } catch (err) {
         hooks.onCheckpointFailed('checkpoint', err);
         // Deleted all the same: freeing forwarded segments must not wait for a write that needs free space (on a

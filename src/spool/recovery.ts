@@ -26,6 +26,8 @@ export interface Recovered {
   readonly nextSeq: number;
   readonly segments: number;
   readonly checkpoint: CheckpointRead['status'];
+  /** The bus sequence saved with the checkpoint (checkpoint.ts), when there is one. */
+  readonly busFloor?: number;
   readonly tornTails: readonly TornTail[];
   readonly salvaged: readonly Salvaged[];
 }
@@ -102,7 +104,16 @@ export async function recover(dir: string): Promise<Recovered> {
     const index = new LogIndex(cp);
     for (const s of kept) index.addSegment(s.seq, s.size, false);
     for (const c of chunks) index.committed(c.seq, c.end, c.records, c.bytes, c.at);
-    return { index, nextSeq: lastSeq + 1, segments: kept.length, checkpoint: read.status, tornTails, salvaged };
+    const busFloor = read.status === 'ok' ? read.busFloor : undefined;
+    return {
+      index,
+      nextSeq: lastSeq + 1,
+      segments: kept.length,
+      checkpoint: read.status,
+      ...(busFloor === undefined ? {} : { busFloor }),
+      tornTails,
+      salvaged,
+    };
   } catch (err) {
     throw new SpoolRecoveryError(`cannot recover the spool in ${dir}: ${(err as Error).message}`, { cause: err });
   }

@@ -8,6 +8,7 @@ import {
   type Bus,
   type BusMessage,
   type ConsumerLag,
+  type PublishOptions,
   type SubscribeOptions,
   type Subscription,
 } from '../bus.js';
@@ -22,7 +23,7 @@ import { PublishHealth } from './publish-health.js';
 import { JetStreamPublisher, PublishError } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
 import { ensureStream } from './stream.js';
-import { storedIds } from './stream-scan.js';
+import { idsAfter, storedIds } from './stream-scan.js';
 
 export interface NatsBusOptions {
   readonly config: NatsConfig;
@@ -31,6 +32,11 @@ export interface NatsBusOptions {
 
 /** Bound on one JetStream API call or PubAck; a caller (the spool's forwarder) retries what timed out. */
 const REQUEST_TIMEOUT_MS = 5_000;
+/**
+ * Bound on reading the stream's tail after a restart's floor (once per restart; its length is what the stream
+ * took in between shortly before the last process stopped and this one's first publish).
+ */
+const TAIL_SCAN_TIMEOUT_MS = 60_000;
 /** Bound on draining the connection at close before it is closed outright. */
 const DRAIN_TIMEOUT_MS = 10_000;
 /** Least bound on one batch's PubAcks; the bound follows the measured ack latency up to REQUEST_TIMEOUT_MS. */
@@ -88,11 +94,12 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     }
     try {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
-      await ensureStream(jsm, config, events);
+      const info = await ensureStream(jsm, config, events);
       const js = jsm.jetstream();
       const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
       const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
-      const publisher = new JetStreamPublisher(nc, target, health, lookup);
+      const tail = (floor: number) => idsAfter(jsm, js, target, floor, TAIL_SCAN_TIMEOUT_MS);
+      const publisher = new JetStreamPublisher(nc, target, health, lookup, tail, info.state.last_seq);
       conn = { nc, jsm, js, status: watchConnection(nc, events, (why) => publisher.abandon(why)), publisher };
     } catch (err) {
       await nc.close().catch(() => {});
@@ -118,7 +125,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     return conn;
   }
 
-  async function publish(messages: readonly BusMessage[]): Promise<void> {
+  async function publish(messages: readonly BusMessage[], options?: PublishOptions): Promise<void> {
     const c = ready();
     if (!c.status.connected) {
       health.failed('disconnected from NATS (reconnecting)');
@@ -126,7 +133,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       throw new BusUnavailableError('disconnected from NATS (reconnecting)');
     }
     const end = events.publishSeconds.startTimer({ bus: 'nats' });
-    const attempt = c.publisher.publishAll(messages);
+    const attempt = c.publisher.publishAll(messages, options?.storedAfter);
     inflight.add(attempt);
     try {
       await attempt;
@@ -139,6 +146,12 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     } finally {
       inflight.delete(attempt);
     }
+  }
+
+  /** Undefined exactly when publish() fails before sending (the spool records no floor for it). */
+  function sequence(): number | undefined {
+    if (closing || !conn?.status.connected) return undefined;
+    return conn.publisher.floor;
   }
 
   function subscribe(subscribeOptions: SubscribeOptions, handler: BatchHandler): Subscription {
@@ -212,6 +225,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     capabilities: { remote: true, foreignSubjects: true },
     start,
     publish,
+    sequence,
     subscribe,
     healthcheck,
     lag,

@@ -17,13 +17,18 @@
 export class PublishLedger {
   private readonly acked = new Set<string>();
   private readonly uncertain = new Map<string, { floor: number; sentAt: number }>();
-  /** Highest stream sequence seen in a PubAck. */
+  /** Highest stream sequence seen in a PubAck, or known to be the stream's end earlier. */
   private highest = 0;
 
   constructor(private readonly cap = 20_000) {}
 
   get floor(): number {
     return this.highest;
+  }
+
+  /** Every pack sent from now on lies after stream sequence `seq` (it was the stream's end, read before). */
+  raiseFloor(seq: number): void {
+    if (seq > this.highest) this.highest = seq;
   }
 
   isAcked(id: string): boolean {

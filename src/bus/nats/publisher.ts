@@ -13,6 +13,17 @@ export interface PublishTarget {
 
 /** Reads the stream: which of `ids` it holds after sequence `floor` (stream-scan.ts). */
 export type StoredIdsLookup = (floor: number, ids: readonly string[]) => Promise<ReadonlySet<string>>;
+/** Reads the stream: every message id after sequence `floor`, and the last sequence read (stream-scan.ts). */
+export type TailLookup = (floor: number) => Promise<{ ids: ReadonlySet<string>; last: number }>;
+
+/** The stream's ids after a floor an earlier process left (publishAll's `storedAfter`), read once. */
+interface Tail {
+  readonly read: Promise<{ ids: ReadonlySet<string>; last: number }>;
+  usedAt: number;
+}
+
+/** A tail no batch asked about for this long is forgotten: its spool has moved past what it covers. */
+const TAIL_KEEP_MS = 60_000;
 
 interface Batch {
   readonly first: number;
@@ -37,8 +48,9 @@ interface Batch {
  *
  * A re-publish does not rely on the stream's duplicate window (publish-ledger.ts): packs acknowledged before are
  * not sent again, and packs whose ack was lost are first looked up in the stream. So a pack is stored once even
- * when its ack was lost in an outage longer than the window. The window still covers a restart (the ledger lives
- * in memory).
+ * when its ack was lost in an outage longer than the window. Across a restart the ledger is gone: the spool
+ * passes `storedAfter` (the floor it saved with its checkpoint) for records the last process may have sent, and
+ * the stream's ids after that floor are read once, before the first of them is sent.
  *
  * One NATS message per pack instead of per event: the gateway, the NATS servers (each replica stores, acks and
  * dedupes per message) and the consumer (one ack per message) all do their per-message work once a pack.
@@ -49,14 +61,19 @@ export class JetStreamPublisher {
   private readonly prefix: string;
   private readonly batches = new Map<number, Batch>();
   private readonly ledger = new PublishLedger();
+  private readonly tails = new Map<number, Tail>();
   private seq = 0;
 
+  /** `lastSeq`: the stream's last sequence when it was checked (anything published from now on lies after it). */
   constructor(
     private readonly nc: NatsConnection,
     private readonly target: PublishTarget,
     private readonly health: PublishHealth,
     private readonly lookup: StoredIdsLookup,
+    private readonly tailLookup: TailLookup,
+    lastSeq: number,
   ) {
+    this.ledger.raiseFloor(lastSeq);
     this.prefix = `${createInbox()}.`;
     // Lives as long as the connection: closing the connection ends it.
     nc.subscribe(`${this.prefix}*`, { callback: (err, msg) => this.onReply(err, msg) });
@@ -68,9 +85,20 @@ export class JetStreamPublisher {
     return Math.min(PACK_MAX_BYTES, Math.floor(maxPayload / 2));
   }
 
-  async publishAll(messages: readonly BusMessage[]): Promise<void> {
+  /** A stream sequence every pack sent from now on will be stored after. */
+  get floor(): number {
+    return this.ledger.floor;
+  }
+
+  async publishAll(messages: readonly BusMessage[], storedAfter?: number): Promise<void> {
     if (messages.length === 0) return;
-    const packs = pack(messages, PACK_MAX_MESSAGES, this.maxPackBytes()).filter((p) => !this.ledger.isAcked(p.id));
+    let packs = pack(messages, PACK_MAX_MESSAGES, this.maxPackBytes()).filter((p) => !this.ledger.isAcked(p.id));
+    if (storedAfter !== undefined && packs.length > 0) {
+      const tail = await this.tail(storedAfter, messages.length);
+      const ids = packs.map((p) => p.id);
+      this.ledger.resolve(ids.filter((id) => tail.ids.has(id)), tail.ids);
+      packs = packs.filter((p) => !this.ledger.isAcked(p.id));
+    }
     // A re-send must reach the stream inside the window of a copy stored at the first send: leave it two PubAck
     // timeouts of room, else look the pack up first.
     const safeSince = Date.now() - (this.target.duplicateWindowMs - 2 * this.health.maxTimeoutMs);
@@ -88,6 +116,32 @@ export class JetStreamPublisher {
     }
     const toSend = packs.filter((p) => !this.ledger.isAcked(p.id));
     if (toSend.length > 0) await this.send(toSend);
+  }
+
+  /**
+   * The stream's ids after `floor`, read once for all the batches that ask (a restart re-publishes many); a read
+   * that failed is tried again by the next batch.
+   */
+  private async tail(floor: number, messages: number): Promise<{ ids: ReadonlySet<string>; last: number }> {
+    const now = Date.now();
+    for (const [f, t] of this.tails) if (now - t.usedAt > TAIL_KEEP_MS) this.tails.delete(f);
+    let tail = this.tails.get(floor);
+    if (!tail) {
+      tail = { read: this.tailLookup(floor), usedAt: now };
+      this.tails.set(floor, tail);
+    }
+    tail.usedAt = now;
+    try {
+      const read = await tail.read;
+      // Packs sent from now on lie after what was read.
+      this.ledger.raiseFloor(read.last);
+      return read;
+    } catch (err) {
+      if (this.tails.get(floor) === tail) this.tails.delete(floor);
+      const why = `cannot check what the stream holds after sequence ${floor} (left by the last run) before re-publishing: ${err instanceof Error ? err.message : String(err)}`;
+      this.health.failed(why);
+      throw new PublishError(messages, why, { cause: err });
+    }
   }
 
   /**

@@ -11,8 +11,8 @@ const FETCH_MAX = 1_000;
 
 /**
  * Which of `wanted` (pack ids, `Nats-Msg-Id`) the stream holds on `subject` after sequence `floor`. Reads headers
- * only (an ephemeral, unacknowledged, in-memory consumer with headers_only), from `floor + 1` to the stream's end at the time of the call, so
- * the cost is the stream's growth since the uncertain packs were sent, whatever the duplicate window.
+ * only, from `floor + 1` to the stream's end at the time of the call (or until every wanted id is found), so the
+ * cost is the stream's growth since the uncertain packs were sent, whatever the duplicate window.
  * Rejects when the stream cannot be read within `timeoutMs`; the caller then sends nothing and retries later.
  */
 export async function storedIds(
@@ -25,6 +25,45 @@ export async function storedIds(
 ): Promise<Set<string>> {
   const want = new Set(wanted);
   const found = new Set<string>();
+  await scanIds(jsm, js, target, floor, timeoutMs, (id) => {
+    if (want.has(id)) found.add(id);
+    return found.size < want.size;
+  });
+  return found;
+}
+
+/**
+ * Every `Nats-Msg-Id` the stream holds on `subject` after sequence `floor`, and the last sequence read (`floor`
+ * when there is nothing after it): what an earlier process may have stored there before it stopped.
+ */
+export async function idsAfter(
+  jsm: JetStreamManager,
+  js: JetStreamClient,
+  target: ScanTarget,
+  floor: number,
+  timeoutMs: number,
+): Promise<{ ids: Set<string>; last: number }> {
+  const ids = new Set<string>();
+  const last = await scanIds(jsm, js, target, floor, timeoutMs, (id) => {
+    ids.add(id);
+    return true;
+  });
+  return { ids, last };
+}
+
+/**
+ * Reads the headers of the messages on `subject` after sequence `floor` up to the stream's end at the time of the
+ * call (an ephemeral, unacknowledged, in-memory consumer with headers_only), handing each message id to `visit`
+ * until it returns false. Resolves with the last stream sequence read (at least `floor`).
+ */
+async function scanIds(
+  jsm: JetStreamManager,
+  js: JetStreamClient,
+  target: ScanTarget,
+  floor: number,
+  timeoutMs: number,
+  visit: (id: string) => boolean,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   const info = await jsm.consumers.add(target.stream, {
     filter_subject: target.subject,
@@ -38,23 +77,26 @@ export async function storedIds(
     inactive_threshold: nanos(30_000),
   });
   const consumer = await js.consumers.get(target.stream, info.name);
+  let last = floor;
   try {
     let pending = info.num_pending;
-    while (pending > 0 && found.size < want.size) {
+    let more = true;
+    while (pending > 0 && more) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`reading the stream after sequence ${floor} took over ${timeoutMs} ms`);
       const batch = await consumer.fetch({ max_messages: Math.min(FETCH_MAX, pending), expires: Math.max(1_000, left) });
       let got = 0;
       for await (const m of batch) {
         got++;
+        last = Math.max(last, m.info.streamSequence);
         const id = m.headers?.get('Nats-Msg-Id');
-        if (id && want.has(id)) found.add(id);
+        if (id) more = visit(id);
         pending = m.info.pending;
-        if (pending === 0) break;
+        if (pending === 0 || !more) break;
       }
       if (got === 0) throw new Error(`the stream did not deliver its messages after sequence ${floor}`);
     }
-    return found;
+    return last;
   } finally {
     await consumer.delete().catch(() => undefined);
   }
