@@ -125,6 +125,41 @@ describe('NATS bus on one node', () => {
     await sub.close();
   });
 
+  it('stores once what an earlier process published, when told where it may lie, past the duplicate window', async () => {
+    const shared = config({ duplicateWindow: '1s' });
+    const stream = `ONE_${n}`;
+    const open = async () => {
+      const bus = createNatsBus({ config: shared, telemetry: telemetry() });
+      buses.push(bus);
+      await bus.start();
+      return bus;
+    };
+    const messages = () => jsm.streams.info(stream).then((i) => i.state.messages);
+    const earlier = await open();
+    await earlier.publish(batch('other', 3)); // the stream does not start empty
+    const floor = earlier.sequence?.();
+    expect(floor).toBe(1);
+    const sent = batch('sent', 10).map((m, i) => ({ ...m, packEnd: i % 5 === 4 }));
+    await earlier.publish(sent);
+    expect(earlier.sequence?.()).toBe(3);
+    await earlier.close();
+    expect(earlier.sequence?.()).toBeUndefined();
+    const closedAt = Date.now();
+    await waitFor('the duplicate window to pass', () => Date.now() - closedAt > 1_500);
+
+    // The restarted process: the records it replays (two packs stored above, one new) and what the spool saved.
+    const restarted = await open();
+    expect(restarted.sequence?.()).toBe(3);
+    const replay = [...sent, ...batch('new', 5).map((m, i) => ({ ...m, packEnd: i === 4 }))];
+    await restarted.publish(replay.slice(0, 10), { storedAfter: floor as number });
+    await restarted.publish(replay.slice(10), { storedAfter: floor as number });
+    expect(await messages()).toBe(4);
+    // Without it the window no longer protects: the same packs are stored again.
+    const unaware = await open();
+    await unaware.publish(sent);
+    expect(await messages()).toBe(6);
+  });
+
   it('dead-letters one event of a pack alone and acks the pack once the rest is settled', async () => {
     const bus = make();
     await bus.start();

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { Bus, BusMessage, Subscription } from '../src/bus/bus.js';
+import type { Bus, BusMessage, PublishOptions, Subscription } from '../src/bus/bus.js';
 import { BusUnavailableError, IN_PROCESS } from '../src/bus/bus.js';
 import type { Health } from '../src/lifecycle/health.js';
 import { SpoolConfig } from '../src/spool/config.js';
@@ -27,18 +27,28 @@ export class RecordingBus implements Bus {
   calls = 0;
   failures = 0;
   failing = false;
+  /** A bus that numbers its messages (as a stream does): the last sequence, one per message published. */
+  seq: number | undefined;
+  /** `storedAfter` of the publish call that carried each id, by id (the last call's). */
+  readonly storedAfter = new Map<string, number | undefined>();
   private gate: Promise<void> | undefined;
 
   async start(): Promise<void> {}
 
-  async publish(messages: readonly BusMessage[]): Promise<void> {
+  sequence(): number | undefined {
+    return this.seq;
+  }
+
+  async publish(messages: readonly BusMessage[], options?: PublishOptions): Promise<void> {
     this.calls++;
+    for (const m of messages) this.storedAfter.set(m.id, options?.storedAfter);
     await this.gate;
     if (this.failing) {
       this.failures++;
       throw new BusUnavailableError('injected outage');
     }
     for (const m of messages) {
+      if (this.seq !== undefined) this.seq++;
       this.published.push(m.id);
       if (m.packEnd) this.packEnds.push(m.id);
       this.payloads.set(m.id, Buffer.from(m.data).toString('utf8'));

@@ -46,8 +46,26 @@ describe('checkpoint file', () => {
     expect(await readdir(dir)).toEqual([CHECKPOINT_FILE]);
   });
 
+  it('keeps the bus floor saved with the position, in place, and reads a file without one', async () => {
+    const writer = new CheckpointWriter(dir);
+    await writer.save({ seq: 1, offset: 5 }, 123);
+    const before = await stat(join(dir, CHECKPOINT_FILE));
+    expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 1, offset: 5 }, busFloor: 123 });
+    await writer.save({ seq: 99_999_999_999, offset: 99_999_999_999 }, Number.MAX_SAFE_INTEGER);
+    expect(await readCheckpoint(dir)).toEqual({
+      status: 'ok',
+      position: { seq: 99_999_999_999, offset: 99_999_999_999 },
+      busFloor: Number.MAX_SAFE_INTEGER,
+    });
+    await writer.save({ seq: 2, offset: 0 });
+    expect(await readCheckpoint(dir)).toEqual({ status: 'ok', position: { seq: 2, offset: 0 } });
+    await writer.close();
+    const after = await stat(join(dir, CHECKPOINT_FILE));
+    expect([after.ino, after.size]).toEqual([before.ino, before.size]);
+  });
+
   it('replaces an older file first, then overwrites it in place; a reader always sees a whole position', async () => {
-    // What an older version left: shorter, unpadded JSON.
+    // What an older version left: shorter, unpadded JSON (or padded to 64 bytes, without the bus floor).
     await writeFile(join(dir, CHECKPOINT_FILE), '{"segment":12,"offset":123456789}');
     const writer = new CheckpointWriter(dir);
     await writer.save({ seq: 1, offset: 5 });

@@ -167,10 +167,9 @@ export class Forwarder {
 
   /** Called just before a publish of the records up to `end`: notes the bus sequence their copies will follow. */
   private mark(end: Position): void {
-    const floor = this.deps.bus.sequence?.();
     // Undefined: a bus without sequences, or one that cannot send now (the publish fails before sending).
-    if (floor === undefined) return;
-    if (this.lastFloor === undefined || floor > this.lastFloor) this.lastFloor = floor;
+    if (this.deps.bus.sequence?.() === undefined) return;
+    const floor = this.currentFloor() as number;
     if (!isAfter(end, this.highWater)) return;
     this.marks.push({ end, floor });
     this.highWater = end;
@@ -179,8 +178,14 @@ export class Forwarder {
   /** The bus sequence to save with checkpoint `target`: before every copy of a record after it. */
   private floorFor(target: Position): number | undefined {
     while (this.marks[0] && !isAfter(this.marks[0].end, target)) this.marks.shift();
-    // No mark past `target`: nothing after it was published yet, and what will be lies after the latest sequence.
-    return this.marks[0]?.floor ?? this.lastFloor;
+    // No mark past `target`: nothing after it was published yet, and what will be lies after the current sequence.
+    return this.marks[0]?.floor ?? this.currentFloor();
+  }
+
+  private currentFloor(): number | undefined {
+    const floor = this.deps.bus.sequence?.();
+    if (floor !== undefined && (this.lastFloor === undefined || floor > this.lastFloor)) this.lastFloor = floor;
+    return this.lastFloor;
   }
 
   private async publish(batch: Batch, options: PublishOptions | undefined): Promise<Outcome> {
