@@ -31,7 +31,8 @@ export type CheckpointRead =
 
 /**
  * Reads the checkpoint. A missing or unreadable one means "replay from the oldest segment": that only repeats
- * publishes, which the bus deduplicates by message id, so the checkpoint file itself needs no fsync.
+ * publishes, which the bus deduplicates by message id (within its duplicate window, with no floor to read the stream
+ * from), so the checkpoint file itself needs no fsync.
  */
 export async function readCheckpoint(dir: string): Promise<CheckpointRead> {
   let text: string;

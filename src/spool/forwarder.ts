@@ -35,7 +35,7 @@ interface Mark {
 
 /**
  * Least time between two checkpoint saves while forwarding. A save costs thread-pool work; a checkpoint that is
- * behind only means a restart after a crash republishes up to this much, which the bus deduplicates by message id.
+ * behind only means a restart after a crash republishes up to this much, which the bus stores once (see `marks`).
  */
 export const CHECKPOINT_INTERVAL_MS = 100;
 
