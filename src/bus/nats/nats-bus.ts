@@ -23,7 +23,7 @@ import { PublishHealth } from './publish-health.js';
 import { JetStreamPublisher, PublishError } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
 import { ensureStream } from './stream.js';
-import { idsAfter, storedIds } from './stream-scan.js';
+import { idsAfter, storedIds, type TailRead } from './stream-scan.js';
 
 export interface NatsBusOptions {
   readonly config: NatsConfig;
@@ -33,8 +33,8 @@ export interface NatsBusOptions {
 /** Bound on one JetStream API call or PubAck; a caller (the spool's forwarder) retries what timed out. */
 const REQUEST_TIMEOUT_MS = 5_000;
 /**
- * Bound on reading the stream's tail after a restart's floor (once per restart; its length is what the stream
- * took in between shortly before the last process stopped and this one's first publish).
+ * Bound on one read of the stream's tail after a restart's floor (its length is what the stream took in between
+ * shortly before the last process stopped and this one's first publish); a longer tail is read on at the next try.
  */
 const TAIL_SCAN_TIMEOUT_MS = 60_000;
 /** Bound on draining the connection at close before it is closed outright. */
@@ -98,7 +98,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       const js = jsm.jetstream();
       const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
       const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
-      const tail = (floor: number) => idsAfter(jsm, js, target, floor, TAIL_SCAN_TIMEOUT_MS);
+      const tail = (read: TailRead) => idsAfter(jsm, js, target, read, TAIL_SCAN_TIMEOUT_MS);
       const publisher = new JetStreamPublisher(nc, target, health, lookup, tail, info.state.last_seq);
       conn = { nc, jsm, js, status: watchConnection(nc, events, (why) => publisher.abandon(why)), publisher };
     } catch (err) {

@@ -3,6 +3,7 @@ import { BusUnavailableError, type BusMessage } from '../bus.js';
 import { PACK_IDS_HEADER, PACK_MAX_BYTES, PACK_MAX_MESSAGES, PACK_SIZES_HEADER, pack, type Pack } from '../pack.js';
 import type { PublishHealth } from './publish-health.js';
 import { PublishLedger } from './publish-ledger.js';
+import type { TailRead } from './stream-scan.js';
 
 export interface PublishTarget {
   readonly stream: string;
@@ -13,12 +14,13 @@ export interface PublishTarget {
 
 /** Reads the stream: which of `ids` it holds after sequence `floor` (stream-scan.ts). */
 export type StoredIdsLookup = (floor: number, ids: readonly string[]) => Promise<ReadonlySet<string>>;
-/** Reads the stream: every message id after sequence `floor`, and the last sequence read (stream-scan.ts). */
-export type TailLookup = (floor: number) => Promise<{ ids: ReadonlySet<string>; last: number }>;
+/** Reads the stream: adds the message ids after `read.last` to `read.ids`, moving `read.last` (stream-scan.ts). */
+export type TailLookup = (read: TailRead) => Promise<void>;
 
 /** The stream's ids after a floor an earlier process left (publishAll's `storedAfter`), read once. */
-interface Tail {
-  readonly read: Promise<{ ids: ReadonlySet<string>; last: number }>;
+interface Tail extends TailRead {
+  done: boolean;
+  reading: Promise<void> | undefined;
   usedAt: number;
 }
 
@@ -120,28 +122,37 @@ export class JetStreamPublisher {
 
   /**
    * The stream's ids after `floor`, read once for all the batches that ask (a restart re-publishes many); a read
-   * that failed is tried again by the next batch.
+   * cut short goes on from where it stopped at the next batch's call.
    */
-  private async tail(floor: number, messages: number): Promise<{ ids: ReadonlySet<string>; last: number }> {
+  private async tail(floor: number, messages: number): Promise<TailRead> {
     const now = Date.now();
-    for (const [f, t] of this.tails) if (now - t.usedAt > TAIL_KEEP_MS) this.tails.delete(f);
+    for (const [f, t] of this.tails) if (now - t.usedAt > TAIL_KEEP_MS && !t.reading) this.tails.delete(f);
     let tail = this.tails.get(floor);
     if (!tail) {
-      tail = { read: this.tailLookup(floor), usedAt: now };
+      tail = { ids: new Set(), last: floor, done: false, reading: undefined, usedAt: now };
       this.tails.set(floor, tail);
     }
-    tail.usedAt = now;
-    try {
-      const read = await tail.read;
-      // Packs sent from now on lie after what was read.
-      this.ledger.raiseFloor(read.last);
-      return read;
-    } catch (err) {
-      if (this.tails.get(floor) === tail) this.tails.delete(floor);
-      const why = `cannot check what the stream holds after sequence ${floor} (left by the last run) before re-publishing: ${err instanceof Error ? err.message : String(err)}`;
-      this.health.failed(why);
-      throw new PublishError(messages, why, { cause: err });
+    const t = tail;
+    t.usedAt = now;
+    if (!t.done) {
+      t.reading ??= this.tailLookup(t)
+        .then(() => {
+          t.done = true;
+        })
+        .finally(() => {
+          t.reading = undefined;
+        });
+      try {
+        await t.reading;
+      } catch (err) {
+        const why = `cannot check what the stream holds after sequence ${floor} (left by the last run; read up to ${t.last}) before re-publishing: ${err instanceof Error ? err.message : String(err)}`;
+        this.health.failed(why);
+        throw new PublishError(messages, why, { cause: err });
+      }
     }
+    // Packs sent from now on lie after what was read.
+    this.ledger.raiseFloor(t.last);
+    return t;
   }
 
   /**

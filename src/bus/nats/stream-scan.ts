@@ -26,35 +26,36 @@ export async function storedIds(
   const want = new Set(wanted);
   const found = new Set<string>();
   await scanIds(jsm, js, target, floor, timeoutMs, (id) => {
-    if (want.has(id)) found.add(id);
+    if (id && want.has(id)) found.add(id);
     return found.size < want.size;
   });
   return found;
 }
 
+/** What a read of the stream's tail found so far: the message ids, and the last sequence read. */
+export interface TailRead {
+  readonly ids: Set<string>;
+  last: number;
+}
+
 /**
- * Every `Nats-Msg-Id` the stream holds on `subject` after sequence `floor`, and the last sequence read (`floor`
- * when there is nothing after it): what an earlier process may have stored there before it stopped.
+ * Adds to `into` every `Nats-Msg-Id` the stream holds on `subject` after `into.last`, up to the stream's end, moving
+ * `into.last` with each message: what an earlier process may have stored there before it stopped. A read cut short
+ * (timeout, lost connection) keeps what it read; the next call goes on from there, so a long tail is read to its
+ * end across calls instead of starting over each time.
  */
-export async function idsAfter(
-  jsm: JetStreamManager,
-  js: JetStreamClient,
-  target: ScanTarget,
-  floor: number,
-  timeoutMs: number,
-): Promise<{ ids: Set<string>; last: number }> {
-  const ids = new Set<string>();
-  const last = await scanIds(jsm, js, target, floor, timeoutMs, (id) => {
-    ids.add(id);
+export async function idsAfter(jsm: JetStreamManager, js: JetStreamClient, target: ScanTarget, into: TailRead, timeoutMs: number): Promise<void> {
+  await scanIds(jsm, js, target, into.last, timeoutMs, (id, seq) => {
+    if (id) into.ids.add(id);
+    into.last = Math.max(into.last, seq);
     return true;
   });
-  return { ids, last };
 }
 
 /**
  * Reads the headers of the messages on `subject` after sequence `floor` up to the stream's end at the time of the
- * call (an ephemeral, unacknowledged, in-memory consumer with headers_only), handing each message id to `visit`
- * until it returns false. Resolves with the last stream sequence read (at least `floor`).
+ * call (an ephemeral, unacknowledged, in-memory consumer with headers_only), handing each message's id (if it has
+ * one) and sequence to `visit` until it returns false.
  */
 async function scanIds(
   jsm: JetStreamManager,
@@ -62,8 +63,8 @@ async function scanIds(
   target: ScanTarget,
   floor: number,
   timeoutMs: number,
-  visit: (id: string) => boolean,
-): Promise<number> {
+  visit: (id: string | undefined, seq: number) => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const info = await jsm.consumers.add(target.stream, {
     filter_subject: target.subject,
@@ -77,7 +78,6 @@ async function scanIds(
     inactive_threshold: nanos(30_000),
   });
   const consumer = await js.consumers.get(target.stream, info.name);
-  let last = floor;
   try {
     let pending = info.num_pending;
     let more = true;
@@ -88,15 +88,12 @@ async function scanIds(
       let got = 0;
       for await (const m of batch) {
         got++;
-        last = Math.max(last, m.info.streamSequence);
-        const id = m.headers?.get('Nats-Msg-Id');
-        if (id) more = visit(id);
+        more = visit(m.headers?.get('Nats-Msg-Id') || undefined, m.info.streamSequence);
         pending = m.info.pending;
         if (pending === 0 || !more) break;
       }
       if (got === 0) throw new Error(`the stream did not deliver its messages after sequence ${floor}`);
     }
-    return last;
   } finally {
     await consumer.delete().catch(() => undefined);
   }
