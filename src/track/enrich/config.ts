@@ -22,7 +22,7 @@ export const EnrichConfig = Section(
         builtin: Type.Boolean({
           default: true,
           description:
-            'Also look up the bundled IP-to-country database (ip-location-db geo-whois-asn-country, CC BY 4.0 NRO data) after the configured ones, so countries work with no .mmdb configured. Country only; a configured database that knows the address wins. false: only the configured databases (saves ~8 MB of memory per process).',
+            'Also look up the bundled IP-to-country database (ip-location-db geo-whois-asn-country, CC BY 4.0 NRO data) after the configured ones, so countries work with no .mmdb configured. Country only and approximate (the npm build is no longer updated); a configured database that knows the address wins. false: only the configured databases (saves ~8 MB of memory per process).',
         }),
       },
       { description: 'Country, region, city and time zone from the client IP.' },
