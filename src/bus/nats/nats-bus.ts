@@ -158,6 +158,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     const c = ready();
     const loop = startPullLoop(
       {
+        nc: c.nc,
         js: c.js,
         jsm: c.jsm,
         stream: config.stream,
