@@ -11,6 +11,7 @@ import {
   type ServeChild,
   type Setup,
 } from './harness.js';
+import { freePort } from '../helpers/net.js';
 import type { NetLab } from './netlab.js';
 
 /** Gatehouse processes in the network lab's namespaces: the gateway on host `gw`, the consumer on host `cons`. */
@@ -36,6 +37,7 @@ export async function startNetGateway(lab: NetLab, rig: Rig, setup: Setup, overr
     (await fetch(`http://${where.host}:${ports.adminPort}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
   return {
     ...child,
+    server: () => busServer(child.url),
     forwarded: async () => metricValue(await metrics(), 'gatehouse_spool_forwarded_total'),
     opsAnswers: async () => {
       const text = await metrics();
@@ -50,19 +52,42 @@ export async function startNetGateway(lab: NetLab, rig: Rig, setup: Setup, overr
         under100ms: series(`_bucket{le="0.1",${labels}}`),
       };
     },
-    server: async () => {
-      const bus = (await readyz(child.url)).body.checks?.bus as { detail?: string } | undefined;
-      return /^([\d.]+:\d+)/.exec(bus?.detail ?? '')?.[1];
-    },
   };
 }
 
-/** The consumer in its namespace, storing to DuckDB and, when given, delivering to a webhook receiver. */
-export function startNetConsumer(lab: NetLab, rig: Rig, setup: Setup, hook?: Receiver): Promise<Child> {
+/** The NATS server (host:port) a process is connected to, from the bus check's detail in its /readyz at `base`. */
+async function busServer(base: string): Promise<string | undefined> {
+  const bus = (await readyz(base)).body.checks?.bus as { detail?: string } | undefined;
+  return /^([\d.]+:\d+)/.exec(bus?.detail ?? '')?.[1];
+}
+
+export interface NetConsumer extends Child {
+  /** Events the consumer stored in DuckDB so far (its own count, duplicates skipped not included). */
+  stored(): Promise<number>;
+  /** The NATS server the consumer is connected to (host:port), from its /readyz detail. */
+  server(): Promise<string | undefined>;
+}
+
+/**
+ * The consumer in its namespace, storing to DuckDB and, when given, delivering to a webhook receiver. Its
+ * metrics listener is on its own address, so the test reads its counts and its NATS server over the bridge.
+ */
+export async function startNetConsumer(lab: NetLab, rig: Rig, setup: Setup, hook?: Receiver): Promise<NetConsumer> {
   const destinations: Raw = hook
     ? { destinations: { webhooks: [{ name: 'hook', url: `${hook.url}/hook`, secret: 'k', batchWait: '10ms', retryMin: '20ms', retryMax: '200ms' }] } }
     : {};
-  return startConsumeChild(rig, setup, destinations, lab.exec('cons'));
+  const metrics = { host: lab.host('cons').ip, port: await freePort() };
+  const child = await startConsumeChild(rig, setup, { ...destinations, consumer: { metrics } }, lab.exec('cons'));
+  const base = `http://${metrics.host}:${metrics.port}`;
+  return {
+    ...child,
+    stored: async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      // The labelled series appears with the first stored event.
+      return text.includes('gatehouse_sink_events_stored_total{') ? metricValue(text, 'gatehouse_sink_events_stored_total{sink="duckdb"}') : 0;
+    },
+    server: () => busServer(base),
+  };
 }
 
 /** Messages (packs) in the scenario's stream: grows whenever the gateway forwards. */

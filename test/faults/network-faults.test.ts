@@ -66,7 +66,9 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
     return { s, gw, gwBus, at, consumer, load: running, prefix: load.prefix };
   }
 
-  async function finish(what: string, { s, gw, consumer, load, prefix }: Awaited<ReturnType<typeof scenario>>) {
+  type Scenario = Awaited<ReturnType<typeof scenario>>;
+
+  async function finish(what: string, { s, gw, consumer, load, prefix }: Scenario) {
     const tally = await load.stop();
     await settle(what, gw.pendingRecords, () => nats().lag(s.stream));
     if (hook) {
@@ -83,23 +85,78 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
     return result;
   }
 
-  it('moves the gateway to another node when its own node is cut off, and the stream grows again within 10 s', async () => {
-    const sc = await scenario('ownnode', { prefix: 'ownnode', rate: 100, max: 6_000 });
-    const { s, gw, load } = sc;
-    const own = hostOf(net(), NODES, await gw.server());
-    net().block('gw', [own]);
+  /**
+   * Cuts `label`'s link to the node it is connected to (the other two stay reachable) and asserts that `count` (the
+   * stream, the store) grows again within 10 s of the cut, through another node; heals after more load.
+   */
+  async function ownNodeCutOff(sc: Scenario, label: 'gw' | 'cons', server: () => Promise<string | undefined>, count: () => Promise<number>, doing: string) {
+    const own = hostOf(net(), NODES, await server());
+    net().block(label, [own]);
     const cutAt = Date.now();
-    await sleep(500); // what was on the wire at the cut may still land; growth must come after it
-    const atCut = await streamMessages(nats(), s);
-    await waitFor('the stream to grow after the cut', async () => (await streamMessages(nats(), s)) >= atCut + 20, { timeoutMs: 30_000, intervalMs: 100 });
+    await sleep(500); // what was on the wire or in hand at the cut may still land; growth must come after it
+    const atCut = await count();
+    await waitFor(`${label}: growth after the cut`, async () => (await count()) >= atCut + 20, { timeoutMs: 30_000, intervalMs: 100 });
     const failoverMs = Date.now() - cutAt;
-    const now = hostOf(net(), NODES, await gw.server());
-    console.log(`[network] gateway's own node ${own} cut off: forwarding again via ${now} after ${failoverMs} ms`);
+    const now = hostOf(net(), NODES, await server());
+    console.log(`[network] ${label === 'gw' ? 'gateway' : 'consumer'}'s own node ${own} cut off: ${doing} again via ${now} after ${failoverMs} ms`);
     expect(now).not.toBe(own);
     expect(failoverMs).toBeLessThan(10_000);
-    await waitFor('load after the failover', () => load.okCount >= 1_500 || load.finished);
-    net().heal('gw');
+    await waitFor('load after the failover', () => sc.load.okCount >= 1_500 || sc.load.finished);
+    net().heal(label);
+  }
+
+  it('moves the gateway to another node when its own node is cut off, and the stream grows again within 10 s', async () => {
+    const sc = await scenario('ownnode', { prefix: 'ownnode', rate: 100, max: 6_000 });
+    await ownNodeCutOff(sc, 'gw', () => sc.gw.server(), () => streamMessages(nats(), sc.s), 'forwarding');
     await finish('gateway\'s own NATS node cut off', sc);
+  }, 180_000);
+
+  it('moves the consumer to another node when its own node is cut off, and the store grows again within 10 s', async () => {
+    const sc = await scenario('consnode', { prefix: 'consnode', rate: 100, max: 3_000 });
+    await waitFor('events stored before the cut', async () => (await sc.consumer.stored()) >= 20);
+    await ownNodeCutOff(sc, 'cons', () => sc.consumer.server(), () => sc.consumer.stored(), 'storing');
+    await finish('consumer\'s own NATS node cut off', sc);
+  }, 180_000);
+
+  it('gives no 2xx-worthy ack from a minority: the gateway isolated with the old stream leader is not ready, and every 2xx event is stored once after the heal', async () => {
+    const sc = await scenario('split', { prefix: 'splitbrain', rate: 100, max: 3_000 });
+    const { s, gw, load } = sc;
+    const leader = NODES[await nats().nats.leaderIndex(s.stream)] as string;
+    const majority = NODES.filter((n) => n !== leader);
+    // The gateway reaches only the old leader, which is cut off from the other two nodes (its routes).
+    net().block('gw', majority);
+    net().block(leader, majority);
+    const cutAt = Date.now();
+    await waitFor('/readyz 503', async () => (await readyz(gw.url)).status === 503, { timeoutMs: 30_000, intervalMs: 100 });
+    const notReadyMs = Date.now() - cutAt;
+    // From here on, a PubAck could only come from the minority: none may, and the gateway stays not ready.
+    const forwardedAtNotReady = await gw.forwarded();
+    const okAtNotReady = load.okCount;
+    const statuses: number[] = [];
+    await waitFor('10 s of partition after not ready', async () => {
+      statuses.push((await readyz(gw.url)).status);
+      return Date.now() - cutAt >= notReadyMs + 10_000;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    const forwardedInMinority = (await gw.forwarded()) - forwardedAtNotReady;
+    const spooled = await gw.pendingRecords();
+    const acceptedInPartition = load.okCount - okAtNotReady;
+    net().heal('gw');
+    net().heal(leader);
+    const healAt = Date.now();
+    await waitFor('/readyz 200 after the heal', async () => (await readyz(gw.url)).status === 200, { timeoutMs: 30_000, intervalMs: 100 });
+    const readyMs = Date.now() - healAt;
+    const newLeader = NODES[await nats().nats.leaderIndex(s.stream)] as string;
+    console.log(
+      `[network] split-brain (gateway with old leader ${leader}, majority ${majority.join('+')}): /readyz 503 ${notReadyMs} ms after the cut, ` +
+        `${statuses.filter((c) => c !== 503).length} of ${statuses.length} probes not 503 after that; events forwarded in the minority ${forwardedInMinority}, ` +
+        `answered 2xx from the spool ${acceptedInPartition} (pending ${spooled}); 200 ${readyMs} ms after the heal; leader now ${newLeader}`,
+    );
+    expect(notReadyMs).toBeLessThan(10_000);
+    expect(statuses.every((c) => c === 503)).toBe(true);
+    expect(forwardedInMinority).toBe(0);
+    expect(acceptedInPartition).toBeGreaterThan(0);
+    const result = await finish('split-brain, gateway with the old leader', sc);
+    expect(result.ok).toBeGreaterThan(okAtNotReady);
   }, 180_000);
 
   it('keeps forwarding in the up-windows of a flapping link', async () => {
