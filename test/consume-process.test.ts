@@ -11,9 +11,11 @@ let nats: NatsHandle;
 let child: ChildProcess;
 let dir: string;
 let metricsUrl = '';
+let out = '';
 
 beforeAll(async () => {
   nats = await startNatsServer();
+  await nats.kill(0); // the consumer starts before NATS; the first test brings NATS up
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-consume-'));
   const { path } = writeConfig({
     log: { level: 'info' },
@@ -22,11 +24,10 @@ beforeAll(async () => {
     sinks: { duckdb: { path: join(dir, 'db.duckdb') } },
   });
   child = spawnCli(['consume', '--config', path]);
-  let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   metricsUrl = await waitFor('the consumer to log its metrics address', () => {
-    if (child.exitCode !== null) throw new Error(`consume exited ${child.exitCode}`);
-    return /"event":"consumerStarted".*"metrics":"(http:\/\/[^"]+)"/.exec(out)?.[1];
+    if (child.exitCode !== null) throw new Error(`consume exited ${child.exitCode}: ${out}`);
+    return /"event":"consumerMetricsListening".*"metrics":"(http:\/\/[^"]+)"/.exec(out)?.[1];
   });
 });
 
@@ -37,6 +38,18 @@ afterAll(async () => {
 });
 
 describe('gatehouse consume', () => {
+  it('started before NATS: waits for it, retrying, not ready meanwhile, and consumes once it is up', async () => {
+    await waitFor('two failed tries logged', () => (out.match(/"event":"busUnavailable"/g) ?? []).length >= 2);
+    expect(child.exitCode).toBeNull();
+    const waiting = await fetch(`${metricsUrl}/readyz`);
+    expect(waiting.status).toBe(503);
+    expect(await waiting.json()).toMatchObject({ ready: false, checks: { bus: { status: 'down' } } });
+    await nats.restart(0);
+    await waitFor('consumerStarted', () => out.includes('"event":"consumerStarted"'), { timeoutMs: 30_000 });
+    expect(out).toMatch(/"event":"busConnected"/);
+    await waitFor('/readyz 200', async () => (await fetch(`${metricsUrl}/readyz`)).status === 200);
+  });
+
   it('serves its metrics (with the JetStream lag), liveness and readiness', async () => {
     const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^gatehouse_consumer_pending \d+$/m);

@@ -2,6 +2,7 @@ import type { Config } from '../settings/schema.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { createBus } from '../bus/index.js';
+import { startBusInBackground, type BusStarter } from '../bus/bus-starter.js';
 import { buildStores } from '../gateway/stores.js';
 import { createConsumer } from '../consumer/consumer.js';
 import { onShutdownSignals } from '../lifecycle/signals.js';
@@ -24,7 +25,11 @@ export async function consume(config: Readonly<Config>): Promise<number> {
   const metrics = config.consumer.metrics.enabled
     ? await consumerMetricsServer({ logger, telemetry, checks: { bus: () => bus.healthcheck(), store: () => consumer.healthcheck() } })
     : undefined;
-  const close = async () => {
+  let busStarter: BusStarter | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= closeAll());
+  const closeAll = async () => {
+    busStarter?.stop();
     await metrics?.close();
     await consumer.close();
     await destinations.close();
@@ -35,11 +40,16 @@ export async function consume(config: Readonly<Config>): Promise<number> {
   let metricsAt: string | undefined;
   try {
     for (const s of sinks) await s.start();
-    await bus.start();
+    // Up before the bus, so /readyz answers (503, the bus check down) while the consumer waits for NATS.
+    metricsAt = await metrics?.listen({ host: config.consumer.metrics.host, port: config.consumer.metrics.port });
+    if (metricsAt) logger.info({ event: 'consumerMetricsListening', metrics: metricsAt }, 'serving metrics, liveness and readiness');
+    // A consumer started before NATS, or while its cluster elects a leader, waits for it (logging each try).
+    busStarter = await startBusInBackground(bus, logger);
+    await busStarter.started;
     await consumer.start();
     await destinations.start();
-    metricsAt = await metrics?.listen({ host: config.consumer.metrics.host, port: config.consumer.metrics.port });
   } catch (err) {
+    if (closing) return new Promise<number>(() => undefined); // a signal during the start: its handler exits
     logger.fatal({ err }, 'could not start the consumer');
     await close().catch(() => undefined);
     return 1;

@@ -21,7 +21,7 @@ import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
 import { plainListener } from '../server/plain-listener.js';
 import { limitConnections } from '../server/connection-limit.js';
 import { listen, closeServer } from './listen.js';
-import { startBusInBackground, type BusStarter } from './bus-starter.js';
+import { startBusInBackground, type BusStarter } from '../bus/bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
 import { UpstreamDirectory } from '../proxy/index.js';
 

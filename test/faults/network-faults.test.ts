@@ -38,6 +38,8 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
   afterEach(async () => {
     for (const label of [...NODES, 'gw', 'cons']) lab?.heal(label);
     await rig.release();
+    // The next scenario starts on a settled cluster, not one still electing after this one's heal.
+    await cluster?.nats.healthy();
     await hook?.close();
     hook = undefined;
     removeDir(setup);

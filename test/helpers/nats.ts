@@ -73,6 +73,11 @@ export interface NatsHandle {
   stop(): Promise<void>;
   /** Connection options a client needs for these servers (auth, CA). */
   clientOptions(): NodeConnectionOptions;
+  /**
+   * Waits until every node's /healthz is 200 (JetStream in contact with the meta leader, its streams current) and
+   * the JetStream API answers: after a partition heals, the cluster elects and catches up before it serves again.
+   */
+  healthy(): Promise<void>;
   /** Index of the node leading the stream (or the stream's consumer), from JetStream info `cluster.leader`. */
   leaderIndex(stream: string, consumer?: string): Promise<number>;
 }
@@ -146,19 +151,26 @@ function buildHandle(dir: string, nodes: NatsNode[], scheme: string, options: Na
       rmSync(dir, { recursive: true, force: true });
     },
     clientOptions: () => clientOptions(handle.urls, options),
-    leaderIndex: async (stream, consumer) => {
-      const nc = await connect({ ...handle.clientOptions(), reconnect: false, timeout: 5_000 });
-      try {
-        const jsm = await jetstreamManager(nc, { timeout: 5_000 });
-        const info = consumer ? await jsm.consumers.info(stream, consumer) : await jsm.streams.info(stream);
-        const leader = info.cluster?.leader;
-        const index = leader ? handle.names.indexOf(leader) : -1;
-        if (index < 0) throw new Error(`no known leader for ${stream}${consumer ? `/${consumer}` : ''} (got ${leader})`);
-        return index;
-      } finally {
-        await nc.close();
-      }
+    healthy: async () => {
+      await Promise.all(nodes.map((n) => waitHealthy(n)));
+      await waitJetStream(handle);
     },
+    // Retried until a leader is known: right after a fault the cluster may still be electing one ("JetStream
+    // system temporarily unavailable", or no leader in the info).
+    leaderIndex: (stream, consumer) =>
+      waitFor(`a known leader of ${stream}${consumer ? `/${consumer}` : ''}`, async () => {
+        const nc = await connect({ ...handle.clientOptions(), reconnect: false, timeout: 5_000 });
+        try {
+          const jsm = await jetstreamManager(nc, { timeout: 5_000 });
+          const info = consumer ? await jsm.consumers.info(stream, consumer) : await jsm.streams.info(stream);
+          const leader = info.cluster?.leader;
+          const index = leader ? handle.names.indexOf(leader) : -1;
+          if (index < 0) throw new Error(`no known leader (got ${leader})`);
+          return index + 1; // waitFor wants a truthy value
+        } finally {
+          await nc.close();
+        }
+      }, { timeoutMs: 30_000, intervalMs: 200 }).then((i) => i - 1),
   };
   return handle;
 }
