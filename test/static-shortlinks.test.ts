@@ -5,6 +5,19 @@ import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { staticSite, type StaticSite } from './fixtures/static/site.js';
 import { startGateway } from './helpers/gateway.js';
+import { startEcho } from './helpers/backends.js';
+import { get } from 'node:http';
+
+function httpGet(url: string, options: { headers: Record<string, string> }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
 
 let site: StaticSite | undefined;
 afterEach(async () => {
@@ -88,6 +101,42 @@ describe('in the real gateway (main app)', () => {
     } finally {
       await gw.stop();
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('with a proxy on the site root: a stored slug is a short link, every other path is proxied', async () => {
+    const app = await startEcho('app');
+    const other = await startEcho('other-host');
+    const gw = await startGateway({
+      static: { enabled: false },
+      proxy: { routes: [{ path: '/', host: 'other.example', upstreams: [other.url] }, { path: '/', upstreams: [app.url] }] },
+    });
+    try {
+      const created = await fetch(`${gw.adminUrl}/admin/links`, {
+        method: 'POST',
+        body: JSON.stringify({ slug: 'launch', url: 'https://example.com/landing' }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(created.status).toBe(201);
+      const link = await fetch(`${gw.url}/launch`, { redirect: 'manual' });
+      expect(link.status).toBe(302);
+      expect(link.headers.get('location')).toBe('https://example.com/landing');
+      // One-segment paths that are no link, deeper paths, other methods and the root reach the app.
+      for (const [method, path] of [['GET', '/about'], ['HEAD', '/pricing'], ['GET', '/a/b'], ['POST', '/launch'], ['GET', '/']] as const) {
+        const res = await fetch(`${gw.url}${path}`, { method, redirect: 'manual' });
+        expect(res.status, `${method} ${path}`).toBe(200);
+        if (method === 'GET') expect((await res.json()) as { name: string; url: string }).toMatchObject({ name: 'app', url: path });
+      }
+      // A host-bound proxy on the root gets the same: its links, then its upstream.
+      // (node:http, not fetch: fetch sends the URL's host whatever the headers say.)
+      const viaHost = (path: string) => httpGet(`${gw.url}${path}`, { headers: { host: 'other.example' } });
+      expect((await viaHost('/launch')).status).toBe(302);
+      const about = await viaHost('/about');
+      expect(JSON.parse(about.body)).toMatchObject({ name: 'other-host', url: '/about' });
+    } finally {
+      await gw.stop();
+      await app.stop();
+      await other.stop();
     }
   });
 });

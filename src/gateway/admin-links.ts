@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LinkResolver } from '../track/links/link-resolver.js';
 import { isWebUrl } from '../track/links/redirect-policy.js';
 import { trackedLink } from '../track/links/sign.js';
-import { SLUG } from '../track/routes/short-link.js';
+import { SLUG } from '../server/root-fallback.js';
 import { badRequest, notFound, HttpError } from '../server/errors.js';
 
 /**

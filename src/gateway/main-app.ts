@@ -19,7 +19,8 @@ import { allRoutePrefixes } from '../track/routes/layout.js';
 import { pageViewHook, pageViewRecorder } from '../track/pageviews.js';
 import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
-import { proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
+import { proxyClaimsRoot, proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
+import type { RootFallback } from '../server/root-fallback.js';
 import { rateLimitPlugin } from '../ratelimit/index.js';
 import type { RequestClient } from '../track/request-client.js';
 import { protocolsPlugin } from '../protocols/index.js';
@@ -89,19 +90,23 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   // Before the proxy and static routes (and only them): their first response is already the variant's.
   const experiments = deps.config.experiments;
   if (track && experiments?.list.length) installExperiments(app, { config: experiments, track, errorPages: deps.config.proxy.errorPages, clientIp, answered });
+  const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
+  const shortLink: RootFallback | undefined = rootLinks ? (req, reply, slug) => tryShortLink(rootLinks, req, reply, slug) : undefined;
   await app.register(proxyPlugin, {
     config: deps.config.proxy,
+    ...(shortLink ? { shortLink } : {}),
     clientIp,
     telemetry: deps.telemetry,
     reservedPrefixes: allRoutePrefixes(t),
     answered,
     ...(deps.upstreams ? { directory: deps.upstreams } : {}),
   });
-  const rootLinks = track && deps.config.tracking.routes.shortLinks === '/' && track.links ? track : undefined;
+  // A proxy on `/` for every host asks about links itself (and its `/*` leaves no room for another).
+  const linksAfterFiles = shortLink && !proxyClaimsRoot(deps.config.proxy) ? shortLink : undefined;
   await app.register(staticPlugin, {
     config: deps.config.static,
     telemetry: deps.telemetry,
-    ...(rootLinks ? { shortLink: (req, reply, slug) => tryShortLink(rootLinks, req, reply, slug) } : {}),
+    ...(linksAfterFiles ? { shortLink: linksAfterFiles } : {}),
   });
   return app;
 }

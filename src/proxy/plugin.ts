@@ -6,6 +6,7 @@ import { gatewayErrorReplier } from './gateway-errors.js';
 import type { ForwardHooks } from './forwarder.js';
 import { registerProxyRoute } from './proxy-route.js';
 import { UpstreamDirectory } from './upstream-directory.js';
+import type { RootFallback } from '../server/root-fallback.js';
 
 export interface ProxyPluginOptions {
   /** The decoded `proxy` config slice. */
@@ -22,6 +23,8 @@ export interface ProxyPluginOptions {
   readonly answered?: ForwardHooks['answered'];
   /** Lists the routes' upstream pools for the admin API; the plugin makes its own when none is given. */
   readonly directory?: UpstreamDirectory;
+  /** Root short links, asked by a route on `/` about a one-segment GET/HEAD before it proxies one. */
+  readonly shortLink?: RootFallback;
 }
 
 /**
@@ -37,7 +40,7 @@ export async function proxyPlugin(app: FastifyInstance, opts: ProxyPluginOptions
   directory.registerMetrics(opts.telemetry);
   for (const route of opts.config.routes) {
     await app.register(async (scope) =>
-      registerProxyRoute(scope, { route, clientIp: opts.clientIp, events, replyError, reservedPrefixes: opts.reservedPrefixes ?? [], answered: opts.answered, directory }),
+      registerProxyRoute(scope, { route, clientIp: opts.clientIp, events, replyError, reservedPrefixes: opts.reservedPrefixes ?? [], answered: opts.answered, directory, ...(opts.shortLink ? { shortLink: opts.shortLink } : {}) }),
     );
   }
 }

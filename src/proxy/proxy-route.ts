@@ -12,6 +12,7 @@ import { pin, stickyValue, unpin } from './sticky-cookie.js';
 import type { UpstreamDirectory } from './upstream-directory.js';
 import { hostConstraint } from './host-match.js';
 import { UpstreamPool } from './upstream-pool.js';
+import { rootSlug, type RootFallback } from '../server/root-fallback.js';
 
 export interface ProxyRouteDeps {
   readonly route: ProxyRoute;
@@ -23,6 +24,8 @@ export interface ProxyRouteDeps {
   readonly directory: UpstreamDirectory;
   /** Runs when an upstream answered, before the response is written (server-side page views). */
   readonly answered?: ForwardHooks['answered'];
+  /** Root short links: asked about a one-segment GET/HEAD before a route on `/` proxies it. */
+  readonly shortLink?: RootFallback;
 }
 
 // Idempotent and bodiless (RFC 9110 §9.2.2): sent again after a reset, where the upstream may have seen the head.
@@ -135,6 +138,14 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
     });
   };
 
+  // A route on the site root shares its one-segment paths with short links: a stored slug redirects, and any
+  // other path is proxied as usual (the lookup is cached, a miss included).
+  const rootLinks = path === '' ? deps.shortLink : undefined;
+  const linkOrForward = async (links: RootFallback, request: FastifyRequest, reply: FastifyReply, dest: string, slug: string) => {
+    if (!(await links(request, reply, slug))) forward(request, reply, dest, new ReplayableBody(bodyOf(request)));
+    return reply; // the forwarder answers on its own; returning the reply tells Fastify to wait for it
+  };
+
   const base: FastifyHttpProxyOptions = {
     upstream: '',
     prefix: path,
@@ -156,6 +167,8 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
     // Returns nothing: a returned reply is a thenable to Fastify, which then attaches end-of-stream listeners to
     // every response just to learn when it ends; the forwarder answers on its own.
     handler: (request, reply, dest) => {
+      const slug = rootLinks ? rootSlug(request) : undefined;
+      if (rootLinks && slug !== undefined) return linkOrForward(rootLinks, request, reply, dest, slug);
       forward(request, reply, dest, new ReplayableBody(bodyOf(request)));
     },
   };

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { errorBody } from '../server/errors.js';
+import { rootSlug, SLUG, type RootFallback } from '../server/root-fallback.js';
 import { wantsHtml } from '../server/error-handler.js';
 import type { StaticConfig } from './config.js';
 import { cacheControlFor } from './cache-control.js';
@@ -13,8 +14,6 @@ import { lookup, lookupIndex } from './resolve-file.js';
 import { parseUrlPath } from './safe-path.js';
 import { serveFile, type ServeContext } from './serve-file.js';
 import { siteRoots, type SiteRoots } from './site-roots.js';
-
-export type RootFallback = (request: FastifyRequest, reply: FastifyReply, slug: string) => Promise<boolean>;
 
 export interface StaticPluginOptions {
   readonly config: StaticConfig;
@@ -26,7 +25,6 @@ export interface StaticPluginOptions {
   readonly protect?: readonly string[];
 }
 
-const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Static files from the configured roots, as the last route: a path that no tracking or proxy route claimed.
@@ -36,7 +34,8 @@ const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
 export async function staticPlugin(app: FastifyInstance, opts: StaticPluginOptions): Promise<void> {
   const { config, shortLink } = opts;
   if (!config.enabled) {
-    if (shortLink) app.get('/:slug', { config: { routeClass: 'shortlink' } }, slugOnly(shortLink));
+    // `/*`, not `/:slug`: a parametric route would win over a host-bound proxy's `/*` on the root for its host.
+    if (shortLink) app.get('/*', { config: { routeClass: 'shortlink' } }, slugOnly(shortLink));
     return;
   }
   const roots = siteRoots(config.root, config.hosts);
@@ -121,8 +120,8 @@ function refuseWorkingDirectory(roots: SiteRoots): void {
 
 function slugOnly(shortLink: RootFallback) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const { slug } = request.params as { slug: string };
-    if (await shortLink(request, reply, slug)) return reply;
+    const slug = rootSlug(request);
+    if (slug !== undefined && (await shortLink(request, reply, slug))) return reply;
     return reply.callNotFound();
   };
 }

@@ -5,8 +5,7 @@ import { recordOrCount } from './redirect.js';
 import { parseUrl } from '../url.js';
 import { dict } from '../dict.js';
 import { setCheckedHeaders } from '../../server/checked-headers.js';
-
-export const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
+import { SLUG } from '../../server/root-fallback.js';
 
 /**
  * Resolves `<prefix><slug>` to a stored destination: records the hit, then 302. Returns false when the path
