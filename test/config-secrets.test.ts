@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { runCli, writeConfig } from './helpers/cli.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exited, runCli, spawnCli, writeConfig } from './helpers/cli.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from './helpers/wait.js';
 
 // Values a config error must never print: they come from the environment or sit in secret-typed fields.
 const SECRETS = {
@@ -57,5 +62,47 @@ describe('config errors never print a secret', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('invalid JSON');
     expect(run.stdout + run.stderr).not.toContain('secret-5e1f');
+  });
+});
+
+describe('a running gateway never logs a value from the environment', () => {
+  it("a webhook's credential from the environment, echoed in the endpoint's 401 body, is scrubbed from the retry log", async () => {
+    const token = 'hook-token-8e2c4a6f';
+    // A vendor that quotes the credential it refused (some do): its body becomes the logged reason for the retry.
+    const endpoint = createServer((req, res) => {
+      req.resume();
+      res.writeHead(401, { 'content-type': 'text/plain' }).end(`refused credential ${req.headers.authorization ?? ''}`);
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const port = (endpoint.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-secret-log-'));
+    const { path } = writeConfig({
+      server: { listen: { host: '127.0.0.1', port: 0 } },
+      admin: { enabled: false },
+      spool: { dir: join(dir, 'spool') },
+      sinks: { duckdb: { path: join(dir, 'db.duckdb') } },
+      destinations: { webhooks: [{ name: 'hook', url: `http://127.0.0.1:${port}/hook`, secret: '${HOOK_SECRET}', headers: { authorization: 'Bearer ${HOOK_TOKEN}' } }] },
+    });
+    const child = spawnCli(['serve', '--config', path], { HOOK_TOKEN: token, HOOK_SECRET: 'hook-secret-1d9b7c' });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const url = await waitFor('the gateway to listen', () => {
+        if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${output}`);
+        return /"event":"started".*?"main":"(http:\/\/[^"]+)"/.exec(output)?.[1];
+      });
+      const sent = await fetch(`${url}/tr/v1/`, { method: 'POST', body: JSON.stringify({ ename: 'signup' }), headers: { 'content-type': 'application/json' } });
+      expect(sent.status).toBe(200);
+      await waitFor('a logged retry with the endpoint\'s answer', () => /"event":"destinationRetried".*HTTP 401/.test(output));
+      expect(output).toContain('refused credential Bearer [redacted]');
+      expect(output).not.toContain(token);
+    } finally {
+      child.kill('SIGKILL');
+      await exited(child);
+      endpoint.closeAllConnections();
+      endpoint.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

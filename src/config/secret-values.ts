@@ -3,16 +3,19 @@
 // Environment values shorter than this are not scrubbed from free text (they would match everywhere); the rules
 // in secrets.ts still keep them out of config errors.
 const MIN_SCRUBBED = 6;
-const knownSecrets = new Set<string>();
+// Each value as printed: raw, and as it appears inside a JSON string (a log line), when that differs.
+const knownForms = new Set<string>();
 
-/** Remembers a value taken from the environment, to be scrubbed from messages. */
+/** Remembers a value taken from the environment, to be scrubbed from messages and log lines. */
 export function rememberSecret(value: string): void {
-  if (value.length >= MIN_SCRUBBED) knownSecrets.add(value);
+  if (value.length < MIN_SCRUBBED) return;
+  knownForms.add(value);
+  knownForms.add(JSON.stringify(value).slice(1, -1));
 }
 
-/** `text` with every remembered environment value replaced. */
+/** `text` with every remembered environment value replaced (also in its JSON-escaped form). */
 export function scrubSecrets(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  for (const secret of knownForms) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }

@@ -1,6 +1,11 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { scrubSecrets } from '../config/secrets.js';
 
-/** Structured JSON logs. Secrets are redacted wherever they could appear. */
+/**
+ * Structured JSON logs. Secrets are redacted wherever they could appear: by field (the paths below), and every
+ * value the config took from the environment (`${NAME}`) is scrubbed from each line as written, wherever it
+ * appears (an error message quoting a connection URL, a driver's stack).
+ */
 export function createLogger(level: LevelWithSilent, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -19,6 +24,7 @@ export function createLogger(level: LevelWithSilent, destination?: pino.Destinat
         censor: '[redacted]',
       },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: scrubSecrets },
     },
     destination,
   );
