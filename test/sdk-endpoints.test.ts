@@ -80,10 +80,14 @@ describe('Segment settings (analytics-next)', () => {
     expect(settings.metrics.sampleRate).toBe(0);
   });
 
-  it('an unknown write key is a 404 with the JSON error body', async () => {
+  it('an unknown write key is a 404 with the JSON error body, counted so a mistyped key in a page shows on the server', async () => {
+    const series = /^gatehouse_event_rejected_total\{reason="unknown_write_key",route="segment-settings"\} (\d+)$/m;
+    const count = async () => Number(series.exec(await (await fetch(`${gw.adminUrl}/metrics`)).text())?.[1] ?? 0);
+    const before = await count();
     const res = await fetch(`${gw.url}/v1/projects/wk_nobody/settings`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    expect(await count()).toBe(before + 1);
   });
 
   it('protocols.segment.collectorUrl names the public URL behind a TLS-terminating proxy', async () => {

@@ -59,7 +59,7 @@ export async function segmentRoutes(app: FastifyInstance, ctx: TrackContext, con
     app.post(`${base}/${path}`, { config: { routeClass: 'tracking' }, bodyLimit: config.bodyLimit }, handle(type));
   }
   app.post(`${base}/b`, { config: { routeClass: 'tracking' }, bodyLimit: config.bodyLimit }, handle('batch'));
-  segmentSettingsRoute(app, config);
+  segmentSettingsRoute(app, config, ctx.rejected);
 }
 
 function batchOf(body: Json, maxBatch: number): Json[] {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../server/errors.js';
 import type { ProtocolsConfig } from '../config.js';
 import { keyMatcher } from '../keys.js';
+import type { TrackContext } from '../../track/context.js';
 
 /**
  * `GET <prefix>/projects/:writeKey/settings`: the source settings analytics.js 2.0 (@segment/analytics-next)
@@ -11,7 +12,7 @@ import { keyMatcher } from '../keys.js';
  * is listed (the SDK would fetch its code from Segment's CDN), and remote metrics are off (sampleRate 0),
  * so the browser talks to this gateway only.
  */
-export function segmentSettingsRoute(app: FastifyInstance, config: ProtocolsConfig): void {
+export function segmentSettingsRoute(app: FastifyInstance, config: ProtocolsConfig, rejected: TrackContext['rejected']): void {
   const segment = config.segment;
   const base = segment.prefix.replace(/\/$/, '');
   const known = keyMatcher(segment.writeKeys, (k) => k.key);
@@ -19,7 +20,13 @@ export function segmentSettingsRoute(app: FastifyInstance, config: ProtocolsConf
   app.get<{ Params: { writeKey: string } }>(`${base}/projects/:writeKey/settings`, { config: { routeClass: 'tracking' } }, async (request, reply) => {
     const { writeKey } = request.params;
     // The write key is public (it is in the page); an unknown one still learns nothing about the known ones.
-    if (!known(writeKey)) throw notFound('no Segment source has this write key');
+    if (!known(writeKey)) {
+      // The SDK loads nothing after this 404, so the page sends no event to be refused: counted here instead
+      // (gatehouse_event_rejected_total{reason="unknown_write_key",route="segment-settings"}), or a mistyped
+      // key in a page would lose its events without a trace on the server.
+      rejected({ reason: 'unknown_write_key', route: 'segment-settings' });
+      throw notFound('no Segment source has this write key');
+    }
     const { protocol, apiHost } = collectorOf(request, segment.collectorUrl, base);
     reply.header('cache-control', 'public, max-age=300');
     return settingsDocument(writeKey, protocol, apiHost);
