@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -111,6 +112,43 @@ describe('serve lifecycle (a real child process)', () => {
     const conn = await db.connect();
     const rows = (await conn.runAndReadAll("select count(*) from events where eid = 'sigterm-event-01'")).getRows();
     expect(Number(rows[0]?.[0])).toBe(1);
+    conn.closeSync();
+  });
+
+  it('SIGTERM: a request pipelined behind an in-flight one gets 503 SHUTTING_DOWN and Connection: close, and is not stored', async () => {
+    const { child, base, dir } = await startServe();
+    const post = (eid: string, expect100 = false) => {
+      const body = JSON.stringify({ ename: 'pipelined', eid });
+      const head = [`POST /tr/v1/ HTTP/1.1`, `Host: 127.0.0.1`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`];
+      return { head: `${[...head, ...(expect100 ? ['Expect: 100-continue'] : [])].join('\r\n')}\r\n\r\n`, body };
+    };
+    const first = post('before-sigterm-01', true);
+    const second = post('after-sigterm-02');
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(base).port) });
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(first.head);
+    await waitFor('100 Continue (the first request is in flight)', () => received.includes('100 Continue'));
+    child.kill('SIGTERM');
+    await waitFor('shutdown to begin', async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status !== 200);
+    // The first request's body and, pipelined behind it on the same connection, a whole second request.
+    socket.write(first.body + second.head + second.body);
+    await closed;
+    const responses = received.split(/(?=HTTP\/1\.1 )/).filter((r) => !r.startsWith('HTTP/1.1 100'));
+    expect(responses).toHaveLength(2);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(responses[0]).toContain('"ids":["before-sigterm-01"]');
+    expect(responses[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(responses[1]).toMatch(/^connection: close\r$/im);
+    expect(responses[1]).toMatch(/^retry-after: 1\r$/im);
+    expect(responses[1]).toContain('"code":"SHUTTING_DOWN"');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+
+    const db = await DuckDBInstance.create(join(dir, 'db.duckdb'));
+    const conn = await db.connect();
+    const rows = (await conn.runAndReadAll("select eid from events where ename = 'pipelined' order by eid")).getRows();
+    expect(rows.map((r) => r[0])).toEqual(['before-sigterm-01']);
     conn.closeSync();
   });
 
