@@ -14,13 +14,14 @@ import { compare, median } from './lib/measure.mjs';
 import { eventBody, pageViewBatch } from './lib/bodies.mjs';
 import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics, queueing } from './lib/servers.mjs';
 import { revision, writeResults } from './lib/report.mjs';
+import { consumersScenario } from './lib/consumers-scenario.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = (argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
 const P = quick
-  ? { seconds: 3, warmSeconds: 1, reps: 1, consumerEvents: 20_000, lagColdSeconds: 2, lagSeconds: 5, soakSeconds: 20 }
-  : { seconds: 10, warmSeconds: 3, reps: 3, consumerEvents: 200_000, lagColdSeconds: 5, lagSeconds: 30, soakSeconds: 300 };
+  ? { seconds: 3, warmSeconds: 1, reps: 1, consumerEvents: 20_000, consumersEvents: 100_000, lagColdSeconds: 2, lagSeconds: 5, soakSeconds: 20 }
+  : { seconds: 10, warmSeconds: 3, reps: 3, consumerEvents: 200_000, consumersEvents: 400_000, lagColdSeconds: 5, lagSeconds: 30, soakSeconds: 300 };
 const SUT = '0'; // the core of the server under test
 const LOAD = '1'; // wrk, upstreams, NATS, the lag scenario's consumer
 const ROOT = join(import.meta.dirname, '..');
@@ -307,6 +308,7 @@ async function main() {
       tls: true,
     });
     await consumerScenario(nats, files);
+    if (want('consumers')) results.scenarios.consumers = await consumersScenario({ nats, files, work, runJson, P, sut: SUT, load: LOAD, log });
     await lagScenario(nats, files);
     await workersScenario(nats, files);
     await soakScenario(nats, files);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick] [-- --only=pixel,post,redirect,proxy1k,proxy100k,static,tls,consumer,lag,workers,soak]
+# npm run bench [-- --quick] [-- --only=pixel,post,redirect,proxy1k,proxy100k,static,tls,consumer,consumers,lag,workers,soak]
 # Installs nothing: it names what is missing. Runs only on 127.0.0.1, each run bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -120,6 +120,10 @@ function targets(results) {
     if (gh && cd) add(`Reverse proxy ${key === 'proxy1k' ? '1 KB' : '100 KB'}: ≥ Caddy req/s`, `${ratio(gh.rps, cd.rps)} Caddy (${ratio(cd.cpuUs, gh.cpuUs)} per CPU)`, gh.rps >= cd.rps);
   }
   if (S.consumer) add('Consumer into DuckDB: ≥ 50,000 events/s', `${f(S.consumer.eps)} events/s`, S.consumer.eps >= 50_000);
+  if (S.consumers) {
+    const c = S.consumers;
+    add('2 consumers on one durable: ≥ 1.8× one (CPU-normalised)', `${c.scaling.toFixed(2)}× (${f(c.one.cpuUs, 1)} → ${f(c.two.cpuUs, 1)} CPU µs/event over both); wall clock ${f(c.one.eps)} → ${f(c.two.eps)} events/s (${c.wallScaling.toFixed(2)}×, the second shares its core with NATS)`, c.scaling >= 1.8);
+  }
   if (S.lag) add('End-to-end lag at 5,000 events/s: p99 < 1 s', `p50 ${f(S.lag.lag.p50)} ms, p99 ${f(S.lag.lag.p99)} ms`, S.lag.lag.p99 < 1000);
   // The gateway's processes only: the consumer scenario's process is `gatehouse consume` (its RSS is shown with it).
   const rss = Object.entries(S)
@@ -164,6 +168,7 @@ export function summaryTable(results) {
     ['tls', 'TLS new connections', 'nginx'],
   ]) if (S[key]) lines.push([label, peer(key, name)]);
   if (S.consumer) lines.push(['Consumer JetStream → DuckDB', `${f(S.consumer.eps)} events/s`]);
+  if (S.consumers) lines.push(['2 consumers on one durable vs 1', `${S.consumers.scaling.toFixed(2)}× CPU-normalised, ${f(S.consumers.two.eps)} events/s`]);
   if (S.lag) lines.push(['End-to-end lag at 5,000/s', `p50 ${f(S.lag.lag.p50)} ms, p99 ${f(S.lag.lag.p99)} ms`]);
   return table(['scenario (one core)', 'Gatehouse'], lines);
 }
@@ -207,6 +212,11 @@ export function writeResults(path, results) {
     '',
   ];
   for (const key of ['pixel', 'post', 'redirect', 'proxy1k', 'proxy100k', 'static', 'tls']) if (S[key]) parts.push(scenarioTable(S[key]));
+  if (S.consumers) {
+    const c = S.consumers;
+    const rows = [...c.one.runs.map((r) => ['1', r]), ...c.two.runs.map((r) => ['2', r])].map(([n, r]) => [n, f(r.eps), f(r.cpuUs, 1), r.shares.map((x) => f(x)).join(' + ')]);
+    parts.push(`### ${c.title}\n\n${table(['consumers', 'events/s', 'CPU µs/event (all)', 'events stored by each'], rows)}\n\nScaling, CPU-normalised: 2 × ${f(c.one.cpuUs, 1)} ÷ ${f(c.two.cpuUs, 1)} = ${c.scaling.toFixed(2)}×. One consumer runs on core 0; with two, the second runs on core 1 beside NATS, so the wall-clock figure (${c.wallScaling.toFixed(2)}×) understates what two machines would do.\n`);
+  }
   if (S.consumer) {
     parts.push(`### ${S.consumer.title}\n\n${table(['events', 'events/s', 'CPU µs/event', 'peak RSS MB'], [[f(results.params.consumerEvents), f(S.consumer.eps), f(S.consumer.cpuUs, 1), f(S.consumer.rssMb)]])}\n`);
   }
