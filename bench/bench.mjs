@@ -15,6 +15,7 @@ import { eventBody, pageViewBatch } from './lib/bodies.mjs';
 import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics, queueing } from './lib/servers.mjs';
 import { revision, writeResults } from './lib/report.mjs';
 import { consumersScenario } from './lib/consumers-scenario.mjs';
+import { onJsonLines } from './lib/json-lines.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -132,15 +133,9 @@ function runJson(core, args, { onLine } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn('taskset', ['-c', core, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let last;
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      const lines = (buf + d).split('\n');
-      buf = lines.pop();
-      for (const l of lines) {
-        if (!l.startsWith('{')) continue;
-        last = JSON.parse(l);
-        onLine?.(last, child);
-      }
+    onJsonLines(child.stdout, (line) => {
+      last = line;
+      onLine?.(last, child);
     });
     child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`${args[1]} exited ${code}`))));
   });

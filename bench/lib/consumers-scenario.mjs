@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gatehouseConf } from './peers.mjs';
 import { median } from './measure.mjs';
+import { onJsonLines } from './json-lines.mjs';
 
 const PROBE = join(import.meta.dirname, 'consumer-probe.mjs');
 
@@ -16,16 +17,10 @@ function startProbe(core, config) {
   let stored = 0;
   let ready = false;
   let last;
-  let buf = '';
-  child.stdout.on('data', (d) => {
-    const lines = (buf + d).split('\n');
-    buf = lines.pop();
-    for (const l of lines) {
-      if (!l.startsWith('{')) continue;
-      last = JSON.parse(l);
-      if (last.ready) ready = true;
-      if (typeof last.progress === 'number') stored = last.progress;
-    }
+  onJsonLines(child.stdout, (line) => {
+    last = line;
+    if (line.ready) ready = true;
+    if (typeof line.progress === 'number') stored = line.progress;
   });
   const exited = new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`consumer probe exited ${code}`)))));
   return {
