@@ -215,7 +215,7 @@ export function writeResults(path, results) {
   if (S.consumers) {
     const c = S.consumers;
     const rows = [...c.one.runs.map((r) => ['1', r]), ...c.two.runs.map((r) => ['2', r])].map(([n, r]) => [n, f(r.eps), f(r.cpuUs, 1), r.shares.map((x) => f(x)).join(' + ')]);
-    parts.push(`### ${c.title}\n\n${table(['consumers', 'events/s', 'CPU µs/event (all)', 'events stored by each'], rows)}\n\nScaling, CPU-normalised: 2 × ${f(c.one.cpuUs, 1)} ÷ ${f(c.two.cpuUs, 1)} = ${c.scaling.toFixed(2)}×. One consumer runs on core 0; with two, the second runs on core 1 beside NATS, so the wall-clock figure (${c.wallScaling.toFixed(2)}×) understates what two machines would do.\n`);
+    parts.push(`### ${c.title}\n\n${table(['consumers', 'events/s', 'CPU µs/event (all)', 'events stored by each'], rows)}\n\nScaling, CPU-normalised: 2 × ${f(c.one.cpuUs, 1)} ÷ ${f(c.two.cpuUs, 1)} = ${c.scaling.toFixed(2)}×. One consumer runs on core 0; with two, the second runs on core 1 beside NATS, so the wall-clock ratio (${c.wallScaling.toFixed(2)}×) moves with what NATS and the machine do meanwhile; the CPU-normalised one is the measure.\n`);
   }
   if (S.consumer) {
     parts.push(`### ${S.consumer.title}\n\n${table(['events', 'events/s', 'CPU µs/event', 'peak RSS MB'], [[f(results.params.consumerEvents), f(S.consumer.eps), f(S.consumer.cpuUs, 1), f(S.consumer.rssMb)]])}\n`);
