@@ -50,8 +50,11 @@ interface NatsNode {
   readonly host: string;
   readonly prefix: readonly string[];
   readonly port: number;
-  readonly monitorPort: number;
+  /** Chosen anew at each restart: another process may have taken it while the node was down. */
+  monitorPort: number;
   readonly confFile: string;
+  /** What the config file is written from (again at a restart, with the new monitor port). */
+  readonly conf: Parameters<typeof serverConfig>[0];
   readonly logFile: string;
   proc?: ChildProcess;
   exited?: Promise<void>;
@@ -107,8 +110,9 @@ async function startNodes(size: number, options: NatsServerOptions): Promise<Nat
     const hostOf = (j: number) => options.hosts?.[j] ?? '127.0.0.1';
     const host = hostOf(i);
     const routes = size > 1 ? clusterPorts.flatMap((r, j) => (j === i ? [] : [`${hostOf(j)}:${r}`])) : [];
-    writeFileSync(confFile, serverConfig({ name, host, port, monitorPort, storeDir, clusterPort, routes, options }));
-    nodes.push({ name, host, prefix: options.prefix?.(i) ?? [], port, monitorPort, confFile, logFile: join(dir, `${name}.log`) });
+    const conf = { name, host, port, monitorPort, storeDir, clusterPort, routes, options };
+    writeFileSync(confFile, serverConfig(conf));
+    nodes.push({ name, host, prefix: options.prefix?.(i) ?? [], port, monitorPort, confFile, conf, logFile: join(dir, `${name}.log`) });
   }
   const scheme = options.tls ? 'tls' : 'nats';
   const handle = buildHandle(dir, nodes, scheme, options);
@@ -143,6 +147,10 @@ function buildHandle(dir: string, nodes: NatsNode[], scheme: string, options: Na
     restart: async (i) => {
       const n = node(i);
       if (n.proc && n.proc.exitCode === null && n.proc.signalCode === null) throw new Error(`${n.name} is still running`);
+      // The client and route ports must stay (clients and peers know them); the monitor port, only the
+      // harness's, is taken afresh so a port grabbed by another process meanwhile cannot stop the restart.
+      n.monitorPort = await freePort();
+      writeFileSync(n.confFile, serverConfig({ ...n.conf, monitorPort: n.monitorPort }));
       spawnNode(n);
       await waitHealthy(n);
     },
