@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import type { LeaseRequest } from '../ratelimit/index.js';
 import { isProtocolMessage, type PrimaryMessage, type WorkerCall, type WorkerMessage } from './messages.js';
 import type { WorkerEvents } from './events.js';
 import { WORKER_INDEX_ENV } from './worker-config.js';
@@ -46,6 +47,8 @@ export class Supervisor {
   private stopping = false;
   private nextMetricsId = 1;
   private readonly metricsRequests = new Map<number, MetricsRequest>();
+  private nextReclaimId = 1;
+  private readonly reclaims = new Map<number, (tokens: number) => void>();
   private readonly minMs: number;
   private readonly maxMs: number;
   private readonly stableMs: number;
@@ -111,6 +114,27 @@ export class Supervisor {
   }
 
   /**
+   * Asks the worker of `slot` to give back the unspent part of a client's rate-limit window (see
+   * ratelimit/lease-ledger.ts). A worker that is gone or does not answer in time gives back nothing: its tokens
+   * stay spent, so a limit is never exceeded because of it.
+   */
+  reclaim(slot: number, request: LeaseRequest, timeoutMs = 1_000): Promise<number> {
+    const worker = this.slots[slot]?.worker;
+    if (!worker?.isConnected() || !this.slots[slot]?.ready) return Promise.resolve(0);
+    const id = this.nextReclaimId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(0), timeoutMs);
+      const answer = (tokens: number) => {
+        clearTimeout(timer);
+        this.reclaims.delete(id);
+        resolve(tokens);
+      };
+      this.reclaims.set(id, answer);
+      send(worker, { gh: 'reclaim', id, request });
+    });
+  }
+
+  /**
    * Asks every worker to shut down gracefully (finish in-flight requests, flush its spool) and waits for all
    * to exit; workers still running after `budgetMs` are killed (their spools keep what they accepted).
    */
@@ -163,6 +187,10 @@ export class Supervisor {
       if (m.error !== undefined || !m.metrics) return request.reject(new Error(`worker ${slot.index}: ${m.error ?? 'no metrics'}`));
       request.results.push(m.metrics);
       if (--request.pending === 0) request.resolve(request.results);
+      return;
+    }
+    if (m.gh === 'reclaimed') {
+      this.reclaims.get(m.id)?.(m.tokens);
       return;
     }
     this.options.handle(m, slot.index).then(

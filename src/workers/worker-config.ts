@@ -5,9 +5,16 @@ import type { Config } from '../settings/schema.js';
 /** The environment variable a forked worker learns its slot from (the only one this module reads). */
 export const WORKER_INDEX_ENV = 'GATEHOUSE_WORKER_INDEX';
 
-/** `server.workers`: 0 means one process per CPU core. */
-export function workerCount(setting: number): number {
-  return setting === 0 ? availableParallelism() : setting;
+/**
+ * The number of processes `server.workers` asks for: "auto" (and 0, its older spelling) is one per CPU core, but
+ * one when ACME is on: each process would hold its own HTTP-01 challenges and order on its own, so the CA's
+ * validation request could reach a worker that never heard of the token. (An explicit count above 1 with ACME is
+ * refused by the config checks.)
+ */
+export function workerCount(config: Pick<Config, 'server' | 'tls'>, cores: number = availableParallelism()): number {
+  const setting = config.server.workers;
+  if (setting !== 'auto' && setting !== 0) return setting;
+  return config.tls.enabled && config.tls.acme.enabled ? 1 : cores;
 }
 
 /** This worker's slot (0-based), set by the primary when it forks; a restarted worker keeps its slot. */
@@ -32,4 +39,9 @@ export function workerConfig(config: Readonly<Config>, index: number): Readonly<
     spool: { ...config.spool, dir: workerSpoolDir(config, index) },
     admin: { ...config.admin, enabled: false },
   });
+}
+
+/** Rate limits kept in memory are counted by the primary and leased to the workers (Redis is shared already). */
+export function sharesLimits(config: Pick<Config, 'rateLimit'>): boolean {
+  return config.rateLimit.enabled && config.rateLimit.store === 'memory';
 }

@@ -7,7 +7,8 @@ import { createIpcBus } from './ipc-bus.js';
 import { ipcLinkResolver } from './ipc-links.js';
 import { PrimaryChannel } from './primary-channel.js';
 import { straySpoolDirs } from '../spool/strays.js';
-import { workerConfig, workerCount, workerIndex } from './worker-config.js';
+import { sharesLimits, workerConfig, workerCount, workerIndex } from './worker-config.js';
+import { ipcLeaseCoordinator } from './ipc-leases.js';
 
 /**
  * `gatehouse serve` in a worker process: a gateway on the shared listening ports with its own spool. In the
@@ -21,8 +22,15 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
   const primary: GatewayOptions['primary'] =
     config.bus.kind === 'memory' ? { bus: createIpcBus(channel), links: ipcLinkResolver(channel) } : undefined;
   // Worker 0 forwards what spools of slots this run does not have (or of a single-process run) still hold.
-  const strays = index === 0 ? await straySpoolDirs(config.spool.dir, workerCount(config.server.workers)) : [];
-  const gateway = await createGateway(workerConfig(config, index), { logger, version, strays, ...(primary ? { primary } : {}) });
+  const strays = index === 0 ? await straySpoolDirs(config.spool.dir, workerCount(config)) : [];
+  const rateLimitLeases = sharesLimits(config) ? ipcLeaseCoordinator(channel, workerCount(config)) : undefined;
+  const gateway = await createGateway(workerConfig(config, index), {
+    logger,
+    version,
+    strays,
+    ...(primary ? { primary } : {}),
+    ...(rateLimitLeases ? { rateLimitLeases } : {}),
+  });
   // The primary aggregates this registry with every other worker's (AggregatorRegistry.aggregate).
   AggregatorRegistry.setRegistries([gateway.telemetry.registry]);
 
