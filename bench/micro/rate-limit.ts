@@ -10,7 +10,7 @@ import { defaultConfig } from '../../src/settings/load.js';
 import { buildLimiters, type ClassLimiter } from '../../src/ratelimit/limiters.js';
 import { buildLeaseLimiters } from '../../src/ratelimit/lease-limiter.js';
 import { LeaseLedger } from '../../src/ratelimit/lease-ledger.js';
-import type { LeaseCoordinator, LeaseGrant, LeaseRequest } from '../../src/ratelimit/leases.js';
+import { NOTHING_RETURNED, type LeaseCoordinator, type LeaseGrant, type LeaseRequest, type Returned } from '../../src/ratelimit/leases.js';
 import type { RateLimitConfig } from '../../src/ratelimit/config.js';
 
 const N = Number(process.argv[2] ?? 200_000);
@@ -49,7 +49,7 @@ const noLeases: LeaseCoordinator = {
 
 /** The ledger's process: answers leases, reclaims nothing (the other worker is idle), reports its CPU. */
 function ledgerProcess(): void {
-  const ledger = new LeaseLedger(configWith(1_000_000, 0), 2, () => Promise.resolve(0));
+  const ledger = new LeaseLedger(configWith(1_000_000, 0), 2, () => Promise.resolve(NOTHING_RETURNED));
   process.on('message', (m: { id: number; request?: LeaseRequest; cpu?: true }) => {
     if (m.cpu) process.send?.({ id: m.id, cpu: cpuUs() });
     else if (m.request) void ledger.lease(0, m.request).then((grant) => process.send?.({ id: m.id, grant }));
@@ -92,10 +92,10 @@ async function perLease(): Promise<{ leaseUs: number; bothUs: number }> {
 async function floodMessages(requests: number): Promise<{ allowed: number; leases: number; reclaims: number }> {
   const config = defaultConfig().rateLimit;
   const counts = { leases: 0, reclaims: 0 };
-  const reclaimers: ((r: LeaseRequest) => number)[] = [];
+  const reclaimers: ((r: LeaseRequest) => Returned)[] = [];
   const ledger = new LeaseLedger(config, 2, async (slot, request) => {
     counts.reclaims += 1;
-    return reclaimers[slot]?.(request) ?? 0;
+    return reclaimers[slot]?.(request) ?? NOTHING_RETURNED;
   });
   const limiters = [0, 1].map((slot) => {
     const built = buildLeaseLimiters(config, {

@@ -2,4 +2,4 @@ export { RateLimitConfig, LIMITED_CLASSES, type LimitedClass, type RateLimitRule
 export { rateLimitPlugin, type RateLimitPluginOptions } from './plugin.js';
 export { rateLimitIssues } from './checks.js';
 export { LeaseLedger, type Reclaim } from './lease-ledger.js';
-export type { LeaseCoordinator, LeaseGrant, LeaseRequest } from './leases.js';
+export { NOTHING_RETURNED, type LeaseCoordinator, type LeaseGrant, type LeaseRequest, type Returned } from './leases.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { LIMITED_CLASSES, type RateLimitConfig } from './config.js';
 import { buildLeaseLimiters } from './lease-limiter.js';
 import { LeaseLedger } from './lease-ledger.js';
-import type { LeaseRequest } from './leases.js';
+import { NOTHING_RETURNED, type LeaseRequest, type Returned } from './leases.js';
 import type { ClassLimiter } from './limiters.js';
 
 const rule = (points: number, burst: number) => ({ points, burst, duration: 1_000, burstWindow: 10_000, key: 'ip' as const });
@@ -16,13 +16,13 @@ function configOf(points: number, burst: number): RateLimitConfig {
 /** `workers` limiters sharing one ledger, wired in-process the way the IPC links them (answers come later). */
 function cluster(workers: number, points: number, burst: number) {
   const config = configOf(points, burst);
-  const reclaimers: ((r: LeaseRequest) => number)[] = [];
+  const reclaimers: ((r: LeaseRequest) => Returned)[] = [];
   const calls = { lease: 0, reclaim: 0 };
   const later = () => new Promise<void>((resolve) => setImmediate(resolve));
   const ledger = new LeaseLedger(config, workers, async (slot, request) => {
     calls.reclaim += 1;
     await later();
-    return reclaimers[slot]?.(request) ?? 0;
+    return reclaimers[slot]?.(request) ?? NOTHING_RETURNED;
   });
   const limiters: ClassLimiter[] = Array.from({ length: workers }, (_, slot) => {
     const built = buildLeaseLimiters(config, {
@@ -54,7 +54,7 @@ describe('limits shared by workers through leases', () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 0, max: 60 }),
-        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 40 }),
         // Runs of requests on one worker: a client's keep-alive connection stays on one, then it reconnects.
         fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 30 })), { minLength: 1, maxLength: 6 }),
         async (workers, points, burst, runs) => {
@@ -77,6 +77,24 @@ describe('limits shared by workers through leases', () => {
     for (let i = 0; i < 23; i++) verdicts.push(await check(0));
     for (let i = 0; i < 27; i++) verdicts.push(await check(1));
     expect(verdicts).toEqual(verdicts.map((_, i) => i < 40));
+  });
+
+  it('burst leases are taken back too, and the burst lasts its own window across sustained ones', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 5_600_000 });
+    const { check } = cluster(2, 4, 40);
+    const run = async (slot: number, n: number) => {
+      let allowed = 0;
+      for (let i = 0; i < n; i++) if (await check(slot)) allowed += 1;
+      return allowed;
+    };
+    // 4 + 40 in the first second, whichever worker the client reaches after a while on the first one.
+    expect((await run(0, 25)) + (await run(1, 30))).toBe(44);
+    // The next sustained window: its 4, but the burst window (10 s) is spent.
+    vi.setSystemTime(5_601_000);
+    expect((await run(1, 3)) + (await run(0, 10))).toBe(4);
+    // A new burst window.
+    vi.setSystemTime(5_610_000);
+    expect((await run(0, 30)) + (await run(1, 30))).toBe(44);
   });
 
   it('concurrent requests on every worker: exactly points + burst allowed', async () => {

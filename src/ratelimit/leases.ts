@@ -14,14 +14,25 @@ export interface LeaseRequest {
 }
 
 /**
- * The primary's answer to a worker that ran out. `tokens` ≥ 1: the asking request is allowed and the worker may
- * spend `tokens - 1` more in this window (a burst token is never leased: `tokens` is 1). `tokens` 0: refused; no
- * token of this client can exist before `retryAt` (epoch ms), so the worker refuses locally until then.
+ * The primary's answer to a worker that ran out. `tokens`: of the sustained window (`points`); `burst`: of the burst
+ * allowance, spendable after them until `burstEnd` (epoch ms; a burst window outlives sustained ones). When nothing
+ * is leased, no token of this client can exist before `retryAt` (epoch ms), so the worker refuses locally until then.
  */
 export interface LeaseGrant {
   readonly tokens: number;
+  readonly burst: number;
+  readonly burstEnd: number;
   readonly retryAt: number;
 }
+
+/** What a worker gives back when the primary reclaims a client's window: unspent sustained and burst tokens. */
+export interface Returned {
+  readonly tokens: number;
+  readonly burst: number;
+  readonly burstEnd: number;
+}
+
+export const NOTHING_RETURNED: Returned = Object.freeze({ tokens: 0, burst: 0, burstEnd: 0 });
 
 /** A worker's link to the primary's ledger. */
 export interface LeaseCoordinator {
@@ -30,9 +41,9 @@ export interface LeaseCoordinator {
   lease(request: LeaseRequest): Promise<LeaseGrant>;
   /**
    * Sets what answers the primary's reclaims: the worker gives back what it has not spent of a client's window
-   * (and spends nothing more of it without asking). Returns the tokens given back.
+   * (and spends nothing more of it without asking), with its burst lease.
    */
-  onReclaim(handler: (request: LeaseRequest) => number): void;
+  onReclaim(handler: (request: LeaseRequest) => Returned): void;
 }
 
 /** The window a time falls in; aligned to the epoch, so all processes agree without talking. */

@@ -11,7 +11,7 @@ export function ipcLeaseCoordinator(channel: PrimaryChannel, workers: number): L
     lease: async (request) => (await channel.call({ gh: 'lease', request }, LEASE_TIMEOUT_MS)) as LeaseGrant,
     onReclaim(handler) {
       channel.on((message) => {
-        if (message.gh === 'reclaim') channel.notify({ gh: 'reclaimed', id: message.id, tokens: handler(message.request) });
+        if (message.gh === 'reclaim') channel.notify({ gh: 'reclaimed', id: message.id, returned: handler(message.request) });
       });
     },
   };

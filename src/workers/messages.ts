@@ -1,4 +1,4 @@
-import type { LeaseRequest } from '../ratelimit/index.js';
+import type { LeaseRequest, Returned } from '../ratelimit/index.js';
 import type { ShortLink } from '../track/links/link-store.js';
 
 /**
@@ -30,7 +30,7 @@ export type WorkerCall =
 export type WorkerNotice =
   | { readonly gh: 'ready'; readonly main: string; readonly https?: string }
   | { readonly gh: 'metrics'; readonly id: number; readonly metrics?: unknown[]; readonly error?: string }
-  | { readonly gh: 'reclaimed'; readonly id: number; readonly tokens: number };
+  | { readonly gh: 'reclaimed'; readonly id: number; readonly returned: Returned };
 
 export type WorkerMessage = WorkerCall | WorkerNotice;
 

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { LeaseRequest } from '../ratelimit/index.js';
+import { NOTHING_RETURNED, type LeaseRequest, type Returned } from '../ratelimit/index.js';
 import { isProtocolMessage, type PrimaryMessage, type WorkerCall, type WorkerMessage } from './messages.js';
 import type { WorkerEvents } from './events.js';
 import { WORKER_INDEX_ENV } from './worker-config.js';
@@ -48,7 +48,7 @@ export class Supervisor {
   private nextMetricsId = 1;
   private readonly metricsRequests = new Map<number, MetricsRequest>();
   private nextReclaimId = 1;
-  private readonly reclaims = new Map<number, (tokens: number) => void>();
+  private readonly reclaims = new Map<number, (returned: Returned) => void>();
   private readonly minMs: number;
   private readonly maxMs: number;
   private readonly stableMs: number;
@@ -118,16 +118,16 @@ export class Supervisor {
    * ratelimit/lease-ledger.ts). A worker that is gone or does not answer in time gives back nothing: its tokens
    * stay spent, so a limit is never exceeded because of it.
    */
-  reclaim(slot: number, request: LeaseRequest, timeoutMs = 1_000): Promise<number> {
+  reclaim(slot: number, request: LeaseRequest, timeoutMs = 1_000): Promise<Returned> {
     const worker = this.slots[slot]?.worker;
-    if (!worker?.isConnected() || !this.slots[slot]?.ready) return Promise.resolve(0);
+    if (!worker?.isConnected() || !this.slots[slot]?.ready) return Promise.resolve(NOTHING_RETURNED);
     const id = this.nextReclaimId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => answer(0), timeoutMs);
-      const answer = (tokens: number) => {
+      const timer = setTimeout(() => answer(NOTHING_RETURNED), timeoutMs);
+      const answer = (returned: Returned) => {
         clearTimeout(timer);
         this.reclaims.delete(id);
-        resolve(tokens);
+        resolve(returned);
       };
       this.reclaims.set(id, answer);
       send(worker, { gh: 'reclaim', id, request });
@@ -190,7 +190,7 @@ export class Supervisor {
       return;
     }
     if (m.gh === 'reclaimed') {
-      this.reclaims.get(m.id)?.(m.tokens);
+      this.reclaims.get(m.id)?.(m.returned);
       return;
     }
     this.options.handle(m, slot.index).then(
