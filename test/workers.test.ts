@@ -173,5 +173,6 @@ describe('serve with 2 workers (a real child process)', () => {
     child.kill('SIGTERM');
     expect(await exited(child)).toEqual({ code: 0, signal: null });
     expect(await countInFile(dir, 'kill-')).toEqual({ rows: n, distinct: n });
-  });
+    // Room for its own 90-second wait above: a restart with backoff and a 10 s batch, on a loaded machine.
+  }, 180_000);
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { NOTHING_RETURNED, type LeaseRequest, type Returned } from '../ratelimit/index.js';
 import { isProtocolMessage, type PrimaryMessage, type WorkerCall, type WorkerMessage } from './messages.js';
 import type { WorkerEvents } from './events.js';
-import { WORKER_INDEX_ENV } from './worker-config.js';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV } from './worker-config.js';
 import { backoffDelay } from '../lifecycle/backoff.js';
 
 export interface SupervisorOptions {
@@ -164,7 +164,7 @@ export class Supervisor {
   }
 
   private fork(slot: Slot): Worker {
-    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index), [WORKER_COUNT_ENV]: String(this.options.count) });
     slot.worker = worker;
     slot.ready = false;
     slot.startedAt = Date.now();

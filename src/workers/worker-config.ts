@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../settings/schema.js';
 
-/** The environment variable a forked worker learns its slot from (the only one this module reads). */
+/** The environment variables a forked worker learns its slot and the number of slots from (the only ones read here). */
 export const WORKER_INDEX_ENV = 'GATEHOUSE_WORKER_INDEX';
+export const WORKER_COUNT_ENV = 'GATEHOUSE_WORKER_COUNT';
 
 /**
  * The number of processes `server.workers` asks for: "auto" (and 0, its older spelling) is one per CPU core, but
@@ -22,6 +23,16 @@ export function workerIndex(env: NodeJS.ProcessEnv = process.env): number {
   const index = Number(env[WORKER_INDEX_ENV]);
   if (!Number.isInteger(index) || index < 0) throw new Error(`${WORKER_INDEX_ENV} is not set: a worker must be forked by the primary`);
   return index;
+}
+
+/**
+ * How many workers the primary runs, as it decided: a worker does not count the cores again (a container's CPU
+ * quota can change in between, and each worker's rate-limit share depends on this number).
+ */
+export function workerTotal(env: NodeJS.ProcessEnv = process.env): number {
+  const count = Number(env[WORKER_COUNT_ENV]);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`${WORKER_COUNT_ENV} is not set: a worker must be forked by the primary`);
+  return count;
 }
 
 /** The spool directory of a slot: its own log, so a restarted worker replays exactly what it accepted. */

@@ -7,7 +7,7 @@ import { createIpcBus } from './ipc-bus.js';
 import { ipcLinkResolver } from './ipc-links.js';
 import { PrimaryChannel } from './primary-channel.js';
 import { straySpoolDirs } from '../spool/strays.js';
-import { sharesLimits, workerConfig, workerCount, workerIndex } from './worker-config.js';
+import { sharesLimits, workerConfig, workerIndex, workerTotal } from './worker-config.js';
 import { ipcLeaseCoordinator } from './ipc-leases.js';
 
 /**
@@ -17,13 +17,14 @@ import { ipcLeaseCoordinator } from './ipc-leases.js';
  */
 export async function serveWorker(config: Readonly<Config>, version: string): Promise<number> {
   const index = workerIndex();
+  const count = workerTotal();
   const logger = createLogger(config.log.level).child({ worker: index });
   const channel = new PrimaryChannel();
   const primary: GatewayOptions['primary'] =
     config.bus.kind === 'memory' ? { bus: createIpcBus(channel), links: ipcLinkResolver(channel) } : undefined;
   // Worker 0 forwards what spools of slots this run does not have (or of a single-process run) still hold.
-  const strays = index === 0 ? await straySpoolDirs(config.spool.dir, workerCount(config)) : [];
-  const rateLimitLeases = sharesLimits(config) ? ipcLeaseCoordinator(channel, workerCount(config)) : undefined;
+  const strays = index === 0 ? await straySpoolDirs(config.spool.dir, count) : [];
+  const rateLimitLeases = sharesLimits(config) ? ipcLeaseCoordinator(channel, count) : undefined;
   const gateway = await createGateway(workerConfig(config, index), {
     logger,
     version,
