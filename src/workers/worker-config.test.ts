@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../settings/load.js';
-import { sharesLimits, workerCount } from './worker-config.js';
+import { sharesLimits, workerCount, workerTotal, WORKER_COUNT_ENV } from './worker-config.js';
 
 const acme = { enabled: true, acme: { enabled: true, email: 'ops@example.com', domains: ['example.com'], acceptTermsOfService: true } };
 
@@ -22,5 +22,11 @@ describe('server.workers', () => {
     expect(sharesLimits(parseConfig({}, 'test', {}))).toBe(true);
     expect(sharesLimits(parseConfig({ rateLimit: { enabled: false } }, 'test', {}))).toBe(false);
     expect(sharesLimits(parseConfig({ rateLimit: { store: 'redis', redis: { url: 'redis://127.0.0.1:6379' } } }, 'test', {}))).toBe(false);
+  });
+
+  it('a worker takes the count the primary decided, and refuses to guess it', () => {
+    expect(workerTotal({ [WORKER_COUNT_ENV]: '3' })).toBe(3);
+    expect(() => workerTotal({})).toThrow(WORKER_COUNT_ENV);
+    expect(() => workerTotal({ [WORKER_COUNT_ENV]: '0' })).toThrow(WORKER_COUNT_ENV);
   });
 });
