@@ -18,7 +18,7 @@ afterEach(() => {
 async function startServe(extra: Record<string, unknown> = {}) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const { path, dir } = writeConfig({
-    server: { listen: { host: '127.0.0.1', port }, shutdownTimeout: '20s' },
+    server: { listen: { host: '127.0.0.1', port }, workers: 1, shutdownTimeout: '20s' },
     admin: { listen: { port: adminPort } },
     log: { level: 'warn' },
     spool: { dir: join('${DIR}', 'spool') },

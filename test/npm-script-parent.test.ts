@@ -30,7 +30,7 @@ describe('a gateway started by an npm script', () => {
   it('shuts down gracefully once the script that started it is gone', async () => {
     const port = await freePort();
     const { path, dir } = writeConfig({
-      server: { listen: { host: '127.0.0.1', port } },
+      server: { listen: { host: '127.0.0.1', port }, workers: 1 },
       admin: { enabled: false },
       log: { level: 'info' },
       spool: { dir: join('${DIR}', 'spool') },

@@ -12,7 +12,7 @@ export async function serve(config: Readonly<Config>, version: string): Promise<
   tuneV8ForServing();
   // `server.workers` > 1: a primary forks the workers (src/workers); each worker runs this same command.
   if (cluster.isWorker) return serveWorker(config, version);
-  const workers = workerCount(config.server.workers);
+  const workers = workerCount(config);
   if (workers > 1) return servePrimary(config, version, workers);
   const logger = createLogger(config.log.level);
   // A single process writes spool.dir itself: worker-<i> directories there are left by a run with workers.

@@ -24,6 +24,7 @@ import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from '../bus/bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
 import { UpstreamDirectory } from '../proxy/index.js';
+import type { LeaseCoordinator } from '../ratelimit/index.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -51,6 +52,8 @@ export interface GatewayOptions {
    * gateway's bus in the background once it serves, then removed.
    */
   readonly strays?: readonly string[];
+  /** Set in a worker process: memory-store rate limits shared with the other workers through the primary. */
+  readonly rateLimitLeases?: LeaseCoordinator;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     client,
     version,
     ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
+    ...(options.rateLimitLeases ? { rateLimitLeases: options.rateLimitLeases } : {}),
   });
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
   const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;

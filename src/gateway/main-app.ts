@@ -21,7 +21,7 @@ import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 import { proxyClaimsRoot, proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
 import type { RootFallback } from '../server/root-fallback.js';
-import { rateLimitPlugin } from '../ratelimit/index.js';
+import { rateLimitPlugin, type LeaseCoordinator } from '../ratelimit/index.js';
 import type { RequestClient } from '../track/request-client.js';
 import { protocolsPlugin } from '../protocols/index.js';
 import { installExperiments } from '../experiments/plugin.js';
@@ -39,6 +39,8 @@ export interface MainAppDeps {
   readonly version: string;
   /** Lists the proxy routes' upstream pools for the admin API. */
   readonly upstreams?: UpstreamDirectory;
+  /** Set in a worker process: memory-store rate limits shared through the primary. */
+  readonly rateLimitLeases?: LeaseCoordinator;
 }
 
 /**
@@ -74,7 +76,12 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     const enrich = deps.config.enrich;
     accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });
   }
-  await app.register(rateLimitPlugin, { config: deps.config.rateLimit, clientIp, telemetry: deps.telemetry });
+  await app.register(rateLimitPlugin, {
+    config: deps.config.rateLimit,
+    clientIp,
+    telemetry: deps.telemetry,
+    ...(deps.rateLimitLeases ? { leases: deps.rateLimitLeases } : {}),
+  });
 
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });
   const track = deps.track;

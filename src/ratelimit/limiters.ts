@@ -13,7 +13,7 @@ export interface ClassLimiter {
   check(key: string): Decision | Promise<Decision>;
 }
 
-const ALLOWED: Decision = Object.freeze({ allowed: true });
+export const ALLOWED: Decision = Object.freeze({ allowed: true });
 
 /**
  * Sustained rate + burst as two fixed-window counters (rate-limiter-flexible's BurstyRateLimiter): a request
@@ -36,7 +36,7 @@ export function buildLimiters(config: RateLimitConfig, redis?: Redis): Map<strin
 }
 
 /** rate-limiter-flexible counts in seconds (Redis EX); the config check keeps durations whole seconds. */
-const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
+export const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 
 function redisLimiter(cls: LimitedClass, rule: RateLimitRule, prefix: string, redis: Redis): ClassLimiter {
   const counter = (suffix: string, points: number, durationMs: number): RateLimiterAbstract => {

@@ -5,7 +5,9 @@ import { compileCidrs } from '../track/enrich/cidr.js';
 import type { RateLimitConfig } from './config.js';
 import { rateLimitEvents } from './events.js';
 import { limitKey } from './keys.js';
-import { buildLimiters, type Decision } from './limiters.js';
+import { buildLimiters, type ClassLimiter, type Decision } from './limiters.js';
+import { buildLeaseLimiters } from './lease-limiter.js';
+import type { LeaseCoordinator } from './leases.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,6 +22,8 @@ export interface RateLimitPluginOptions {
   /** The client address as resolved through trusted proxies: the key of every `ip` rule. */
   readonly clientIp: (request: FastifyRequest) => string;
   readonly telemetry: Telemetry;
+  /** Set in a worker process: the memory store's limits are shared with the other workers through the primary. */
+  readonly leases?: LeaseCoordinator;
 }
 
 // Routes whose reply must not change under a limit: a broken image in an email is worse than an unrecorded open.
@@ -38,7 +42,7 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
   const allowed = compileCidrs(config.allowCidrs, 'rateLimit.allowCidrs');
   // ioredis is loaded only when the Redis store is configured.
   const store = config.store === 'redis' ? (await import('./redis-store.js')).connectRedisStore(config.redis.url, events) : undefined;
-  const limiters = buildLimiters(config, store?.client);
+  const limiters = store || !opts.leases ? buildLimiters(config, store?.client) : sharedLimiters(config, opts.leases);
   if (store) {
     app.addHook('onReady', () => store.settled());
     app.addHook('onClose', () => store.close());
@@ -76,6 +80,13 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
     else apply(verdict);
   });
 }
+/** The memory store across workers: leases of the primary's counts (the Redis store is shared already). */
+function sharedLimiters(config: RateLimitConfig, coordinator: LeaseCoordinator): Map<string, ClassLimiter> {
+  const shared = buildLeaseLimiters(config, coordinator);
+  coordinator.onReclaim((request) => shared.reclaim(request));
+  return shared.limiters;
+}
+
 // Hooks must reach every route of the app, not only those registered inside this plugin.
 Object.assign(rateLimitPlugin, { [Symbol.for('skip-override')]: true });
 

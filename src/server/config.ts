@@ -40,13 +40,17 @@ export const ServerConfig = Section(
     shutdownTimeout: Duration('10s', {
       description: 'On SIGTERM, how long in-flight requests may take to finish before the process closes anyway.',
     }),
-    workers: Type.Integer({
-      minimum: 0,
-      maximum: 256,
-      default: 1,
-      description:
-        'Processes serving the listeners (node:cluster; they share the ports, each with its own spool in <spool.dir>/worker-<i>). 1: a single process, no cluster; 0: one per CPU core.',
-    }),
+    workers: Type.Union(
+      [
+        Type.Literal('auto'),
+        Type.Integer({ minimum: 0, maximum: 256 }),
+      ],
+      {
+        default: 'auto',
+        description:
+          'Processes serving the listeners (node:cluster; they share the ports, each with its own spool in <spool.dir>/worker-<i>; rate limits are shared by them, see docs/workers.md). "auto": one per CPU core (os.availableParallelism()), but 1 when tls.acme is enabled; 1: a single process, no cluster; 0: same as "auto".',
+      },
+    ),
     healthPath: Type.String({ default: '/healthz', pattern: '^/', description: 'Liveness endpoint on the main listener.' }),
     readyPath: Type.String({ default: '/readyz', pattern: '^/', description: 'Readiness endpoint on the main listener.' }),
   },

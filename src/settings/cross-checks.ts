@@ -57,6 +57,13 @@ export function crossChecks(c: Config): ConfigIssue[] {
   }
   if (c.server.healthPath === c.server.readyPath) add('/server/readyPath', 'must differ from healthPath', c.server.readyPath);
   issues.push(...tlsCrossChecks(c.tls));
+  const workers = c.server.workers;
+  if (c.tls.acme.enabled && typeof workers === 'number' && workers > 1) {
+    // Each worker would keep its own HTTP-01 challenges and place its own orders: the CA's validation request
+    // reaches whichever worker the kernel picks. "auto" runs one process while ACME is on.
+    add('/server/workers', 'tls.acme.enabled needs a single process: set server.workers to 1 or "auto" (one process with ACME)', workers);
+  }
+
   issues.push(...rateLimitIssues(c.rateLimit));
   issues.push(...sourcesIssues(c));
   issues.push(...experimentsIssues(c.experiments, [c.tracking.cookies.visitorName, c.tracking.cookies.sessionName]));

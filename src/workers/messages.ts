@@ -1,3 +1,4 @@
+import type { LeaseRequest, Returned } from '../ratelimit/index.js';
 import type { ShortLink } from '../track/links/link-store.js';
 
 /**
@@ -22,12 +23,14 @@ export type LinkCall =
 export type WorkerCall =
   | { readonly gh: 'publish'; readonly id: number; readonly batch: PackedBatch }
   | { readonly gh: 'link'; readonly id: number; readonly call: LinkCall }
-  | { readonly gh: 'health'; readonly id: number };
+  | { readonly gh: 'health'; readonly id: number }
+  | { readonly gh: 'lease'; readonly id: number; readonly request: LeaseRequest };
 
 /** Worker → primary: notices. */
 export type WorkerNotice =
   | { readonly gh: 'ready'; readonly main: string; readonly https?: string }
-  | { readonly gh: 'metrics'; readonly id: number; readonly metrics?: unknown[]; readonly error?: string };
+  | { readonly gh: 'metrics'; readonly id: number; readonly metrics?: unknown[]; readonly error?: string }
+  | { readonly gh: 'reclaimed'; readonly id: number; readonly returned: Returned };
 
 export type WorkerMessage = WorkerCall | WorkerNotice;
 
@@ -37,6 +40,7 @@ export type PrimaryMessage =
   | { readonly gh: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
   | { readonly gh: 'metrics'; readonly id: number }
   | { readonly gh: 'linkChanged'; readonly slug: string }
+  | { readonly gh: 'reclaim'; readonly id: number; readonly request: LeaseRequest }
   | { readonly gh: 'shutdown' };
 
 /** True for a message of this protocol (the channel also carries Node's own cluster messages). */

@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/bus.js';
 import type { Consumer } from '../consumer/consumer.js';
+import type { LeaseLedger } from '../ratelimit/index.js';
 import { up, type Health } from '../lifecycle/health.js';
 import { decodeEvent } from '../track/codec.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
@@ -12,16 +13,18 @@ export interface PrimaryServicesDeps {
   readonly consumer?: Consumer;
   /** The primary's resolver; its `invalidate` also reaches the workers (see `announcingResolver`). */
   readonly links?: LinkResolver;
+  /** Rate-limit counts shared by the workers (memory store), leased to them. */
+  readonly leases?: LeaseLedger;
 }
 
 export interface PrimaryServices {
-  /** Answers one worker call. */
-  handle(call: WorkerCall): Promise<unknown>;
+  /** Answers one worker call (from the worker of `slot`). */
+  handle(call: WorkerCall, slot: number): Promise<unknown>;
   /** What the admin listener's live tail subscribes to: the events workers forward, as they pass through. */
   readonly live: EventPipeline;
 }
 
-/** The primary's side of the worker calls: the bus, the link store, the health of the store. */
+/** The primary's side of the worker calls: the bus, the link store, the health of the store, rate-limit leases. */
 export function primaryServices(deps: PrimaryServicesDeps): PrimaryServices {
   const listeners = new Set<AcceptedListener>();
 
@@ -68,8 +71,11 @@ export function primaryServices(deps: PrimaryServicesDeps): PrimaryServices {
   }
 
   return {
-    async handle(call) {
+    async handle(call, slot) {
       switch (call.gh) {
+        case 'lease':
+          if (!deps.leases) throw new Error('rate limits are not shared through this primary');
+          return deps.leases.lease(slot, call.request);
         case 'publish':
           return publish(call);
         case 'link':

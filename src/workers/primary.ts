@@ -12,6 +12,8 @@ import { ClusterTelemetry } from './cluster-telemetry.js';
 import { workerEvents } from './events.js';
 import { announcingResolver, primaryServices } from './primary-services.js';
 import { Supervisor } from './supervisor.js';
+import { LeaseLedger } from '../ratelimit/index.js';
+import { sharesLimits } from './worker-config.js';
 
 /** Time a worker gets beyond `server.shutdownTimeout` to flush its spool before it is killed. */
 const SPOOL_FLUSH_GRACE_MS = 10_000;
@@ -35,8 +37,10 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry }) : undefined;
   const announce = (slug: string) => supervisor.broadcast({ gh: 'linkChanged', slug });
   const links = stores.links ? announcingResolver(createLinkResolver(stores.links), announce) : undefined;
-  const services = primaryServices({ ...(bus ? { bus } : {}), ...(consumer ? { consumer } : {}), ...(links ? { links } : {}) });
-  const supervisor: Supervisor = new Supervisor({ count, logger, events: workerEvents(telemetry), handle: (call) => services.handle(call) });
+  // Memory-store limits count here, leased to the workers, so a client's limit holds whatever worker it reaches.
+  const leases = sharesLimits(config) ? new LeaseLedger(config.rateLimit, count, (slot, request) => supervisor.reclaim(slot, request)) : undefined;
+  const services = primaryServices({ ...(bus ? { bus } : {}), ...(consumer ? { consumer } : {}), ...(links ? { links } : {}), ...(leases ? { leases } : {}) });
+  const supervisor: Supervisor = new Supervisor({ count, logger, events: workerEvents(telemetry), handle: (call, slot) => services.handle(call, slot) });
   const retention = retentionJob(config, stores, telemetry, logger);
   const upstreams = async () => clusterUpstreams(await supervisor.collectMetrics());
   const admin = await adminListener(config, { logger, telemetry, stores, upstreams, ...(links ? { links } : {}), ...(embedded ? { live: services.live } : {}) });
@@ -65,13 +69,6 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
     await retention?.start();
     const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
     const addresses = await supervisor.start();
-    if (config.rateLimit.enabled && config.rateLimit.store === 'memory') {
-      // Each worker counts in its own memory, and connections go to the workers in turn.
-      logger.warn(
-        { event: 'rateLimitPerWorker', workers: count },
-        `rate limits are counted per worker: a client that spreads its connections gets up to ${count} times its limit; set rateLimit.store to "redis" to share them`,
-      );
-    }
     logger.info(
       { event: 'started', ...addresses, admin: adminAddress, workers: count, pids: supervisor.pids(), bus: config.bus.kind, version },
       'gatehouse is serving',

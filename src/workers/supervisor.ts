@@ -1,8 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { NOTHING_RETURNED, type LeaseRequest, type Returned } from '../ratelimit/index.js';
 import { isProtocolMessage, type PrimaryMessage, type WorkerCall, type WorkerMessage } from './messages.js';
 import type { WorkerEvents } from './events.js';
-import { WORKER_INDEX_ENV } from './worker-config.js';
+import { WORKER_COUNT_ENV, WORKER_INDEX_ENV } from './worker-config.js';
 import { backoffDelay } from '../lifecycle/backoff.js';
 
 export interface SupervisorOptions {
@@ -46,6 +47,8 @@ export class Supervisor {
   private stopping = false;
   private nextMetricsId = 1;
   private readonly metricsRequests = new Map<number, MetricsRequest>();
+  private nextReclaimId = 1;
+  private readonly reclaims = new Map<number, (returned: Returned) => void>();
   private readonly minMs: number;
   private readonly maxMs: number;
   private readonly stableMs: number;
@@ -111,6 +114,27 @@ export class Supervisor {
   }
 
   /**
+   * Asks the worker of `slot` to give back the unspent part of a client's rate-limit window (see
+   * ratelimit/lease-ledger.ts). A worker that is gone or does not answer in time gives back nothing: its tokens
+   * stay spent, so a limit is never exceeded because of it.
+   */
+  reclaim(slot: number, request: LeaseRequest, timeoutMs = 1_000): Promise<Returned> {
+    const worker = this.slots[slot]?.worker;
+    if (!worker?.isConnected() || !this.slots[slot]?.ready) return Promise.resolve(NOTHING_RETURNED);
+    const id = this.nextReclaimId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(NOTHING_RETURNED), timeoutMs);
+      const answer = (returned: Returned) => {
+        clearTimeout(timer);
+        this.reclaims.delete(id);
+        resolve(returned);
+      };
+      this.reclaims.set(id, answer);
+      send(worker, { gh: 'reclaim', id, request });
+    });
+  }
+
+  /**
    * Asks every worker to shut down gracefully (finish in-flight requests, flush its spool) and waits for all
    * to exit; workers still running after `budgetMs` are killed (their spools keep what they accepted).
    */
@@ -140,7 +164,7 @@ export class Supervisor {
   }
 
   private fork(slot: Slot): Worker {
-    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
+    const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index), [WORKER_COUNT_ENV]: String(this.options.count) });
     slot.worker = worker;
     slot.ready = false;
     slot.startedAt = Date.now();
@@ -163,6 +187,10 @@ export class Supervisor {
       if (m.error !== undefined || !m.metrics) return request.reject(new Error(`worker ${slot.index}: ${m.error ?? 'no metrics'}`));
       request.results.push(m.metrics);
       if (--request.pending === 0) request.resolve(request.results);
+      return;
+    }
+    if (m.gh === 'reclaimed') {
+      this.reclaims.get(m.id)?.(m.returned);
       return;
     }
     this.options.handle(m, slot.index).then(

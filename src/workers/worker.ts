@@ -7,7 +7,8 @@ import { createIpcBus } from './ipc-bus.js';
 import { ipcLinkResolver } from './ipc-links.js';
 import { PrimaryChannel } from './primary-channel.js';
 import { straySpoolDirs } from '../spool/strays.js';
-import { workerConfig, workerCount, workerIndex } from './worker-config.js';
+import { sharesLimits, workerConfig, workerIndex, workerTotal } from './worker-config.js';
+import { ipcLeaseCoordinator } from './ipc-leases.js';
 
 /**
  * `gatehouse serve` in a worker process: a gateway on the shared listening ports with its own spool. In the
@@ -16,13 +17,21 @@ import { workerConfig, workerCount, workerIndex } from './worker-config.js';
  */
 export async function serveWorker(config: Readonly<Config>, version: string): Promise<number> {
   const index = workerIndex();
+  const count = workerTotal();
   const logger = createLogger(config.log.level).child({ worker: index });
   const channel = new PrimaryChannel();
   const primary: GatewayOptions['primary'] =
     config.bus.kind === 'memory' ? { bus: createIpcBus(channel), links: ipcLinkResolver(channel) } : undefined;
   // Worker 0 forwards what spools of slots this run does not have (or of a single-process run) still hold.
-  const strays = index === 0 ? await straySpoolDirs(config.spool.dir, workerCount(config.server.workers)) : [];
-  const gateway = await createGateway(workerConfig(config, index), { logger, version, strays, ...(primary ? { primary } : {}) });
+  const strays = index === 0 ? await straySpoolDirs(config.spool.dir, count) : [];
+  const rateLimitLeases = sharesLimits(config) ? ipcLeaseCoordinator(channel, count) : undefined;
+  const gateway = await createGateway(workerConfig(config, index), {
+    logger,
+    version,
+    strays,
+    ...(primary ? { primary } : {}),
+    ...(rateLimitLeases ? { rateLimitLeases } : {}),
+  });
   // The primary aggregates this registry with every other worker's (AggregatorRegistry.aggregate).
   AggregatorRegistry.setRegistries([gateway.telemetry.registry]);
 

@@ -265,7 +265,8 @@ export async function startServeChild(
 ): Promise<ServeChild> {
   const raw = setup.raw({
     ...overrides,
-    server: { ...overrides.server, listen: { host, port: ports.port } },
+    // One process (the default is one per core): the suites signal, cut and count a single gateway process.
+    server: { workers: 1, ...overrides.server, listen: { host, port: ports.port } },
     admin: { listen: { host, port: ports.adminPort }, ...(adminToken ? { token: adminToken } : {}) },
   });
   const child = spawnChild(rig, setup, 'serve', raw, prefix);
