@@ -1,4 +1,5 @@
 import type { ShortLink } from '../track/links/link-store.js';
+import type { Config } from '../settings/schema.js';
 
 /**
  * The IPC protocol between the primary and its workers (node:cluster, `serialization: 'advanced'`, so buffers
@@ -27,7 +28,8 @@ export type WorkerCall =
 /** Worker → primary: notices. */
 export type WorkerNotice =
   | { readonly gh: 'ready'; readonly main: string; readonly https?: string }
-  | { readonly gh: 'metrics'; readonly id: number; readonly metrics?: unknown[]; readonly error?: string };
+  | { readonly gh: 'metrics'; readonly id: number; readonly metrics?: unknown[]; readonly error?: string }
+  | { readonly gh: 'reloaded'; readonly id: number; readonly error?: string };
 
 export type WorkerMessage = WorkerCall | WorkerNotice;
 
@@ -37,6 +39,8 @@ export type PrimaryMessage =
   | { readonly gh: 'reply'; readonly id: number; readonly ok: false; readonly error: string }
   | { readonly gh: 'metrics'; readonly id: number }
   | { readonly gh: 'linkChanged'; readonly slug: string }
+  /** A config reload, validated once by the primary; the worker answers `reloaded` when it serves with it. */
+  | { readonly gh: 'reload'; readonly id: number; readonly config: Config; readonly hash: string }
   | { readonly gh: 'shutdown' };
 
 /** True for a message of this protocol (the channel also carries Node's own cluster messages). */

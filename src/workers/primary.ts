@@ -8,6 +8,11 @@ import { adminListener, ownedStores, retentionJob } from '../gateway/store-servi
 import { createLinkResolver } from '../track/links/link-resolver.js';
 import { createLogger } from '../telemetry/logger.js';
 import { onShutdownSignals } from '../lifecycle/signals.js';
+import { onReloadSignal } from '../lifecycle/reload-signal.js';
+import { configHashOf } from '../settings/load.js';
+import { createReloader, loadForReload } from '../gateway/reload/config-reload.js';
+import { ConfigReloadFailedError } from '../gateway/reload/reload-errors.js';
+import { reloadWorkers } from './reload-workers.js';
 import { ClusterTelemetry } from './cluster-telemetry.js';
 import { workerEvents } from './events.js';
 import { announcingResolver, primaryServices } from './primary-services.js';
@@ -21,7 +26,7 @@ const SPOOL_FLUSH_GRACE_MS = 10_000;
  * and serves the admin listener with the metrics of all. In the embedded mode it also owns what only one process
  * may open: the in-process bus, the consumer and the DuckDB store; workers publish to it over IPC.
  */
-export async function servePrimary(config: Readonly<Config>, version: string, count: number): Promise<number> {
+export async function servePrimary(config: Readonly<Config>, version: string, count: number, origin?: { file: string; hash: string }): Promise<number> {
   const logger = createLogger(config.log.level).child({ role: 'primary' });
   // Closures below reach the supervisor, built once the services it answers with exist.
   const telemetry = new ClusterTelemetry(logger, (): Promise<unknown[][]> => supervisor.collectMetrics());
@@ -39,7 +44,31 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   const supervisor: Supervisor = new Supervisor({ count, logger, events: workerEvents(telemetry), handle: (call) => services.handle(call) });
   const retention = retentionJob(config, stores, telemetry, logger);
   const upstreams = async () => clusterUpstreams(await supervisor.collectMetrics());
-  const admin = await adminListener(config, { logger, telemetry, stores, upstreams, ...(links ? { links } : {}), ...(embedded ? { live: services.live } : {}) });
+  // A reload is validated here once, then applied by every serving worker; this process only keeps its log level.
+  let running = config;
+  const reloader = createReloader(telemetry, origin?.hash ?? configHashOf(config), {
+    load: () => {
+      if (!origin) throw new ConfigReloadFailedError('this server was not started from a config file: there is nothing to read again');
+      return loadForReload(origin.file);
+    },
+    current: () => running,
+    apply: async (next) => {
+      const workers = await reloadWorkers(supervisor.readyWorkers(), next);
+      running = next.config;
+      logger.level = next.config.log.level;
+      return workers;
+    },
+  });
+  const reload = () => reloader.reload();
+  const admin = await adminListener(config, {
+    logger,
+    telemetry,
+    stores,
+    upstreams,
+    reload,
+    ...(links ? { links } : {}),
+    ...(embedded ? { live: services.live } : {}),
+  });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -56,6 +85,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
       logger.info({ event: 'shutdownFinished' }, 'stopped');
     })());
   onShutdownSignals(logger, shutdown);
+  onReloadSignal(logger, reload);
 
   try {
     for (const sink of stores.sinks) await sink.start();

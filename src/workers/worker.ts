@@ -14,7 +14,7 @@ import { workerConfig, workerCount, workerIndex } from './worker-config.js';
  * embedded mode it stores nothing itself: its bus and short links go to the primary over IPC. With NATS it is a
  * full gateway. It stops gracefully when the primary asks, on SIGTERM/SIGINT, or when the primary is gone.
  */
-export async function serveWorker(config: Readonly<Config>, version: string): Promise<number> {
+export async function serveWorker(config: Readonly<Config>, version: string, configHash?: string): Promise<number> {
   const index = workerIndex();
   const logger = createLogger(config.log.level).child({ worker: index });
   const channel = new PrimaryChannel();
@@ -22,7 +22,7 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
     config.bus.kind === 'memory' ? { bus: createIpcBus(channel), links: ipcLinkResolver(channel) } : undefined;
   // Worker 0 forwards what spools of slots this run does not have (or of a single-process run) still hold.
   const strays = index === 0 ? await straySpoolDirs(config.spool.dir, workerCount(config.server.workers)) : [];
-  const gateway = await createGateway(workerConfig(config, index), { logger, version, strays, ...(primary ? { primary } : {}) });
+  const gateway = await createGateway(workerConfig(config, index), { logger, version, strays, ...(configHash ? { configHash } : {}), ...(primary ? { primary } : {}) });
   // The primary aggregates this registry with every other worker's (AggregatorRegistry.aggregate).
   AggregatorRegistry.setRegistries([gateway.telemetry.registry]);
 
@@ -36,6 +36,13 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
     );
   channel.on((message) => {
     if (message.gh === 'shutdown') void stop();
+    else if (message.gh === 'reload') {
+      // Validated by the primary; this worker's view of it (its own spool, no admin listener), as at start.
+      gateway.reload({ config: workerConfig(message.config, index), hash: message.hash }).then(
+        () => channel.notify({ gh: 'reloaded', id: message.id }),
+        (err: Error) => channel.notify({ gh: 'reloaded', id: message.id, error: err.message }),
+      );
+    }
     else if (message.gh === 'metrics') {
       gateway.telemetry.registry.getMetricsAsJSON().then(
         (metrics) => channel.notify({ gh: 'metrics', id: message.id, metrics }),
@@ -52,6 +59,9 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
   // The primary may have gone while this worker was still being built (the event came before the listener).
   if (!process.connected) primaryGone();
   onShutdownSignals(logger, () => gateway.shutdown());
+  // A reload goes through the primary, which sends it to every worker; a SIGHUP sent to one worker alone (a
+  // terminal's process group) must not end it, which is what Node does by default.
+  process.on('SIGHUP', () => logger.warn({ event: 'signal', signal: 'SIGHUP' }, 'ignored by a worker: send SIGHUP to the primary to reload'));
 
   try {
     const addresses = await gateway.start();
