@@ -51,7 +51,13 @@ export class AppSwitch {
 
   /** The listener's `upgrade` callback: handed to the current app's WebSocket handling (@fastify/websocket). */
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (!this.slot.app.server.emit('upgrade', req, socket, head)) socket.destroy();
+    const slot = this.slot;
+    // An open WebSocket keeps its app like a request does, up to the grace deadline of a reload.
+    slot.inFlight++;
+    socket.once('close', () => {
+      if (--slot.inFlight === 0) slot.drained?.();
+    });
+    if (!slot.app.server.emit('upgrade', req, socket, head)) socket.destroy();
   };
 
   /** Makes `next` (already ready) the app of every new request; resolves when the previous one is closed. */
@@ -85,6 +91,9 @@ export class AppSwitch {
     });
     const done: Promise<void> = drained
       .then(() => slot.app.close())
+      // The app's own server never listened; closing it is what makes @fastify/http-proxy close the WebSockets
+      // still open on this app (it wraps `server.close`), and frees what Node keeps for a server.
+      .then(() => new Promise<void>((resolve) => slot.app.server.close(() => resolve())))
       .catch(() => undefined)
       .finally(() => {
         clearTimeout(timer);
