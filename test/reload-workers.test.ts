@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request as httpRequest } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { runCli, spawnCli, writeConfig } from './helpers/cli.js';
@@ -96,6 +97,13 @@ describe('reload with 2 workers (a real child process)', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^reloaded in 2 workers: config [0-9a-f]{12}, 2 keys changed/);
     for (let i = 0; i < 6; i++) expect(JSON.parse((await get(`${base}/app/x`)).body).name).toBe('blue');
+    // Each worker reports the file's hash, and logs at the new level (eventAccepted is a debug event).
+    const hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+    expect(ok.stdout).toContain(hash.slice(0, 12));
+    for (let i = 0; i < 4; i++) expect((JSON.parse((await get(`${base}/readyz`)).body) as { config: { hash: string } }).config.hash).toBe(hash);
+    const from = logs.length;
+    for (let i = 0; i < 4; i++) expect((await get(`${base}/tr/v1/?ename=after_reload`)).status).toBe(200);
+    await waitFor('both workers to log at debug level', () => new Set(logs.slice(from).filter((l) => l.event === 'eventAccepted').map((l) => l.worker)).size === 2);
 
     // Through the admin API, so the server itself judges the file (the CLI would refuse it before asking).
     writeFileSync(path, JSON.stringify({ ...configOf(green, 'info'), server: { listen: { host: '127.0.0.1', port: ports.http }, workers: 3 } }));
