@@ -60,6 +60,11 @@ export class AppSwitch {
     if (!slot.app.server.emit('upgrade', req, socket, head)) socket.destroy();
   };
 
+  /** True once shutdown has begun (`stop()`): a new app would never serve. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   /** Makes `next` (already ready) the app of every new request; resolves when the previous one is closed. */
   swap(next: FastifyInstance, graceMs: number): Promise<void> {
     const previous = this.slot;

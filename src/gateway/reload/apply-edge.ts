@@ -45,6 +45,12 @@ export async function applyEdgeConfig(next: Readonly<Config>, deps: ApplyDeps): 
     await newCerts?.close().catch(() => undefined);
     throw new ConfigReloadFailedError(`the new config could not be applied: ${(err as Error).message}`, { cause: err });
   }
+  if (deps.apps.stopped) {
+    // Shutdown began while the new config was being built: nothing is swapped, and what was built is closed.
+    await app.close().catch(() => undefined);
+    await newCerts?.close().catch(() => undefined);
+    throw new ConfigReloadFailedError('the gateway is shutting down');
+  }
   const oldCerts = live.certs;
   live.config = next;
   if (newCerts) live.certs = newCerts;
