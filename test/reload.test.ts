@@ -10,7 +10,7 @@ import { readConfigFile } from '../src/settings/load.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { createGateway, type Gateway } from '../src/gateway/gateway.js';
 import type { DuckDbStore } from '../src/sinks/duckdb/index.js';
-import { startControlled, startEcho, type Backend, type ControlledBackend } from './helpers/backends.js';
+import { startControlled, startEcho, startWsEcho, ws, type Backend, type ControlledBackend, type WsSocket } from './helpers/backends.js';
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -26,6 +26,7 @@ let httpsPort: number;
 let blue: Backend;
 let green: Backend;
 let held: ControlledBackend;
+let wsEcho: Backend;
 let ca: Buffer;
 const serials: Record<'a' | 'b', string> = { a: '', b: '' };
 // Keep-alive connections: they carry requests across every reload.
@@ -99,6 +100,7 @@ function configOf(i: number, ports: { http: number; admin: number }): Record<str
         { path: '/app', upstreams: [(i % 2 === 0 ? blue : green).url] },
         { path: `/v${i}`, upstreams: [blue.url] },
         { path: '/held', upstreams: [held.url] },
+        { path: '/live', upstreams: [wsEcho.url] },
       ],
     },
     rateLimit: {
@@ -137,7 +139,7 @@ beforeAll(async () => {
     serials[c] = execFileSync('openssl', ['x509', '-in', file(`${c}.pem`), '-noout', '-serial'], { encoding: 'utf8' }).trim().replace('serial=', '');
   }
   ca = readFileSync(file('ca.pem'));
-  [blue, green, held] = await Promise.all([startEcho('blue'), startEcho('green'), startControlled('held')]);
+  [blue, green, held, wsEcho] = await Promise.all([startEcho('blue'), startEcho('green'), startControlled('held'), startWsEcho()]);
   httpsPort = await freePort();
   ports = { http: await freePort(), admin: await freePort() };
   configPath = join(dir, 'config.json');
@@ -154,6 +156,7 @@ afterAll(async () => {
   await blue?.stop();
   await green?.stop();
   await held?.stop();
+  await wsEcho?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -264,10 +267,33 @@ describe('config reload under load', () => {
     expect((JSON.parse((await call('/app/x')).body) as { name: string }).name).toBe('green');
     expect((await call('/held/new')).status).toBe(404);
     const upstreams = (await (await fetch(`${admin}/admin/upstreams`)).json()) as { upstreams: { route: string }[] };
-    expect(new Set(upstreams.upstreams.map((u) => u.route))).toEqual(new Set(['*/app', `*/v${RELOADS + 1}`]));
+    expect(new Set(upstreams.upstreams.map((u) => u.route))).toEqual(new Set(['*/app', `*/v${RELOADS + 1}`, '*/live']));
     held.release();
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect((JSON.parse(answer.body) as { name: string }).name).toBe('held');
+  }, 60_000);
+
+  it('keeps a proxied WebSocket working across a reload until the old config is retired, then closes it', async () => {
+    const open = (): { socket: WsSocket; messages: string[] } => {
+      const socket = new ws.WebSocket(`wss://127.0.0.1:${httpsPort}/live/socket`, { headers: { host: NAME }, ca, servername: NAME } as never);
+      const messages: string[] = [];
+      socket.on('message', (data) => messages.push(data.toString()));
+      return { socket, messages };
+    };
+    const first = open();
+    await waitFor('the WebSocket handshake through the gateway', () => first.messages.length > 0);
+    const closed = new Promise<void>((resolve) => first.socket.once('close', resolve));
+    writeFileSync(configPath, JSON.stringify(configOf(RELOADS + 2, ports)));
+    const reloadedAt = Date.now();
+    expect((await reload()).status).toBe(200);
+    first.socket.send('after the reload');
+    await waitFor('the echo on the old connection', () => first.messages.includes('after the reload'));
+    // The old app is retired at server.shutdownTimeout (5 s here), taking its WebSockets with it.
+    await closed;
+    expect(Date.now() - reloadedAt).toBeGreaterThanOrEqual(4_000);
+    const second = open();
+    await waitFor('a new WebSocket on the new config', () => second.messages.length > 0);
+    second.socket.close();
   }, 60_000);
 });
