@@ -13,7 +13,7 @@ export async function reload(config: Readonly<Config>, opts: { admin?: string; j
     outcome = await client.json<ReloadOutcome>('POST', '/admin/config/reload');
   } catch (err) {
     if (!(err instanceof AdminApiError)) throw err;
-    out(opts.json ? JSON.stringify({ reloaded: false, error: err.message }) : `reload failed, the running config is unchanged: ${err.message}`);
+    out(opts.json ? JSON.stringify({ reloaded: false, error: err.message }) : `reload failed: ${err.message}`);
     return 1;
   }
   if (opts.json) out(JSON.stringify(outcome));
