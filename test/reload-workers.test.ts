@@ -119,4 +119,19 @@ describe('reload with 2 workers (a real child process)', () => {
     expect(broken.stderr + broken.stdout).toContain('config');
     for (let i = 0; i < 4; i++) expect(JSON.parse((await get(`${base}/app/x`)).body).name).toBe('blue');
   }, 60_000);
+
+  it('a worker restarted after a reload serves the running config, even when the file was edited since', async () => {
+    writeFileSync(path, JSON.stringify(configOf(green, 'info')));
+    const ok = await fetch(`http://127.0.0.1:${ports.admin}/admin/config/reload`, { method: 'POST' });
+    expect(ok.status).toBe(200);
+    // Edited, not reloaded: a restarted worker reads this file, and must not serve it.
+    writeFileSync(path, JSON.stringify(configOf(blue, 'info')));
+    const pids = logs.find((l) => l.role === 'primary' && l.event === 'started')?.pids as number[];
+    const from = logs.length;
+    process.kill(pids[0] as number, 'SIGKILL');
+    await waitFor('the restarted worker to take the running config', () =>
+      logs.slice(from).some((l) => l.event === 'configReloaded' && l.worker === 0 && (l.changed as string[]).includes('/proxy/routes')),
+    );
+    for (let i = 0; i < 8; i++) expect(JSON.parse((await get(`${base}/app/x`)).body).name).toBe('green');
+  }, 60_000);
 });

@@ -123,8 +123,9 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
       return loadForReload(options.configFile);
     },
     current: () => live.config,
-    apply: async (next) => {
-      await applyEdgeConfig(next.config, { live, apps, upstreams, edge, telemetry, logger });
+    apply: async (next, changed) => {
+      // Nothing to rebuild for the same config (a reload sent again): limiter counters and pools stay as they are.
+      if (changed.length > 0) await applyEdgeConfig(next.config, { live, apps, upstreams, edge, telemetry, logger });
       readiness.setConfigHash(next.hash);
       return undefined;
     },

@@ -1,3 +1,4 @@
+import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../settings/schema.js';
 import { clusterUpstreams } from '../proxy/index.js';
 import { createBus, embeddedDeadLetterPath } from '../bus/index.js';
@@ -13,6 +14,7 @@ import { configHashOf } from '../settings/load.js';
 import { createReloader, loadForReload } from '../gateway/reload/config-reload.js';
 import { ConfigReloadFailedError } from '../gateway/reload/reload-errors.js';
 import { reloadWorkers } from './reload-workers.js';
+import { isProtocolMessage, type WorkerMessage } from './messages.js';
 import { ClusterTelemetry } from './cluster-telemetry.js';
 import { workerEvents } from './events.js';
 import { announcingResolver, primaryServices } from './primary-services.js';
@@ -60,6 +62,15 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
     },
   });
   const reload = () => reloader.reload();
+  // A worker restarted after a reload has read config.json itself, which may have been edited since: once it
+  // serves, it is sent the running config (a no-op when the file still holds it). Between reloads, never during one.
+  let serving = false;
+  cluster.on('message', (worker: Worker, message: unknown) => {
+    if (!serving || !isProtocolMessage(message) || (message as WorkerMessage).gh !== 'ready') return;
+    reloader
+      .exclusive(() => reloadWorkers([{ index: worker.id, worker }], { config: running, hash: reloader.hash }))
+      .catch((err: Error) => logger.warn({ event: 'workerConfigSyncFailed', pid: worker.process.pid, error: err.message }, 'a restarted worker could not take the running config'));
+  });
   const admin = await adminListener(config, {
     logger,
     telemetry,
@@ -95,6 +106,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
     await retention?.start();
     const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
     const addresses = await supervisor.start();
+    serving = true;
     if (config.rateLimit.enabled && config.rateLimit.store === 'memory') {
       // Each worker counts in its own memory, and connections go to the workers in turn.
       logger.warn(

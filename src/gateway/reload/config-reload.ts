@@ -67,7 +67,11 @@ export function createReloader(telemetry: Telemetry, initialHash: string, steps:
     },
     /** Applies `next` when given (a worker gets it from the primary), else what `load` reads. */
     reload(next?: LoadedConfig): Promise<ReloadOutcome> {
-      const run = queue.then(() => once(next));
+      return this.exclusive(() => once(next));
+    },
+    /** Runs `task` between reloads, never during one (it sees a settled running config). */
+    exclusive<T>(task: () => Promise<T>): Promise<T> {
+      const run = queue.then(task);
       queue = run.catch(() => undefined);
       return run;
     },
