@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfigFile } from './settings/load.js';
+import { readConfigFile } from './settings/load.js';
 import { ConfigError } from './config/errors.js';
 import { scrubSecrets } from './config/secrets.js';
 import { commandUsage, parseCli, USAGE, UsageError, type CliArgs } from './cli/args.js';
@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function run(command: string, rest: string[], args: CliArgs): Promise<number> {
-  const config = loadConfigFile(args.config);
+  const { config, hash } = readConfigFile(args.config);
   const opts = {
     ...(typeof args.values.admin === 'string' ? { admin: args.values.admin } : {}),
     ...(typeof args.values.host === 'string' ? { host: args.values.host } : {}),
@@ -45,7 +45,7 @@ async function run(command: string, rest: string[], args: CliArgs): Promise<numb
   // or acme-client in a gateway that uses neither), which keeps start-up and memory small.
   switch (command) {
     case 'serve':
-      return (await import('./cli/serve.js')).serve(config, packageVersion());
+      return (await import('./cli/serve.js')).serve(config, packageVersion(), { file: args.config, hash });
     case 'consume':
       return (await import('./cli/consume.js')).consume(config);
     case 'validate':
@@ -54,6 +54,8 @@ async function run(command: string, rest: string[], args: CliArgs): Promise<numb
     case 'setup':
       if (rest[0] !== 'cassandra') throw new UsageError('setup needs a target: cassandra');
       return (await import('./cli/setup.js')).setupCassandra(config, out);
+    case 'reload':
+      return (await import('./cli/reload.js')).reload(config, opts, out);
     case 'links':
       return (await import('./cli/links.js')).links(config, rest, opts, out);
     case 'certs':

@@ -41,6 +41,10 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   serve: { usage: ['serve                    run the gateway (the default pipeline when no NATS is configured)'], options: [] },
   consume: { usage: ['consume                  run the consumer: JetStream → sinks (Cassandra, DuckDB)'], options: [] },
   validate: { usage: ['validate                 check the config and the health of the bus and sinks; listens on nothing'], options: [] },
+  reload: {
+    usage: ['reload                   make the running gateway read its config file again (as SIGHUP); nothing changes if it is invalid'],
+    options: ['admin', 'json'],
+  },
   setup: { usage: ['setup cassandra          create the Cassandra keyspace and tables (setup/schema.cql)'], options: [] },
   links: {
     usage: [

@@ -14,6 +14,8 @@ import { httpMetrics } from '../server/http-metrics.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import { adminDataRoutes, type AdminDataDeps } from '../admin/index.js';
 import { upstreamAdminRoutes, type UpstreamSource } from '../proxy/index.js';
+import { adminReloadRoute } from './admin-reload.js';
+import type { ReloadOutcome } from './reload/config-reload.js';
 
 export interface AdminAppDeps {
   readonly config: AdminConfig;
@@ -26,6 +28,8 @@ export interface AdminAppDeps {
   readonly redirectPrefix: string;
   /** Event listing, live tail, stats, privacy requests, export and the dashboard (src/admin). */
   readonly data?: Omit<AdminDataDeps, 'telemetry' | 'logger'>;
+  /** `POST /admin/config/reload`: reads config.json again and applies it. */
+  readonly reload?: () => Promise<ReloadOutcome>;
 }
 
 /** The admin listener (127.0.0.1:9100 by default): `/metrics` and the admin API under `/admin/`. */
@@ -54,6 +58,7 @@ export async function buildAdminApp(deps: AdminAppDeps): Promise<FastifyInstance
   });
   await adminLinkRoutes(app, { links: deps.links, signingKey: deps.signingKey, redirectPrefix: deps.redirectPrefix });
   if (deps.upstreams) upstreamAdminRoutes(app, deps.upstreams);
+  if (deps.reload) adminReloadRoute(app, deps.reload);
   await adminDataRoutes(app, { ...deps.data, telemetry: deps.telemetry, logger: deps.logger });
   return app;
 }

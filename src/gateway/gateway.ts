@@ -1,30 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../settings/schema.js';
+import { configHashOf, type LoadedConfig } from '../settings/load.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { Readiness, type Check } from '../server/readiness.js';
-import { buildMainApp } from './main-app.js';
 import { createSpool } from '../spool/index.js';
 import { drainStraySpools, type StrayDrain } from '../spool/strays.js';
 import { createConsumer, type Consumer } from '../consumer/consumer.js';
 import { createEventPipeline, type EventPipeline } from '../track/pipeline.js';
 import { createLinkResolver, type LinkResolver } from '../track/links/link-resolver.js';
-import { buildTrackContext } from './track-context.js';
-import { createTrustedProxies } from '../track/enrich/index.js';
-import { createRequestClient } from '../track/request-client.js';
 import { createBus, embeddedDeadLetterPath, type Bus } from '../bus/index.js';
 import type { Stores } from './stores.js';
 import { adminListener, ownedStores, retentionJob } from './store-services.js';
-import { closeWithin } from './close.js';
 import { down, up } from '../lifecycle/health.js';
-import { createCertificateManager, tlsServerOptions } from '../tls/index.js';
+import { createCertificateManager, tlsServerOptions, type CertificateManager } from '../tls/index.js';
 import { plainListener } from '../server/plain-listener.js';
 import { limitConnections } from '../server/connection-limit.js';
+import { AppSwitch } from '../server/app-switch.js';
 import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from '../bus/bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
 import { UpstreamDirectory } from '../proxy/index.js';
 import type { LeaseCoordinator } from '../ratelimit/index.js';
+import { buildEdgeApp, type EdgeDeps } from './edge-app.js';
+import { mainListener } from './main-listener.js';
+import { createReloader, loadForReload, type ReloadOutcome } from './reload/config-reload.js';
+import { ConfigReloadFailedError } from './reload/reload-errors.js';
+import { applyEdgeConfig, type LiveEdge } from './reload/apply-edge.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -35,8 +37,15 @@ export interface Gateway {
   readonly readiness: Readiness;
   readonly pipeline: EventPipeline;
   readonly stores: Stores;
+  /** The app of the running config (a reload replaces it; the listener stays). */
   readonly main: FastifyInstance;
   readonly admin?: FastifyInstance;
+  /**
+   * Applies a new config without closing the listeners: `next` when given (a worker gets it from the primary),
+   * else config.json read again (`configFile`). Rejects, changing nothing, with ConfigError (invalid),
+   * ConfigRefusedError (keys that cannot change live) or ConfigReloadFailedError.
+   */
+  reload(next?: LoadedConfig): Promise<ReloadOutcome>;
 }
 
 export interface GatewayOptions {
@@ -54,6 +63,10 @@ export interface GatewayOptions {
   readonly strays?: readonly string[];
   /** Set in a worker process: memory-store rate limits shared with the other workers through the primary. */
   readonly rateLimitLeases?: LeaseCoordinator;
+  /** The file the config came from: a reload reads it again. */
+  readonly configFile?: string;
+  /** The SHA-256 of that file (`/readyz` and `gatehouse_config_info` show it). */
+  readonly configHash?: string;
 }
 
 /**
@@ -75,9 +88,6 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const spool = createSpool({ config: config.spool, bus, telemetry });
   const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
   const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;
-  // One compiled trusted-proxy list for every reader of the client IP and of HTTPS-ness.
-  const client = createRequestClient(createTrustedProxies(config.server.trustedProxies, { header: config.server.forwardedHeader }));
-  const track = await buildTrackContext(config, { pipeline, telemetry, links, client });
 
   const checks: Check[] = [
     { name: 'bus', check: () => bus.healthcheck() },
@@ -94,25 +104,54 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   else for (const sink of stores.sinks) checks.push({ name: sink.name, check: () => sink.healthcheck() });
   const readiness = new Readiness(checks);
 
-  const certs = config.tls.enabled ? createCertificateManager({ config: config.tls, telemetry }) : undefined;
-  if (certs) checks.push({ name: 'tls', check: () => certs.healthcheck() });
+  // The request handling of the running config; a reload replaces all of it at once (apply-edge.ts).
+  const certs: CertificateManager | undefined = config.tls.enabled ? createCertificateManager({ config: config.tls, telemetry }) : undefined;
   const upstreams = new UpstreamDirectory();
-  const main = await buildMainApp({
-    config,
-    upstreams,
+  const live: LiveEdge = { config, ...(certs ? { certs } : {}) };
+  if (certs) checks.push({ name: 'tls', check: () => (live.certs as CertificateManager).healthcheck() });
+  // The listener reads the certificates of the running config at each handshake.
+  const tls = certs ? tlsServerOptions(config.tls, (name, cb) => (live.certs as CertificateManager).sniCallback(name, cb)) : undefined;
+  const edge: EdgeDeps = {
     logger,
     telemetry,
     readiness,
-    track,
-    client,
+    pipeline,
     version,
-    ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
+    ...(links ? { links } : {}),
+    ...(tls ? { tls } : {}),
     ...(options.rateLimitLeases ? { rateLimitLeases: options.rateLimitLeases } : {}),
-  });
+  };
+  const apps = new AppSwitch(await buildEdgeApp(config, edge, upstreams));
+  const server = mainListener(config.server, apps, telemetry, tls);
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
-  const plain = certs ? plainListener({ server: config.server, tls: config.tls, certs, app: main }) : undefined;
+  const plain = certs
+    ? plainListener({ server: config.server, current: () => ({ tls: live.config.tls, certs: live.certs as CertificateManager }), routing: apps.handle })
+    : undefined;
   if (plain) limitConnections(plain, config.server.maxConnections, telemetry, 'http');
-  const admin = await adminListener(config, { logger, telemetry, stores, live: pipeline, upstreams: () => upstreams.snapshot(), ...(links ? { links } : {}) });
+
+  const reloader = createReloader(telemetry, options.configHash ?? configHashOf(config), {
+    load: () => {
+      if (!options.configFile) throw new ConfigReloadFailedError('this gateway was not started from a config file: there is nothing to read again');
+      return loadForReload(options.configFile);
+    },
+    current: () => live.config,
+    apply: async (next, changed) => {
+      // Nothing to rebuild for the same config (a reload sent again): limiter counters and pools stay as they are.
+      if (changed.length > 0) await applyEdgeConfig(next.config, { live, apps, upstreams, edge, telemetry, logger });
+      readiness.setConfigHash(next.hash);
+      return undefined;
+    },
+  });
+  readiness.setConfigHash(reloader.hash);
+  const admin = await adminListener(config, {
+    logger,
+    telemetry,
+    stores,
+    live: pipeline,
+    upstreams: () => upstreams.snapshot(),
+    reload: () => reloader.reload(),
+    ...(links ? { links } : {}),
+  });
   const retention = retentionJob(config, stores, telemetry, logger);
 
   let stopping: Promise<void> | undefined;
@@ -120,10 +159,13 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   let strayDrain: StrayDrain | undefined;
   const shutdown = async () => {
     readiness.markStopping();
-    const deadline = Date.now() + config.server.shutdownTimeout;
-    logger.info({ event: 'shutdownStarted', deadlineMs: config.server.shutdownTimeout }, 'shutting down');
+    const timeout = live.config.server.shutdownTimeout;
+    const deadline = Date.now() + timeout;
+    logger.info({ event: 'shutdownStarted', deadlineMs: timeout }, 'shutting down');
+    apps.stop();
     if (plain) await closeServer(plain, deadline);
-    await closeWithin(main, deadline, logger);
+    await closeServer(server, deadline);
+    await apps.close(Math.max(0, deadline - Date.now()));
     if (admin) await admin.close().catch(() => undefined);
     retention?.stop();
     // Stray spools get a second at most; what is left of them is found again at the next start.
@@ -135,7 +177,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     busStarter?.stop();
     await bus.close();
     for (const sink of stores.sinks) await sink.close();
-    await certs?.close();
+    await live.certs?.close();
     logger.info({ event: 'shutdownFinished', stats: spool.stats() }, 'stopped');
   };
 
@@ -144,8 +186,11 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     readiness,
     pipeline,
     stores,
-    main,
+    get main() {
+      return apps.current;
+    },
     ...(admin ? { admin } : {}),
+    reload: (next?: LoadedConfig) => reloader.reload(next),
     async start() {
       for (const sink of stores.sinks) await sink.start();
       // With a bus that can be down (NATS), a gateway must serve from its spool even when started during an outage.
@@ -156,13 +201,14 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
       await retention?.start();
       await spool.start();
       await certs?.start();
+      await apps.current.ready();
       let mainAddress: string;
       let httpsAddress: string | undefined;
       if (plain) {
-        httpsAddress = (await main.listen({ host: config.tls.listen.host, port: config.tls.listen.port })).replace(/^http:/, 'https:');
+        httpsAddress = (await listen(server, config.tls.listen.host, config.tls.listen.port)).replace(/^http:/, 'https:');
         mainAddress = await listen(plain, config.server.listen.host, config.server.listen.port);
       } else {
-        mainAddress = await main.listen({ host: config.server.listen.host, port: config.server.listen.port });
+        mainAddress = await listen(server, config.server.listen.host, config.server.listen.port);
       }
       const adminAddress = admin ? await admin.listen({ host: config.admin.listen.host, port: config.admin.listen.port }) : undefined;
       readiness.markRunning();

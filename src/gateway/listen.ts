@@ -13,12 +13,22 @@ export function listen(server: Server, host: string, port: number): Promise<stri
   });
 }
 
-/** Stops accepting, closes idle keep-alive connections, and cuts the rest at the deadline. */
+/**
+ * Stops accepting, closes idle keep-alive connections, and cuts the rest at the deadline. Resolves when the server
+ * has closed, or at the deadline: a TLS socket still in its handshake is not a connection Node can cut, and must
+ * not hold a shutdown.
+ */
 export async function closeServer(server: Server, deadline: number): Promise<void> {
   if (!server.listening) return;
+  let timer: NodeJS.Timeout | undefined;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, Math.max(0, deadline - Date.now()));
+  });
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
-  await closed;
+  await Promise.race([closed, cut]);
   clearTimeout(timer);
 }

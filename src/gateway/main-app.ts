@@ -6,12 +6,11 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackContext } from '../track/context.js';
 import type { Readiness } from '../server/readiness.js';
 import { installErrorHandlers } from '../server/error-handler.js';
-import { limitConnections } from '../server/connection-limit.js';
 import { httpMetrics } from '../server/http-metrics.js';
 import { accessLog } from '../server/access-log.js';
 import { opsRoutes } from '../server/ops-routes.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
-import { plainServerFactory, secureServerFactory } from '../server/server-factory.js';
+import { detachedServerFactory } from '../server/server-factory.js';
 import { hstsHeader } from '../tls/http-redirect.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { trackingPlugin } from '../track/plugin.js';
@@ -28,7 +27,7 @@ import { installExperiments } from '../experiments/plugin.js';
 
 export interface MainAppDeps {
   readonly config: Pick<Config, 'server' | 'tracking' | 'static' | 'tls' | 'proxy' | 'rateLimit'> & Partial<Pick<Config, 'protocols' | 'log' | 'enrich' | 'experiments'>>;
-  /** Set when TLS is on: the app then listens with HTTPS (and HTTP/2 when configured). */
+  /** Set when TLS is on: the app then serves HTTPS requests (and HTTP/2 ones when configured). */
   readonly tls?: TlsServerOptions;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
@@ -52,15 +51,14 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   const app = Fastify({
     ...fastifyBaseOptions(deps.logger, 'main'),
     bodyLimit: server.bodyLimit,
-    serverFactory: deps.tls ? secureServerFactory(server, deps.tls) : plainServerFactory(server),
+    // The listener is built once (mainListener) and hands requests to this app: a reload swaps apps, not sockets.
+    serverFactory: detachedServerFactory(deps.tls?.allowHTTP1 === true),
     // Fastify must know the requests are HTTP/2 (no connection-specific headers in replies).
     ...(deps.tls?.allowHTTP1 ? { http2: true as unknown as false } : {}),
     // Fastify's own hostname/ip logic is not used: the client IP comes from the trusted-proxy resolver.
     trustProxy: false,
-    forceCloseConnections: 'idle',
   });
   installErrorHandlers(app);
-  limitConnections(app.server, server.maxConnections, deps.telemetry, 'main');
   httpMetrics(app, deps.telemetry, 'main');
   const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
   app.addHook('onRequest', (request, reply, done) => {

@@ -8,6 +8,7 @@ import type { LinkResolver } from '../track/links/link-resolver.js';
 import { buildAdminApp } from './admin-app.js';
 import { createRetentionJob } from '../admin/index.js';
 import { buildStores, type Stores } from './stores.js';
+import type { ReloadOutcome } from './reload/config-reload.js';
 
 /**
  * The stores the process that owns them builds: in embedded mode every configured sink (the consumer runs here);
@@ -22,7 +23,15 @@ export async function ownedStores(config: Readonly<Config>, telemetry: Telemetry
 /** The admin listener over the stores this process owns (undefined when the admin listener is off). */
 export async function adminListener(
   config: Readonly<Config>,
-  deps: { logger: Logger; telemetry: Telemetry; stores: Stores; links?: LinkResolver; live?: EventPipeline; upstreams?: UpstreamSource },
+  deps: {
+    logger: Logger;
+    telemetry: Telemetry;
+    stores: Stores;
+    links?: LinkResolver;
+    live?: EventPipeline;
+    upstreams?: UpstreamSource;
+    reload?: () => Promise<ReloadOutcome>;
+  },
 ): Promise<FastifyInstance | undefined> {
   if (!config.admin.enabled) return undefined;
   const { stores } = deps;
@@ -32,6 +41,7 @@ export async function adminListener(
     telemetry: deps.telemetry,
     ...(deps.links ? { links: deps.links } : {}),
     ...(deps.upstreams ? { upstreams: deps.upstreams } : {}),
+    ...(deps.reload ? { reload: deps.reload } : {}),
     signingKey: config.tracking.redirects.signingKey,
     redirectPrefix: config.tracking.routes.redirect,
     data: {

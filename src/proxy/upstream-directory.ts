@@ -38,6 +38,14 @@ export class UpstreamDirectory {
     this.entries.push({ route, pool, ...(checker ? { checker } : {}) });
   }
 
+  /**
+   * A config reload: from now on list the pools of `next` (the new app's) instead. The old pools' health checkers
+   * stop when the old app closes, once its last proxied request has finished.
+   */
+  replaceWith(next: UpstreamDirectory): void {
+    this.entries.splice(0, this.entries.length, ...next.entries);
+  }
+
   snapshot(now = Date.now()): UpstreamStatus[] {
     return this.entries.flatMap(({ route, pool, checker }) =>
       pool.upstreams.map((u) => {

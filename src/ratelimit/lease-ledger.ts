@@ -32,10 +32,20 @@ export class LeaseLedger {
   private nextSweep = 0;
 
   constructor(
-    private readonly config: RateLimitConfig,
+    private config: RateLimitConfig,
     private readonly workers: number,
     private readonly reclaim: Reclaim,
   ) {}
+
+  /**
+   * The rules of a reloaded config. Every count starts afresh, as the workers' do (their limiters are rebuilt with
+   * the new app): an account of the old rules would lend tokens the new ones do not have.
+   */
+  reconfigure(config: RateLimitConfig): void {
+    this.config = config;
+    this.accounts.clear();
+    this.bursts.clear();
+  }
 
   /** Client windows with an open account (sustained and burst). */
   get size(): number {

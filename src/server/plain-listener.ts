@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './config.js';
 import type { TlsConfig } from '../tls/config.js';
 import type { CertificateManager } from '../tls/cert-manager.js';
@@ -9,13 +8,21 @@ import { errorBody, statusOf } from './errors.js';
 import { guardRequests } from './request-guard.js';
 import { writeClientError } from './client-error.js';
 
+export interface PlainListenerOptions {
+  readonly server: ServerConfig;
+  /** The running `tls` slice and certificates, read per request: a config reload swaps them. */
+  readonly current: () => { readonly tls: TlsConfig; readonly certs: CertificateManager };
+  /** The app of the running config (the main listener's request callback). */
+  readonly routing: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
 /**
  * The plain-HTTP listener when TLS is on: answers ACME HTTP-01 challenges (only for pending orders of configured
  * names), redirects everything else to HTTPS with 308, and hands configured exceptions to the same app.
  */
-export function plainListener(options: { server: ServerConfig; tls: TlsConfig; certs: CertificateManager; app: FastifyInstance }): Server {
-  const { tls, certs, app } = options;
+export function plainListener(options: PlainListenerOptions): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const { tls, certs } = options.current();
     const decision = decidePlainHttp({ method: req.method ?? 'GET', host: req.headers.host, url: req.url ?? '/' }, tls);
     switch (decision.action) {
       case 'challenge': {
@@ -30,7 +37,7 @@ export function plainListener(options: { server: ServerConfig; tls: TlsConfig; c
         res.writeHead(statusOf(decision.code), { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(decision.code, decision.reason)));
         return;
       case 'pass':
-        app.routing(req, res);
+        options.routing(req, res);
     }
   };
   const server = createServer(hygiene(options.server), guardRequests(handler, options.server.maxRequestsPerSocket));

@@ -5,7 +5,7 @@ export interface Check {
   check(): Promise<Health>;
 }
 
-export type ReadinessReport = { ready: boolean; phase: Phase; checks: Record<string, Health> };
+export type ReadinessReport = { ready: boolean; phase: Phase; checks: Record<string, Health>; config?: { hash: string } };
 type Phase = 'starting' | 'running' | 'stopping';
 
 /**
@@ -16,6 +16,7 @@ type Phase = 'starting' | 'running' | 'stopping';
 export class Readiness {
   private phase: Phase = 'starting';
   private cached?: { at: number; report: ReadinessReport };
+  private configHash?: string;
 
   constructor(
     private readonly checks: readonly Check[],
@@ -32,6 +33,12 @@ export class Readiness {
     this.cached = undefined;
   }
 
+  /** The SHA-256 of the running config file, shown in the report: which config a process serves after a reload. */
+  setConfigHash(hash: string): void {
+    this.configHash = hash;
+    this.cached = undefined;
+  }
+
   get stopping(): boolean {
     return this.phase === 'stopping';
   }
@@ -45,7 +52,7 @@ export class Readiness {
     );
     const checks = Object.fromEntries(results);
     const ready = this.phase === 'running' && results.every(([, h]) => h.status === 'up');
-    const report = { ready, phase: this.phase, checks };
+    const report = { ready, phase: this.phase, checks, ...(this.configHash ? { config: { hash: this.configHash } } : {}) };
     this.cached = { at: now, report };
     return report;
   }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { createSecureServer } from 'node:http2';
+import { createSecureServer, createServer as createHttp2Server } from 'node:http2';
 import type { ServerConfig } from './config.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import { withConnectionTracking } from './h2-connections.js';
@@ -43,4 +43,13 @@ export function secureServerFactory(config: ServerConfig, tls: TlsServerOptions)
     }
     return createHttpsServer({ ...tls, ...hygiene(config), handshakeTimeout: config.headersTimeout }, guardRequests(handler, config.maxRequestsPerSocket)) as unknown as Server;
   };
+}
+
+/**
+ * Fastify's `serverFactory` for an app that never listens: the listener is built once (mainListener) and hands
+ * each request to the app of the running config (AppSwitch), so a reload swaps apps, not sockets. The app's own
+ * server only carries what plugins attach to it (@fastify/websocket's `upgrade` handler).
+ */
+export function detachedServerFactory(http2: boolean) {
+  return (): Server => (http2 ? (createHttp2Server() as unknown as Server) : createServer());
 }

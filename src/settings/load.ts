@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
@@ -10,14 +11,32 @@ import { DURATION_PATTERN, SIZE_PATTERN } from '../config/units.js';
 
 /** Reads, validates and freezes config.json. Throws ConfigError listing every problem. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  return readConfigFile(path, env).config;
+}
+
+/** A validated config and the SHA-256 of the file it came from (what `sha256sum config.json` prints). */
+export interface LoadedConfig {
+  readonly config: Readonly<Config>;
+  readonly hash: string;
+}
+
+/** `loadConfigFile`, with the file's hash: a reload reports which file a process runs. */
+export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ConfigError(path, [{ path: '', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? err}` }]);
   }
-  return parseConfig(parseJson(text, path), path, env);
+  return { config: parseConfig(parseJson(text, path), path, env), hash: sha256(text) };
 }
+
+/** The hash of a config that came from no file (tests, programs embedding the gateway). */
+export function configHashOf(config: Readonly<Config>): string {
+  return sha256(JSON.stringify(config));
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** Validates an already parsed config object (also used by tests and `validate`). */
 export function parseConfig(raw: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): Readonly<Config> {

@@ -20,12 +20,12 @@ export class Telemetry {
    * (`gatehouse_<name>_total{labels}`). `by` adds more than one at a time (a batch).
    */
   event<L extends string>(name: string, help: string, level: Level, labelNames: readonly L[] = []) {
-    const counter = new Counter({
-      name: `gatehouse_${toSnake(name)}_total`,
-      help,
-      labelNames: labelNames as L[],
-      registers: [this.registry],
-    });
+    const metric = `gatehouse_${toSnake(name)}_total`;
+    // A config reload builds the request handling again on the same registry: its events keep counting where
+    // the previous build's left off (prom-client refuses a second metric of one name).
+    const counter =
+      (this.registry.getSingleMetric(metric) as Counter<L> | undefined) ??
+      new Counter({ name: metric, help, labelNames: labelNames as L[], registers: [this.registry] });
     const log = this.log;
     return (labels: Record<L, string>, fields: Record<string, unknown> = {}, by = 1): void => {
       counter.inc(labels as Partial<Record<L, string>>, by);

@@ -1,5 +1,6 @@
 import type { LeaseRequest, Returned } from '../ratelimit/index.js';
 import type { ShortLink } from '../track/links/link-store.js';
+import type { Config } from '../settings/schema.js';
 
 /**
  * The IPC protocol between the primary and its workers (node:cluster, `serialization: 'advanced'`, so buffers
@@ -30,7 +31,8 @@ export type WorkerCall =
 export type WorkerNotice =
   | { readonly gh: 'ready'; readonly main: string; readonly https?: string }
   | { readonly gh: 'metrics'; readonly id: number; readonly metrics?: unknown[]; readonly error?: string }
-  | { readonly gh: 'reclaimed'; readonly id: number; readonly returned: Returned };
+  | { readonly gh: 'reclaimed'; readonly id: number; readonly returned: Returned }
+  | { readonly gh: 'reloaded'; readonly id: number; readonly error?: string };
 
 export type WorkerMessage = WorkerCall | WorkerNotice;
 
@@ -41,6 +43,8 @@ export type PrimaryMessage =
   | { readonly gh: 'metrics'; readonly id: number }
   | { readonly gh: 'linkChanged'; readonly slug: string }
   | { readonly gh: 'reclaim'; readonly id: number; readonly request: LeaseRequest }
+  /** A config reload, validated once by the primary; the worker answers `reloaded` when it serves with it. */
+  | { readonly gh: 'reload'; readonly id: number; readonly config: Config; readonly hash: string }
   | { readonly gh: 'shutdown' };
 
 /** True for a message of this protocol (the channel also carries Node's own cluster messages). */

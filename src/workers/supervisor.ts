@@ -89,6 +89,11 @@ export class Supervisor {
     return this.slots.flatMap((s) => (s.worker?.process.pid === undefined ? [] : [s.worker.process.pid]));
   }
 
+  /** The workers that serve now (a worker still starting reads the config file itself). */
+  readyWorkers(): { readonly index: number; readonly worker: Worker }[] {
+    return this.slots.flatMap((s) => (s.ready && s.worker?.isConnected() ? [{ index: s.index, worker: s.worker }] : []));
+  }
+
   broadcast(message: PrimaryMessage): void {
     for (const slot of this.slots) send(slot.worker, message);
   }
@@ -181,6 +186,8 @@ export class Supervisor {
       if (slot.worker === worker) slot.ready = true;
       return;
     }
+    // Answers to a reload are awaited by reloadWorkers (reload-workers.ts), which listens to the worker itself.
+    if (m.gh === 'reloaded') return;
     if (m.gh === 'metrics') {
       const request = this.metricsRequests.get(m.id);
       if (!request) return;

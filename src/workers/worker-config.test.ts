@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../settings/load.js';
-import { sharesLimits, workerCount, workerTotal, WORKER_COUNT_ENV } from './worker-config.js';
+import { workerCount, workerTotal, WORKER_COUNT_ENV } from './worker-config.js';
 
 const acme = { enabled: true, acme: { enabled: true, email: 'ops@example.com', domains: ['example.com'], acceptTermsOfService: true } };
 
@@ -16,12 +16,6 @@ describe('server.workers', () => {
   it('"auto" is one process while ACME is on (challenges and orders live in one process)', () => {
     expect(workerCount(parseConfig({ tls: acme }, 'test', {}), 6)).toBe(1);
     expect(() => parseConfig({ server: { workers: 2 }, tls: acme }, 'test', {})).toThrow(/\/server\/workers: tls\.acme\.enabled needs a single process/);
-  });
-
-  it('shares memory-store limits through the primary, not Redis ones or disabled limits', () => {
-    expect(sharesLimits(parseConfig({}, 'test', {}))).toBe(true);
-    expect(sharesLimits(parseConfig({ rateLimit: { enabled: false } }, 'test', {}))).toBe(false);
-    expect(sharesLimits(parseConfig({ rateLimit: { store: 'redis', redis: { url: 'redis://127.0.0.1:6379' } } }, 'test', {}))).toBe(false);
   });
 
   it('a worker takes the count the primary decided, and refuses to guess it', () => {

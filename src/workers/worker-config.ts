@@ -51,8 +51,3 @@ export function workerConfig(config: Readonly<Config>, index: number): Readonly<
     admin: { ...config.admin, enabled: false },
   });
 }
-
-/** Rate limits kept in memory are counted by the primary and leased to the workers (Redis is shared already). */
-export function sharesLimits(config: Pick<Config, 'rateLimit'>): boolean {
-  return config.rateLimit.enabled && config.rateLimit.store === 'memory';
-}

@@ -7,7 +7,7 @@ import { createIpcBus } from './ipc-bus.js';
 import { ipcLinkResolver } from './ipc-links.js';
 import { PrimaryChannel } from './primary-channel.js';
 import { straySpoolDirs } from '../spool/strays.js';
-import { sharesLimits, workerConfig, workerIndex, workerTotal } from './worker-config.js';
+import { workerConfig, workerIndex, workerTotal } from './worker-config.js';
 import { ipcLeaseCoordinator } from './ipc-leases.js';
 
 /**
@@ -15,7 +15,7 @@ import { ipcLeaseCoordinator } from './ipc-leases.js';
  * embedded mode it stores nothing itself: its bus and short links go to the primary over IPC. With NATS it is a
  * full gateway. It stops gracefully when the primary asks, on SIGTERM/SIGINT, or when the primary is gone.
  */
-export async function serveWorker(config: Readonly<Config>, version: string): Promise<number> {
+export async function serveWorker(config: Readonly<Config>, version: string, configHash?: string): Promise<number> {
   const index = workerIndex();
   const count = workerTotal();
   const logger = createLogger(config.log.level).child({ worker: index });
@@ -24,11 +24,13 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
     config.bus.kind === 'memory' ? { bus: createIpcBus(channel), links: ipcLinkResolver(channel) } : undefined;
   // Worker 0 forwards what spools of slots this run does not have (or of a single-process run) still hold.
   const strays = index === 0 ? await straySpoolDirs(config.spool.dir, count) : [];
-  const rateLimitLeases = sharesLimits(config) ? ipcLeaseCoordinator(channel, count) : undefined;
+  // Always there with several workers: a reload may turn the memory store's limits on, and they are shared.
+  const rateLimitLeases = count > 1 ? ipcLeaseCoordinator(channel, count) : undefined;
   const gateway = await createGateway(workerConfig(config, index), {
     logger,
     version,
     strays,
+    ...(configHash ? { configHash } : {}),
     ...(primary ? { primary } : {}),
     ...(rateLimitLeases ? { rateLimitLeases } : {}),
   });
@@ -45,6 +47,13 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
     );
   channel.on((message) => {
     if (message.gh === 'shutdown') void stop();
+    else if (message.gh === 'reload') {
+      // Validated by the primary; this worker's view of it (its own spool, no admin listener), as at start.
+      gateway.reload({ config: workerConfig(message.config, index), hash: message.hash }).then(
+        () => channel.notify({ gh: 'reloaded', id: message.id }),
+        (err: Error) => channel.notify({ gh: 'reloaded', id: message.id, error: err.message }),
+      );
+    }
     else if (message.gh === 'metrics') {
       gateway.telemetry.registry.getMetricsAsJSON().then(
         (metrics) => channel.notify({ gh: 'metrics', id: message.id, metrics }),
@@ -61,6 +70,9 @@ export async function serveWorker(config: Readonly<Config>, version: string): Pr
   // The primary may have gone while this worker was still being built (the event came before the listener).
   if (!process.connected) primaryGone();
   onShutdownSignals(logger, () => gateway.shutdown());
+  // A reload goes through the primary, which sends it to every worker; a SIGHUP sent to one worker alone (a
+  // terminal's process group) must not end it, which is what Node does by default.
+  process.on('SIGHUP', () => logger.warn({ event: 'signal', signal: 'SIGHUP' }, 'ignored by a worker: send SIGHUP to the primary to reload'));
 
   try {
     const addresses = await gateway.start();
