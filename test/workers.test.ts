@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +45,7 @@ async function startCluster(extra: Record<string, unknown> = {}) {
     if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
     return logs.find((l) => l.role === 'primary' && l.event === 'started');
   });
-  return { child, logs, dir, base: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, pids: started.pids as number[] };
+  return { child, logs, path, dir, base: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, pids: started.pids as number[] };
 }
 
 /** One event, on a new connection each time (the primary hands connections to the workers in turn). */
@@ -151,6 +152,24 @@ describe('serve with 2 workers (a real child process)', () => {
     child.kill('SIGTERM');
     expect(await exited(child)).toEqual({ code: 0, signal: null });
     expect(await countInFile(dir, 'limit-')).toEqual({ rows: n, distinct: n });
+  }, 120_000);
+
+  it("a reload's new limit is the shared one: after SIGHUP lowers it, a client gets exactly the new limit across both workers", async () => {
+    const rule = (points: number) => ({ rateLimit: { rules: { tracking: { points, burst: 0, duration: '30s' } } } });
+    const { child, logs, path, dir, base } = await startCluster(rule(10));
+    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...file, ...rule(4) }));
+    child.kill('SIGHUP');
+    await waitFor('both workers to apply the reload', () => new Set(logs.filter((l) => l.event === 'configReloaded' && l.worker !== undefined).map((l) => l.worker)).size === 2);
+    await waitFor('a window with 15 s left', () => Date.now() % 30_000 < 15_000, { timeoutMs: 20_000, intervalMs: 100 });
+    const window = Math.floor(Date.now() / 30_000);
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => track(base, `relimit-${String(i).padStart(3, '0')}`)));
+    expect(Math.floor(Date.now() / 30_000)).toBe(window);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(8);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(await countInFile(dir, 'relimit-')).toEqual({ rows: 4, distinct: 4 });
   }, 120_000);
 
   it('a worker killed with SIGKILL is restarted and replays its own spool; nothing is stored twice', async () => {
