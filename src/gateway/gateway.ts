@@ -24,6 +24,7 @@ import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from '../bus/bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
 import { UpstreamDirectory } from '../proxy/index.js';
+import { createTracing, traceExportFailed } from '../telemetry/tracing/index.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -60,6 +61,7 @@ export interface GatewayOptions {
 export async function createGateway(config: Readonly<Config>, options: GatewayOptions): Promise<Gateway> {
   const { logger, version, primary } = options;
   const telemetry = new Telemetry(logger);
+  const tracing = await createTracing(config.tracing, { version, exportFailed: traceExportFailed(telemetry) });
   const bus = primary?.bus ?? createBus({ config: config.bus, telemetry, deadLetterPath: embeddedDeadLetterPath(config.spool.dir) });
   const embedded = config.bus.kind === 'memory' && !primary;
   // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
@@ -103,6 +105,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     track,
     client,
     version,
+    ...(tracing ? { tracing } : {}),
     ...(certs ? { tls: tlsServerOptions(config.tls, certs.sniCallback) } : {}),
   });
   // With TLS the app listens on HTTPS; the plain listener answers ACME challenges and redirects.
@@ -132,6 +135,8 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     await bus.close();
     for (const sink of stores.sinks) await sink.close();
     await certs?.close();
+    // Last: the spans of the requests finished above are flushed to the collector (within tracing.exportTimeout).
+    await tracing?.close().catch(() => undefined);
     logger.info({ event: 'shutdownFinished', stats: spool.stats() }, 'stopped');
   };
 

@@ -9,6 +9,8 @@ import { installErrorHandlers } from '../server/error-handler.js';
 import { limitConnections } from '../server/connection-limit.js';
 import { httpMetrics } from '../server/http-metrics.js';
 import { accessLog } from '../server/access-log.js';
+import { traceRequests } from '../server/request-tracing.js';
+import type { Tracing } from '../telemetry/tracing/index.js';
 import { opsRoutes } from '../server/ops-routes.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import { plainServerFactory, secureServerFactory } from '../server/server-factory.js';
@@ -38,6 +40,8 @@ export interface MainAppDeps {
   readonly version: string;
   /** Lists the proxy routes' upstream pools for the admin API. */
   readonly upstreams?: UpstreamDirectory;
+  /** Set when tracing.enabled: a span per request, continued by the proxy and the spool commit. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -57,6 +61,8 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     forceCloseConnections: 'idle',
   });
   installErrorHandlers(app);
+  // First of the request hooks, so the span covers the others (rate limit, experiments) too.
+  if (deps.tracing) traceRequests(app, deps.tracing);
   limitConnections(app.server, server.maxConnections, deps.telemetry, 'main');
   httpMetrics(app, deps.telemetry, 'main');
   const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
