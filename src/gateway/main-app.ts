@@ -75,9 +75,11 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   // Before every route: a hook added later would not reach plugins registered earlier.
   deps.client.decorate(app);
   const clientIp = deps.client.ip;
-  if (deps.config.log?.access) {
+  const access = deps.config.log?.access;
+  if (access) {
     const enrich = deps.config.enrich;
-    accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });
+    const format = access === true ? 'json' : access;
+    accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '', format });
   }
   await app.register(rateLimitPlugin, { config: deps.config.rateLimit, clientIp, telemetry: deps.telemetry });
 
