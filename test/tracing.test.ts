@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startEcho, type Backend } from './helpers/backends.js';
@@ -210,6 +212,11 @@ describe('tracing off (the default)', () => {
     expect(byName.get('untraced')).toBe(CALLER_TRACE);
     expect(byName.get('untraced-bad')).toBeUndefined();
     expect(byName.get('untraced-none')).toBeUndefined();
+    // An export keeps it.
+    const out = join(gw.dir, 'export.ndjson');
+    await gw.store.exportEvents({}, 'ndjson', out);
+    const exported = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(exported.find((e) => e.ename === 'untraced')?.trace_id).toBe(CALLER_TRACE);
   });
 
   it('passes a client\'s traceparent to the upstream untouched', async () => {
