@@ -70,6 +70,8 @@ describe('log.access', () => {
       ip: '127.0.0.0',
     });
     expect(typeof access[0]?.ms).toBe('number');
+    // Tracing is off: no trace id.
+    expect(access[0]).not.toHaveProperty('traceId');
     // A proxied answer is written straight to the socket: its status and length come from there.
     expect(access[1]).toMatchObject({ path: '/up/tea', status: 418, bytes: 6, route: 'proxy', ip: '127.0.0.0' });
     expect(access[2]).toMatchObject({ path: '/no/such/file.txt', status: 404 });
@@ -100,6 +102,44 @@ describe('log.access', () => {
     expect(access[3]).toMatchObject({ path: '/rdr/v1/phone/[redacted]/Username/[redacted]' });
     const text = JSON.stringify(access);
     for (const pii of ['victim', '5550109999', 'second', '5550101234', 'UserName2']) expect(text).not.toContain(pii);
+  });
+});
+
+describe('log.access with tracing on', () => {
+  it('writes the trace id of each request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-access-trace-'));
+    const lines: Array<Record<string, unknown>> = [];
+    const config = parseConfig(
+      {
+        server: { listen: { host: '127.0.0.1', port: 0 } },
+        admin: { enabled: false },
+        log: { level: 'warn', access: 'json' },
+        spool: { dir: join(dir, 'spool') },
+        sinks: { duckdb: { path: join(dir, 'events.duckdb') } },
+        // No collector listens there: the exports fail (and are logged), which is not what is looked at here.
+        tracing: { enabled: true, endpoint: 'http://127.0.0.1:9/v1/traces', exportTimeout: '1s' },
+      },
+      'test',
+      process.env,
+    );
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    const gateway = await createGateway(config, { logger: createLogger('warn', stream), version: 'test' });
+    try {
+      const url = (await gateway.start()).main;
+      const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await (await fetch(`${url}/img/v1/`, { headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` } })).arrayBuffer();
+      await (await fetch(`${url}/img/v1/`)).arrayBuffer();
+      const access = await waitFor('two access lines', () => {
+        const found = lines.filter((l) => l.event === 'access');
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(access[0]?.traceId).toBe(trace);
+      expect(access[1]?.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(access[1]?.traceId).not.toBe(trace);
+    } finally {
+      await gateway.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -57,6 +57,8 @@ function jsonWriter(logger: Logger, ipOf: IpOf): Writer {
       route: routeClassOf(request) ?? null,
       ip: ipOf(request),
       ...(ua ? { ua } : {}),
+      // With tracing on: the line of a request can be found from its trace, and the other way round.
+      ...(request.trace ? { traceId: request.trace.traceId } : {}),
     });
   };
 }
