@@ -70,6 +70,8 @@ describe('log.access', () => {
       ip: '127.0.0.0',
     });
     expect(typeof access[0]?.ms).toBe('number');
+    // Tracing is off: no trace id.
+    expect(access[0]).not.toHaveProperty('traceId');
     // A proxied answer is written straight to the socket: its status and length come from there.
     expect(access[1]).toMatchObject({ path: '/up/tea', status: 418, bytes: 6, route: 'proxy', ip: '127.0.0.0' });
     expect(access[2]).toMatchObject({ path: '/no/such/file.txt', status: 404 });
@@ -100,5 +102,126 @@ describe('log.access', () => {
     expect(access[3]).toMatchObject({ path: '/rdr/v1/phone/[redacted]/Username/[redacted]' });
     const text = JSON.stringify(access);
     for (const pii of ['victim', '5550109999', 'second', '5550101234', 'UserName2']) expect(text).not.toContain(pii);
+  });
+});
+
+describe('log.access with tracing on', () => {
+  it('writes the trace id of each request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-access-trace-'));
+    const lines: Array<Record<string, unknown>> = [];
+    const config = parseConfig(
+      {
+        server: { listen: { host: '127.0.0.1', port: 0 } },
+        admin: { enabled: false },
+        log: { level: 'warn', access: 'json' },
+        spool: { dir: join(dir, 'spool') },
+        sinks: { duckdb: { path: join(dir, 'events.duckdb') } },
+        // No collector listens there: the exports fail (and are logged), which is not what is looked at here.
+        tracing: { enabled: true, endpoint: 'http://127.0.0.1:9/v1/traces', exportTimeout: '1s' },
+      },
+      'test',
+      process.env,
+    );
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    const gateway = await createGateway(config, { logger: createLogger('warn', stream), version: 'test' });
+    try {
+      const url = (await gateway.start()).main;
+      const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await (await fetch(`${url}/img/v1/`, { headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` } })).arrayBuffer();
+      await (await fetch(`${url}/img/v1/`)).arrayBuffer();
+      const access = await waitFor('two access lines', () => {
+        const found = lines.filter((l) => l.event === 'access');
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(access[0]?.traceId).toBe(trace);
+      expect(access[1]?.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(access[1]?.traceId).not.toBe(trace);
+    } finally {
+      await gateway.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('log.access: "combined" and "common"', () => {
+  // The formats as log tools parse them (GoAccess' COMBINED, fail2ban's apache/nginx filters).
+  const COMBINED = /^(\S+) (\S+) (\S+) \[(\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(\S+) (\S+) (HTTP\/[\d.]+)" (\d{3}) (\d+|-) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"$/;
+  const COMMON = /^(\S+) (\S+) (\S+) \[(\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(\S+) (\S+) (HTTP\/[\d.]+)" (\d{3}) (\d+|-)$/;
+  let dir: string;
+
+  const start = async (format: 'combined' | 'common', lines: string[], level: 'warn' | 'info' = 'warn') => {
+    const config = parseConfig(
+      {
+        server: { listen: { host: '127.0.0.1', port: 0 } },
+        admin: { enabled: false },
+        log: { level, access: format },
+        enrich: { ip: 'truncate' },
+        spool: { dir: join(dir, format, 'spool') },
+        sinks: { duckdb: { path: join(dir, format, 'events.duckdb') } },
+      },
+      'test',
+      process.env,
+    );
+    const stream = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter(Boolean)) };
+    const gateway = await createGateway(config, { logger: createLogger(level, stream), version: 'test' });
+    return { gateway, url: (await gateway.start()).main };
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gatehouse-access-clf-'));
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes Apache/nginx combined lines: client IP as enrich.ip stores it, no query strings, no identifiers', async () => {
+    const lines: string[] = [];
+    const { gateway, url } = await start('combined', lines);
+    try {
+      const pixel = await fetch(`${url}/img/v1/?uid=reader-1&email=reader%40example.com`, {
+        headers: { referer: 'https://mail.example/inbox?session=s3cret', 'user-agent': 'Mozilla/5.0 "quoted" agent' },
+      });
+      await pixel.arrayBuffer();
+      await (await fetch(`${url}/tr/v1/email/victim%40example.com/ename/signup`)).arrayBuffer();
+      await (await fetch(`${url}/no/such/file.txt`)).arrayBuffer();
+      const access = await waitFor('three access lines', () => (lines.length >= 3 ? lines.slice(0, 3) : undefined));
+      const parsed = access.map((l) => COMBINED.exec(l));
+      expect(parsed.every(Boolean), access.join('\n')).toBe(true);
+      const [p, t, missing] = parsed as [RegExpExecArray, RegExpExecArray, RegExpExecArray];
+      expect(p.slice(1, 4)).toEqual(['127.0.0.0', '-', '-']);
+      expect(p.slice(5, 10)).toEqual(['GET', '/img/v1/', 'HTTP/1.1', '200', pixel.headers.get('content-length')]);
+      expect(p[10]).toBe('https://mail.example/inbox');
+      expect(p[11]).toBe('Mozilla/5.0 \\x22quoted\\x22 agent');
+      expect(t[6]).toBe('/tr/v1/email/[redacted]/ename/signup');
+      expect(missing[8]).toBe('404');
+      // Today's date, in UTC.
+      const now = new Date();
+      expect(p[4]).toContain(`/${now.getUTCFullYear()}:`);
+      expect(p[4]).toMatch(/ \+0000$/);
+      const text = lines.join('\n');
+      for (const secret of ['reader', 'victim', 's3cret']) expect(text).not.toContain(secret);
+    } finally {
+      await gateway.shutdown();
+    }
+  });
+
+  it('writes common lines, and the other logs stay JSON on the same stream', async () => {
+    const lines: string[] = [];
+    const { gateway, url } = await start('common', lines, 'info');
+    try {
+      await (await fetch(`${url}/img/v1/`)).arrayBuffer();
+      const [line] = await waitFor('an access line', () => {
+        const found = lines.filter((l) => !l.startsWith('{'));
+        return found.length > 0 ? found : undefined;
+      });
+      expect(line).toMatch(COMMON);
+      expect(COMMON.exec(line!)?.slice(5, 9)).toEqual(['GET', '/img/v1/', 'HTTP/1.1', '200']);
+    } finally {
+      await gateway.shutdown();
+    }
+    // The gateway's own lines ("started", "stopped") are JSON as before; only access lines are text.
+    const logs = lines.filter((x) => !COMMON.test(x)).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.map((l) => l.event)).toEqual(expect.arrayContaining(['started', 'shutdownFinished']));
   });
 });

@@ -12,7 +12,7 @@ import { eventToRows } from '../src/sinks/cassandra/event-rows.js';
 import { hitIncrements } from '../src/sinks/cassandra/hits.js';
 import { linkWrites } from '../src/sinks/cassandra/links.js';
 import { recordKeyQuery, recordToRow } from '../src/sinks/cassandra/record-rows.js';
-import { SCHEMA_FILE, renderSchema, splitStatements } from '../src/sinks/cassandra/schema.js';
+import { SCHEMA_FILE, columnExists, renderSchema, splitStatements } from '../src/sinks/cassandra/schema.js';
 
 const config: CassandraConfig = {
   contactPoints: ['10.0.0.1', '10.0.0.2:9043'],
@@ -178,13 +178,22 @@ describe('Cassandra statements', () => {
       "CREATE KEYSPACE IF NOT EXISTS gatehouse WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3}",
     );
     for (const s of statements) {
-      expect(s).toMatch(/^CREATE (KEYSPACE|TABLE) IF NOT EXISTS /);
+      // Column additions are idempotent too: applyCassandraSchema counts "already there" as done (columnExists).
+      expect(s).toMatch(/^(CREATE (KEYSPACE|TABLE) IF NOT EXISTS |ALTER TABLE gatehouse\.\w+ ADD \w+ \w+$)/);
       expect(s).not.toContain('{{');
       expect(s).not.toContain('--');
     }
     expect([...tables.keys()].sort()).toEqual(
       ['counters', 'events', 'events_by_day', 'events_by_visitor', 'exposures_by_day', 'hits', 'hosts_by_day', 'link_history', 'links', 'logs', 'sessions', 'updates', 'visitors'],
     );
+    // Every added column is in its table's CREATE statement as well, so new and upgraded keyspaces agree.
+    for (const s of statements.filter((x) => x.startsWith('ALTER'))) {
+      const [, table, column] = /^ALTER TABLE gatehouse\.(\w+) ADD (\w+)/.exec(s)!;
+      expect(tables.get(table!), s).toContain(column);
+      expect(columnExists(s, new Error(`Invalid column name ${column} because it conflicts with an existing column`))).toBe(true);
+    }
+    expect(columnExists('ALTER TABLE gatehouse.events ADD x text', new Error('Keyspace gatehouse does not exist'))).toBe(false);
+    expect(columnExists('CREATE TABLE x (a text)', new Error('x already exists'))).toBe(false);
     expect(() => renderSchema('', { keyspace: 'k', replication: "{'class': 'x'}; DROP KEYSPACE k" })).toThrow(/replication/);
     expect(() => renderSchema('', { keyspace: 'K-1', replication: '{}' })).toThrow(/keyspace/);
   });

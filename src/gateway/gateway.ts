@@ -27,6 +27,7 @@ import { mainListener } from './main-listener.js';
 import { createReloader, loadForReload, type ReloadOutcome } from './reload/config-reload.js';
 import { ConfigReloadFailedError } from './reload/reload-errors.js';
 import { applyEdgeConfig, type LiveEdge } from './reload/apply-edge.js';
+import { createTracing, traceExportFailed } from '../telemetry/tracing/index.js';
 
 export interface Gateway {
   /** Starts every component, then the listeners; resolves with their addresses. */
@@ -76,6 +77,7 @@ export interface GatewayOptions {
 export async function createGateway(config: Readonly<Config>, options: GatewayOptions): Promise<Gateway> {
   const { logger, version, primary } = options;
   const telemetry = new Telemetry(logger);
+  const tracing = await createTracing(config.tracing, { version, exportFailed: traceExportFailed(telemetry) });
   const bus = primary?.bus ?? createBus({ config: config.bus, telemetry, deadLetterPath: embeddedDeadLetterPath(config.spool.dir) });
   const embedded = config.bus.kind === 'memory' && !primary;
   // In NATS mode the gateway stores nothing itself; it only needs Cassandra for short links, when configured.
@@ -120,6 +122,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     ...(links ? { links } : {}),
     ...(tls ? { tls } : {}),
     ...(options.rateLimitLeases ? { rateLimitLeases: options.rateLimitLeases } : {}),
+    ...(tracing ? { tracing } : {}),
   };
   const apps = new AppSwitch(await buildEdgeApp(config, edge, upstreams));
   const server = mainListener(config.server, apps, telemetry, tls);
@@ -178,6 +181,8 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     await bus.close();
     for (const sink of stores.sinks) await sink.close();
     await live.certs?.close();
+    // Last: the spans of the requests finished above are flushed to the collector (within tracing.exportTimeout).
+    await tracing?.close().catch(() => undefined);
     logger.info({ event: 'shutdownFinished', stats: spool.stats() }, 'stopped');
   };
 

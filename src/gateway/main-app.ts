@@ -8,6 +8,8 @@ import type { Readiness } from '../server/readiness.js';
 import { installErrorHandlers } from '../server/error-handler.js';
 import { httpMetrics } from '../server/http-metrics.js';
 import { accessLog } from '../server/access-log.js';
+import { traceRequests } from '../server/request-tracing.js';
+import type { Tracing } from '../telemetry/tracing/index.js';
 import { opsRoutes } from '../server/ops-routes.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import { detachedServerFactory } from '../server/server-factory.js';
@@ -40,6 +42,8 @@ export interface MainAppDeps {
   readonly upstreams?: UpstreamDirectory;
   /** Set in a worker process: memory-store rate limits shared through the primary. */
   readonly rateLimitLeases?: LeaseCoordinator;
+  /** Set when tracing.enabled: a span per request, continued by the proxy and the spool commit. */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -59,6 +63,8 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     trustProxy: false,
   });
   installErrorHandlers(app);
+  // First of the request hooks, so the span covers the others (rate limit, experiments) too.
+  if (deps.tracing) traceRequests(app, deps.tracing);
   httpMetrics(app, deps.telemetry, 'main');
   const hsts = deps.tls ? hstsHeader(deps.config.tls.hsts) : undefined;
   app.addHook('onRequest', (request, reply, done) => {
@@ -70,9 +76,11 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
   // Before every route: a hook added later would not reach plugins registered earlier.
   deps.client.decorate(app);
   const clientIp = deps.client.ip;
-  if (deps.config.log?.access) {
+  const access = deps.config.log?.access;
+  if (access) {
     const enrich = deps.config.enrich;
-    accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '' });
+    const format = access === true ? 'json' : access;
+    accessLog(app, { logger: deps.logger, clientIp, ip: enrich?.ip ?? 'keep', salt: enrich?.salt ?? '', format });
   }
   await app.register(rateLimitPlugin, {
     config: deps.config.rateLimit,

@@ -23,8 +23,11 @@ export interface ForwardHooks {
    * May add headers (cookies) and may wait; the response is written when it settles.
    */
   readonly answered?: (request: FastifyRequest, reply: FastifyReply) => Promise<void> | void;
-  /** The exchange with the upstream is over (answered, failed or cut): called once, before `failed` if any. */
-  readonly done?: () => void;
+  /**
+   * The exchange with the upstream is over (answered, failed or cut): called once, before `failed` if any, with
+   * the error when it did not end with the whole response.
+   */
+  readonly done?: (error?: Error) => void;
 }
 
 /** One forwarded request: its upstream, path (with query) and headers. */
@@ -161,7 +164,7 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.hooks.done?.();
+    this.hooks.done?.(error);
     if (!this.started) {
       this.res.removeListener('close', this.onClientGone);
       // The client left before any answer: there is no one to answer, and the upstream is not to blame.

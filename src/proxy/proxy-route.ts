@@ -14,6 +14,11 @@ import { hostConstraint } from './host-match.js';
 import { UpstreamPool } from './upstream-pool.js';
 import { rootSlug, type RootFallback } from '../server/root-fallback.js';
 
+// Span attributes (an OpenTelemetry semantic convention and ours), written out: the SDK is loaded only when
+// tracing is on.
+const ATTR_HTTP_REQUEST_METHOD = 'http.request.method';
+const ATTR_UPSTREAM = 'gatehouse.upstream';
+
 export interface ProxyRouteDeps {
   readonly route: ProxyRoute;
   readonly clientIp: (request: FastifyRequest) => string;
@@ -107,10 +112,14 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
       body: body.take(),
     };
     if (upstream) upstream.inFlight++;
+    // With tracing on, the upstream sees this call's span as its parent, in place of any traceparent the client sent.
+    const span = request.trace?.child('proxy', 'client', { [ATTR_UPSTREAM]: choice.upstream, [ATTR_HTTP_REQUEST_METHOD]: request.method });
+    span?.inject(target.headers);
     forwarder.forward(request, reply, target, {
       answered: deps.answered,
-      done: () => {
+      done: (error) => {
         if (upstream) upstream.inFlight--;
+        span?.end(error ? { error: classifyUpstreamError(error).reason } : { status: reply.statusCode });
       },
       failed: (error) => {
         const failure = classifyUpstreamError(error);

@@ -88,10 +88,10 @@ export const LogConfig = Section(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info', description: 'Log level; logs are JSON lines on stdout.' },
     ),
-    access: Type.Boolean({
+    access: Type.Union([Type.Boolean(), Type.Literal('json'), Type.Literal('combined'), Type.Literal('common')], {
       default: false,
       description:
-        'One line per request on the main listener (event "access", whatever the level): method, host, path without the query string and with personal identifiers in REST tuples redacted, route pattern, status, bytes, ms, route class, request id, user agent, and the client IP as enrich.ip stores it.',
+        'One line per request on the main listener, whatever the level. true or "json": a JSON log line (event "access"): method, host, path without the query string and with personal identifiers in REST tuples redacted, route pattern, status, bytes, ms, route class, request id, user agent, the client IP as enrich.ip stores it, and the trace id when tracing is on. "combined" or "common": the text line of Apache and nginx, on the same stream, with the same path and IP rules (docs/operations.md).',
     }),
   },
   { description: 'Structured logging.' },

@@ -5,6 +5,7 @@ import { rateLimitIssues } from '../ratelimit/index.js';
 import { proxyClaimsRoot } from '../proxy/index.js';
 import { sourcesIssues } from './source-checks.js';
 import { experimentsIssues } from '../experiments/checks.js';
+import { tracingIssues } from '../telemetry/tracing/checks.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -67,6 +68,7 @@ export function crossChecks(c: Config): ConfigIssue[] {
   issues.push(...rateLimitIssues(c.rateLimit));
   issues.push(...sourcesIssues(c));
   issues.push(...experimentsIssues(c.experiments, [c.tracking.cookies.visitorName, c.tracking.cookies.sessionName]));
+  issues.push(...tracingIssues(c.tracing));
   if (c.static.enabled && proxyClaimsRoot(c.proxy)) {
     add('/proxy/routes', 'a proxy route on "/" for every host leaves no room for static files: set static.enabled to false or give the route a host');
   }

@@ -13,6 +13,7 @@ import { RateLimitConfig } from '../ratelimit/config.js';
 import { ProtocolsConfig } from '../protocols/config.js';
 import { DestinationsConfig } from '../destinations/config.js';
 import { ExperimentsConfig } from '../experiments/config.js';
+import { TracingConfig } from '../telemetry/tracing/config.js';
 
 /** The whole of config.json. Each component declares its own slice beside its code. */
 export const ConfigSchema = Type.Object(
@@ -34,6 +35,7 @@ export const ConfigSchema = Type.Object(
     protocols: ProtocolsConfig,
     destinations: DestinationsConfig,
     experiments: ExperimentsConfig,
+    tracing: TracingConfig,
   },
   {
     $id: 'https://gatehouse.dev/config.schema.json',

@@ -82,6 +82,7 @@ export interface ServerFields {
   channel?: string; // search | social | email | direct | other | internal
   gpc?: boolean; // Sec-GPC: 1 was sent
   raw?: string; // original payload of a foreign protocol
+  trace_id?: string; // W3C trace id of the request (docs/tracing.md)
 }
 
 export type TrackEvent = ClientFields & ServerFields & { eid: string };
@@ -98,6 +99,6 @@ export const STRING_FIELDS = [
 export const SERVER_STRING_FIELDS = [
   'received', 'origin', 'host', 'ip', 'ehash', 'chash', 'uhash', 'culture', 'ua', 'ua_browser',
   'ua_browser_version', 'ua_os', 'ua_os_version', 'ua_device', 'bot_kind', 'country', 'region', 'city',
-  'geo_tz', 'ref_host', 'channel', 'raw',
+  'geo_tz', 'ref_host', 'channel', 'raw', 'trace_id',
 ] as const;
 export const SERVER_BOOLEAN_FIELDS = ['bot', 'gpc'] as const;

@@ -4,12 +4,14 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import { encodeEvent } from './codec.js';
 import type { TrackEvent } from './event.js';
 import { serviceUnavailable } from '../server/errors.js';
+import type { RequestTrace } from '../telemetry/tracing/index.js';
 
 export type AcceptedListener = (events: readonly TrackEvent[]) => void;
 
 /** The hand-off from the tracking surface to delivery: events are durable when `accept` resolves. */
 export interface EventPipeline {
-  accept(events: readonly TrackEvent[]): Promise<void>;
+  /** `trace`: the request's, when tracing is on; the spool commit becomes a span of it. */
+  accept(events: readonly TrackEvent[], trace?: RequestTrace | null): Promise<void>;
   /** Live view of accepted events (admin tail). Listeners must not block; returns an unsubscribe. */
   onAccepted(listener: AcceptedListener): () => void;
 }
@@ -21,11 +23,14 @@ export function createEventPipeline(options: { spool: Spool; telemetry: Telemetr
   const retryAfter = Math.max(1, Math.ceil(options.retryAfterMs / 1000));
 
   return {
-    async accept(events) {
+    async accept(events, trace) {
       if (events.length === 0) return;
+      const span = trace?.child('spool commit', 'internal', { 'gatehouse.events': events.length });
       try {
         await spool.append(events.map((e) => ({ id: e.eid, data: encodeEvent(e) })));
+        span?.end();
       } catch (err) {
+        span?.end({ error: err instanceof SpoolFullError ? 'spool_full' : 'spool_write_failed' });
         if (err instanceof SpoolFullError) {
           throw serviceUnavailable('SPOOL_FULL', 'events cannot be stored right now; retry later', retryAfter);
         }

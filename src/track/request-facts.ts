@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { EventOrigin } from './event.js';
 import type { RequestClient } from './request-client.js';
 import { decidePrivacy, type PrivacyDecision, type PrivacyPolicy } from './privacy.js';
+import { traceIdOf } from '../telemetry/tracing/index.js';
 
 /**
  * What the gateway knows about one tracking request, decided once per request and then only read: by identity
@@ -22,6 +23,11 @@ export interface RequestFacts {
   readonly origin: EventOrigin;
   /** The privacy signals' decision; 'drop' never reaches enrichment (the route records nothing). */
   readonly privacy: PrivacyDecision;
+  /**
+   * The trace this request belongs to (32 hex digits), kept on its events as `trace_id`: the gateway's own span's
+   * when tracing is on (which continues a valid incoming `traceparent`), else the incoming `traceparent`'s.
+   */
+  readonly traceId?: string;
 }
 
 export type RequestFactsOf = (request: FastifyRequest, origin: EventOrigin) => RequestFacts;
@@ -38,6 +44,7 @@ export function createRequestFacts(client: RequestClient, policy: PrivacyPolicy)
       host: request.hostname,
       origin,
       privacy: decidePrivacy(headers, policy),
+      traceId: request.trace?.traceId ?? traceIdOf(headers.traceparent),
     };
   };
 }

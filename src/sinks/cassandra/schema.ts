@@ -36,6 +36,17 @@ export function splitStatements(cql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/**
+ * The refusal of an `ALTER TABLE ... ADD` whose column is already there (Cassandra before 4.1 has no
+ * `ADD IF NOT EXISTS`): the statement's work is done. Cassandra 3.x and 4.x say "conflicts with an existing
+ * column", 5.x "already exists".
+ */
+export function columnExists(statement: string, err: unknown): boolean {
+  if (!/^ALTER TABLE \S+ ADD /i.test(statement)) return false;
+  const message = err instanceof Error ? err.message : String(err);
+  return /conflicts with an existing column|already exists/i.test(message);
+}
+
 /** `gatehouse setup cassandra`: creates the keyspace and tables; safe to run again (IF NOT EXISTS). */
 export async function applyCassandraSchema(config: CassandraConfig, log: SchemaLog, file = SCHEMA_FILE): Promise<number> {
   const statements = splitStatements(renderSchema(await readFile(file, 'utf8'), config));
@@ -44,7 +55,11 @@ export async function applyCassandraSchema(config: CassandraConfig, log: SchemaL
     await client.connect();
     for (const statement of statements) {
       log.info({ event: 'cassandraSchemaStatement', statement: statement.slice(0, 80) });
-      await client.execute(statement, [], { prepare: false });
+      try {
+        await client.execute(statement, [], { prepare: false });
+      } catch (err) {
+        if (!columnExists(statement, err)) throw err;
+      }
     }
     log.info({ event: 'cassandraSchemaApplied', keyspace: config.keyspace, statements: statements.length });
     return statements.length;

@@ -71,6 +71,11 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE regexp_matches(CAST(params AS VARCHAR), '\\\\u[dD][89a-fA-F]')`,
     ],
   },
+  {
+    version: 5,
+    description: 'trace id of the request',
+    statements: ['ALTER TABLE events ADD COLUMN "trace_id" VARCHAR'],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

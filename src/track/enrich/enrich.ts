@@ -78,6 +78,8 @@ export function createEnricher(config: EnrichConfig, options: EnricherOptions): 
     put(out, 'culture', cultureFrom(headerValue(facts.headers, 'accept-language')));
     if (!anonymous) putAll(out, hashPiiFields(pii, salt));
     put(out, 'gpc', facts.privacy.gpc || undefined);
+    // A trace id links the event to a backend's trace, which may name the user: not kept for an anonymized event.
+    if (!anonymous) put(out, 'trace_id', facts.traceId);
     if (anonymous) for (const key of IDENTITY_FIELDS) delete out[key];
     return out;
   };
