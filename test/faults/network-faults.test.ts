@@ -92,14 +92,17 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
    * stream, the store) grows again within 10 s of the cut, through another node; heals after more load.
    */
   async function ownNodeCutOff(sc: Scenario, label: 'gw' | 'cons', server: () => Promise<string | undefined>, count: () => Promise<number>, doing: string) {
-    const own = hostOf(net(), NODES, await server());
+    // /readyz names the server only while the bus check is up (a slow PubAck on a loaded machine can turn it down
+    // for a moment): wait for it.
+    const serverNow = () => waitFor(`the ${label}'s NATS server in /readyz`, server, { timeoutMs: 30_000, intervalMs: 100 });
+    const own = hostOf(net(), NODES, await serverNow());
     net().block(label, [own]);
     const cutAt = Date.now();
     await sleep(500); // what was on the wire or in hand at the cut may still land; growth must come after it
     const atCut = await count();
     await waitFor(`${label}: growth after the cut`, async () => (await count()) >= atCut + 20, { timeoutMs: 30_000, intervalMs: 100 });
     const failoverMs = Date.now() - cutAt;
-    const now = hostOf(net(), NODES, await server());
+    const now = hostOf(net(), NODES, await serverNow());
     console.log(`[network] ${label === 'gw' ? 'gateway' : 'consumer'}'s own node ${own} cut off: ${doing} again via ${now} after ${failoverMs} ms`);
     expect(now).not.toBe(own);
     expect(failoverMs).toBeLessThan(10_000);
