@@ -251,6 +251,7 @@ export function writeResults(path, results) {
     lines.push('', `Gateway RSS (MB): ${series(S.soak.samples, 'rssMb')}.`);
     if (S.soak.samples.some((x) => Number.isFinite(x.heapMb))) lines.push('', `Gateway heap used (MB): ${series(S.soak.samples, 'heapMb')}.`);
     if (S.soak.consumerSamples) lines.push('', `Consumer RSS (MB): ${series(S.soak.consumerSamples, 'rssMb')}.`, '', `Consumer heap used (MB): ${series(S.soak.consumerSamples, 'heapMb')}.`);
+    if (S.soak.consumerSamples?.some((x) => Number.isFinite(x.duckdbMb))) lines.push('', `Consumer's DuckDB memory (MB, its own accounting, bounded by sinks.duckdb.memoryLimit): ${series(S.soak.consumerSamples, 'duckdbMb')}.`);
     parts.push(`### ${S.soak.title}\n\n${lines.join('\n')}\n`);
   }
   const analysis = join(ROOT, 'bench', 'ANALYSIS.md');

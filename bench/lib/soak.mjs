@@ -52,7 +52,11 @@ async function sample(pid, metricsPort) {
   const mb = (bytes) => (bytes === undefined ? NaN : bytes / 2 ** 20);
   // Heap used is what a leak of JS objects raises; heap total (what V8 has committed) and external memory
   // (Buffers, native) say where RSS outside the used heap went.
-  return { rssMb: Math.max(0, ...rssMb(pid)), heapMb: mb(m.nodejs_heap_size_used_bytes), heapTotalMb: mb(m.nodejs_heap_size_total_bytes), externalMb: mb(m.nodejs_external_memory_bytes) };
+  // DuckDB's own accounting (the consumer's store): its buffer pool fills with the stored table up to
+  // sinks.duckdb.memoryLimit, which RSS shows as growth; RSS outside it is what a leak would raise.
+  const rss = Math.max(0, ...rssMb(pid));
+  const duckdbMb = mb(m.gatehouse_duckdb_memory_bytes);
+  return { rssMb: rss, heapMb: mb(m.nodejs_heap_size_used_bytes), heapTotalMb: mb(m.nodejs_heap_size_total_bytes), externalMb: mb(m.nodejs_external_memory_bytes), duckdbMb, outsideDuckDbMb: rss - duckdbMb };
 }
 
 /**
@@ -84,7 +88,8 @@ export async function runSoak({ dir, seconds, startGatehouse, gatehouseOpts, sut
       samples.consumer.push({ s, ...c });
       if (s - lastLog >= Math.min(60, seconds / 10) || s >= seconds) {
         lastLog = s;
-        const line = (x) => `RSS ${x.rssMb.toFixed(0)} MB, heap used ${x.heapMb.toFixed(0)} of ${x.heapTotalMb.toFixed(0)} MB, external ${x.externalMb.toFixed(0)} MB`;
+        const duck = (x) => (Number.isFinite(x.duckdbMb) ? `, DuckDB ${x.duckdbMb.toFixed(0)} MB` : '');
+        const line = (x) => `RSS ${x.rssMb.toFixed(0)} MB, heap used ${x.heapMb.toFixed(0)} of ${x.heapTotalMb.toFixed(0)} MB, external ${x.externalMb.toFixed(0)} MB${duck(x)}`;
         log(`  ${s} s: gateway ${line(g)}; consumer ${line(c)}`);
       }
     }
@@ -101,7 +106,11 @@ export async function runSoak({ dir, seconds, startGatehouse, gatehouseOpts, sut
         if (g) log(`  ${proc} ${measure === 'rssMb' ? 'RSS' : 'heap used'}: median ${g.early.toFixed(0)} MB (${g.firstWindow.join('–')} s) → ${g.late.toFixed(0)} MB (${g.secondWindow.join('–')} s), ${((g.ratio - 1) * 100).toFixed(1)}%${g.ok ? '' : ' FAILED'}`);
       }
     }
+    // Not judged (the issue's measures are RSS and heap used): says whether the consumer's RSS growth is its store's.
+    const outside = growth(samples.consumer, 'outsideDuckDbMb');
+    if (outside) log(`  consumer RSS outside DuckDB's memory: median ${outside.early.toFixed(0)} MB → ${outside.late.toFixed(0)} MB, ${((outside.ratio - 1) * 100).toFixed(1)}% (not judged)`);
     return {
+      consumerOutsideDuckDb: outside,
       title: `10. Soak: ${seconds} s of mixed load, gateway and consumer`,
       seconds,
       // `samples`/`rssMb`: the gateway's, as in earlier runs' results.
