@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { run } from './proc.mjs';
-import { growth } from './soak.mjs';
+import { judgeSoak } from './soak.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
 const require = createRequire(join(ROOT, 'package.json'));
@@ -129,18 +129,19 @@ function targets(results) {
   if (rss.length) add('Memory: < 150 MB RSS per worker at steady load', `peak ${f(Math.max(...rss))} MB (largest gateway process, any scenario)`, Math.max(...rss) < 150);
   if (S.soak?.samples.length >= 6) {
     // Judged as the run itself judges it (lib/soak.mjs): after the first fifth, the second half's median against
-    // the first half's, for RSS and V8 heap used, of the gateway and (runs since the consumer joined) the consumer.
+    // the first half's; the consumer's DuckDB buffer pool by its bound.
     const range = (w) => `${w[0]}–${w[1]} s`;
-    for (const [proc, samples] of [['gateway', S.soak.samples], ['consumer', S.soak.consumerSamples ?? []]]) {
-      for (const [measure, name] of [['rssMb', 'RSS'], ['heapMb', 'heap used']]) {
-        const g = growth(samples, measure);
-        if (!g) continue;
-        add(
-          `Soak, ${proc} ${name}: ≤ 10% growth after the warm-up`,
-          `median ${f(g.early)} MB (${range(g.firstWindow)}) → ${f(g.late)} MB (${range(g.secondWindow)}), ${g.ratio >= 1 ? '+' : ''}${((g.ratio - 1) * 100).toFixed(1)}%; samples ${f(g.min)}–${f(g.max)} MB`,
-          g.ok,
-        );
+    for (const j of judgeSoak(S.soak.samples, S.soak.consumerSamples ?? [])) {
+      if (j.bound) {
+        add(`Soak, ${j.proc} ${j.name}: ≤ ${j.bound} MB (its memoryLimit)`, `peak ${f(j.peak)} MB`, j.ok);
+        continue;
       }
+      const g = j.g;
+      add(
+        `Soak, ${j.proc} ${j.name}: ≤ 10% growth after the warm-up`,
+        `median ${f(g.early)} MB (${range(g.firstWindow)}) → ${f(g.late)} MB (${range(g.secondWindow)}), ${g.ratio >= 1 ? '+' : ''}${((g.ratio - 1) * 100).toFixed(1)}%; samples ${f(g.min)}–${f(g.max)} MB`,
+        j.ok,
+      );
     }
   }
   return table(['target', 'measured', ''], out);
