@@ -11,7 +11,7 @@ const readers = new WeakMap<Telemetry, Set<MemoryReader>>();
 /**
  * `gatehouse_duckdb_memory_bytes{tag}`: what DuckDB holds in its buffer pool (bounded by
  * `sinks.duckdb.memoryLimit`), read at scrape time. A consumer's RSS grows with the stored table while this
- * pool fills (cached blocks, the `eid` index), which is not a leak: the soak tells one from the other with it.
+ * pool fills (cached blocks, the `eid` index), up to its bound: the soak shows it beside the consumer's RSS.
  * Returns the unregistration, for the store's close.
  */
 export function registerDuckDbMemory(telemetry: Telemetry, read: MemoryReader): () => void {
