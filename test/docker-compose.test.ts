@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../src/settings/load.js';
 import { ConfigError } from '../src/config/errors.js';
+import { SERVING_STARTUP_FLAGS } from '../src/server/v8-tuning.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
@@ -148,10 +149,22 @@ describe('other deployment examples', () => {
       ['gatehouse-consumer.service', 'consume'],
     ] as const) {
       const text = readFileSync(join(ROOT, 'setup/systemd', unit), 'utf8');
-      expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/node /opt/gatehouse/dist/cli\\.js ${command} --config /etc/gatehouse/config\\.json$`, 'm'));
+      // Node's own flags may come first (the gateway's start-up V8 flags, src/server/v8-tuning.ts).
+      expect(text).toMatch(new RegExp(`^ExecStart=/usr/bin/node (--[\\w-]+=\\S+ )*/opt/gatehouse/dist/cli\\.js ${command} --config /etc/gatehouse/config\\.json$`, 'm'));
       expect(text).toMatch(/^ProtectSystem=strict$/m);
       expect(text).toMatch(/^NoNewPrivileges=yes$/m);
       expect(text).toMatch(/^StateDirectory=gatehouse$/m);
+    }
+  });
+
+  it('start the gateway with the V8 flags that only count at start (systemd, Kubernetes, Compose, npm start)', () => {
+    const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
+    const serveLine = /^ExecStart=.* serve /m.exec(read('setup/systemd/gatehouse.service'))![0];
+    const nodeOptions = /name: NODE_OPTIONS\n\s+value: (.*)$/m.exec(read('setup/k8s/gateway.yaml'))?.[1];
+    const composeEntry = /^ {2}gateway:\n(?: {4}.*\n)*? {4}entrypoint: (.*)$/m.exec(read('docker-compose.yml'))?.[1];
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    for (const flag of SERVING_STARTUP_FLAGS) {
+      for (const line of [serveLine, nodeOptions, composeEntry, start]) expect(line).toContain(flag);
     }
   });
 

@@ -66,6 +66,19 @@ describe('DuckDB store', () => {
     expect((await store.get('keep'))?.url).toBe('https://example.com/');
   });
 
+  it('reports the memory DuckDB holds in /metrics while open (gatehouse_duckdb_memory_bytes by tag), and nothing once closed', async () => {
+    const t = telemetry();
+    const ownFile = tempFile();
+    const own = createDuckDbStore({ config: { path: ownFile.path }, telemetry: t });
+    await own.start();
+    await own.write(Array.from({ length: 500 }, () => contractEvent()));
+    const held = async () => ((await t.registry.getSingleMetric('gatehouse_duckdb_memory_bytes')?.get())?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+    expect(await held()).toBeGreaterThan(0);
+    await own.close();
+    ownFile.remove();
+    expect(await held()).toBe(0);
+  });
+
   it('bounds the buffer pool by default: 512 MB unless configured', () => {
     expect(parseConfig({}, 'test', {}).sinks.duckdb.memoryLimit).toBe(512 * 1000 * 1000);
     expect(parseConfig({ sinks: { duckdb: { memoryLimit: '0B' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(0);

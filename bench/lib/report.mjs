@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { median } from './measure.mjs';
 import { run } from './proc.mjs';
+import { judgeSoak } from './soak.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
 const require = createRequire(join(ROOT, 'package.json'));
@@ -132,20 +132,17 @@ function targets(results) {
     .filter(Number.isFinite);
   if (rss.length) add('Memory: < 150 MB RSS per worker at steady load', `peak ${f(Math.max(...rss))} MB (largest gateway process, any scenario)`, Math.max(...rss) < 150);
   if (S.soak?.samples.length >= 6) {
-    // RSS under load is a sawtooth (V8 grows and shrinks its heap): single samples swing by ±20%, so growth is
-    // judged on windows. After the first fifth (warm-up), the median of the second half against the first half.
-    const s = S.soak.samples;
-    const rest = s.slice(Math.floor(s.length / 5));
-    const half = Math.floor(rest.length / 2);
-    const [first, second] = [rest.slice(0, half), rest.slice(half)];
-    const early = median(first.map((x) => x.rssMb));
-    const late = median(second.map((x) => x.rssMb));
-    const range = (w) => `${w[0].s}–${w.at(-1).s} s`;
-    add(
-      'No memory growth over the soak',
-      `median RSS ${f(early)} MB (${range(first)}) → ${f(late)} MB (${range(second)}); samples ${f(Math.min(...rest.map((x) => x.rssMb)))}–${f(Math.max(...rest.map((x) => x.rssMb)))} MB, last ${f(s.at(-1).rssMb)} MB`,
-      late <= early * 1.1,
-    );
+    // Judged as the run itself judges it (lib/soak.mjs): after the first fifth, the second half's median against
+    // the first half's.
+    const range = (w) => `${w[0]}–${w[1]} s`;
+    for (const j of judgeSoak(S.soak.samples, S.soak.consumerSamples ?? [])) {
+      const g = j.g;
+      add(
+        `Soak, ${j.proc} ${j.name}: ≤ 10% growth after the warm-up`,
+        `median ${f(g.early)} MB (${range(g.firstWindow)}) → ${f(g.late)} MB (${range(g.secondWindow)}), ${g.ratio >= 1 ? '+' : ''}${((g.ratio - 1) * 100).toFixed(1)}%; samples ${f(g.min)}–${f(g.max)} MB`,
+        j.ok,
+      );
+    }
   }
   return table(['target', 'measured', ''], out);
 }
@@ -255,7 +252,14 @@ export function writeResults(path, results) {
     );
   }
   if (S.soak) {
-    parts.push(`### ${S.soak.title}\n\n${f(S.soak.rps)} req/s (pixel + POST), ${S.soak.bad} errors, peak RSS ${f(S.soak.rssMb)} MB. RSS (MB) over time: ${S.soak.samples.map((x) => `${x.s} s: ${f(x.rssMb)}`).join(', ')}.\n`);
+    const series = (samples, measure) => samples.filter((x) => Number.isFinite(x[measure])).map((x) => `${x.s} s: ${f(x[measure])}`).join(', ');
+    const lines = [`${f(S.soak.rps)} req/s (pixel + POST), ${S.soak.bad} errors, peak RSS ${f(S.soak.rssMb)} MB.`];
+    if (S.soak.consumerSamples) lines.push(`Events accepted ${f(S.soak.accepted)}, stored by the consumer ${f(S.soak.stored)}; consumer peak RSS ${f(S.soak.consumerRssMb)} MB.`);
+    lines.push('', `Gateway RSS (MB): ${series(S.soak.samples, 'rssMb')}.`);
+    if (S.soak.samples.some((x) => Number.isFinite(x.heapMb))) lines.push('', `Gateway heap used (MB): ${series(S.soak.samples, 'heapMb')}.`);
+    if (S.soak.consumerSamples) lines.push('', `Consumer RSS (MB): ${series(S.soak.consumerSamples, 'rssMb')}.`, '', `Consumer heap used (MB): ${series(S.soak.consumerSamples, 'heapMb')}.`);
+    if (S.soak.consumerSamples?.some((x) => Number.isFinite(x.duckdbMb))) lines.push('', `Consumer's DuckDB memory (MB, its own accounting, bounded by sinks.duckdb.memoryLimit): ${series(S.soak.consumerSamples, 'duckdbMb')}.`);
+    parts.push(`### ${S.soak.title}\n\n${lines.join('\n')}\n`);
   }
   const analysis = join(ROOT, 'bench', 'ANALYSIS.md');
   if (existsSync(analysis)) parts.push(readFileSync(analysis, 'utf8'));

@@ -8,15 +8,18 @@ import { gatehouseConf, nginxPeerConf, caddyConf } from './peers.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** `node dist/cli.js serve` (BENCH_NODE_ARGS adds flags, e.g. --cpu-prof). */
+/**
+ * `node dist/cli.js serve` (BENCH_NODE_ARGS adds flags, e.g. --cpu-prof). `opts.root`: another checkout's build
+ * (the `--baseline=<dir>` target, measured in the same run); `opts.nodeArgs`: flags of that target only.
+ */
 export async function startGatehouse(dir, core, opts) {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const adminPort = await freePort();
   const tlsPort = opts.tls ? await freePort() : undefined;
   const path = gatehouseConf(dir, { ...opts, port, adminPort, ...(opts.tls ? { tls: { ...opts.tls, port: tlsPort } } : {}) });
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = startPinned(core, process.execPath, [...nodeArgs, join(ROOT, 'dist/cli.js'), 'serve', '--config', path], {
+  const nodeArgs = [...(await startupFlags(opts.root ?? ROOT)), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(opts.nodeArgs ?? [])];
+  const child = startPinned(core, process.execPath, [...nodeArgs, join(opts.root ?? ROOT, 'dist/cli.js'), 'serve', '--config', path], {
     cwd: dir,
     logFile: join(dir, 'gatehouse.log'),
   });
@@ -24,6 +27,12 @@ export async function startGatehouse(dir, core, opts) {
   if (tlsPort) await waitPort(tlsPort, { child });
   if (opts.workers > 1) await waitMetrics(adminPort, (m) => (m.gatehouse_worker_started_total ?? 0) >= opts.workers);
   return { child, pid: child.pid, port, tlsPort, adminPort, base: `http://127.0.0.1:${port}`, stop: () => stop(child, 30_000) };
+}
+
+/** The V8 flags a build's serving process is started with (as `npm start` and the systemd unit do); none before they existed. */
+async function startupFlags(root) {
+  const tuning = await import(join(root, 'dist/server/v8-tuning.js')).catch(() => ({}));
+  return tuning.SERVING_STARTUP_FLAGS ?? [];
 }
 
 export async function startNginx(dir, core, opts) {

@@ -5,6 +5,7 @@ import { isProtocolMessage, type PrimaryMessage, type WorkerCall, type WorkerMes
 import type { WorkerEvents } from './events.js';
 import { WORKER_COUNT_ENV, WORKER_INDEX_ENV } from './worker-config.js';
 import { backoffDelay } from '../lifecycle/backoff.js';
+import { servingExecArgv } from '../server/v8-tuning.js';
 
 export interface SupervisorOptions {
   readonly count: number;
@@ -58,8 +59,9 @@ export class Supervisor {
     this.minMs = options.backoff?.minMs ?? 100;
     this.maxMs = options.backoff?.maxMs ?? 30_000;
     this.stableMs = options.backoff?.stableMs ?? 30_000;
-    // Structured clone on the channel: event batches travel as bytes, not as JSON arrays of numbers.
-    cluster.setupPrimary({ serialization: 'advanced' });
+    // Structured clone on the channel: event batches travel as bytes, not as JSON arrays of numbers. Workers
+    // get the V8 flags that only count at start (the young generation's size, server/v8-tuning.ts).
+    cluster.setupPrimary({ serialization: 'advanced', execArgv: servingExecArgv(process.execArgv) });
   }
 
   /** Forks every worker; resolves when all serve. A worker that exits before it ever served fails the start. */

@@ -14,6 +14,7 @@ import { readEventLayout, writeEvents, type EventLayout } from './event-writer.j
 import type { EventFilter } from './filter.js';
 import { deleteLink, getLink, linkHistory, listLinks, putLink, type LinkChange } from './links.js';
 import { migrate } from './migrations.js';
+import { readDuckDbMemory, registerDuckDbMemory } from './memory-metrics.js';
 import { countRecords, readRecords, writeRecords } from './records.js';
 import { readStats, type StatsRange, type StatsReport } from './stats.js';
 import { readExperimentCounts } from './experiment-counts.js';
@@ -47,6 +48,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
   let starting: Promise<void> | undefined;
   let db: Database | undefined;
   let layout: EventLayout = [];
+  let unregisterMemory: (() => void) | undefined;
 
   /** Runs `fn` on the connection; writes and reads alike fail with a typed error once closed. */
   async function use<T>(op: string, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -80,7 +82,10 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
         db = opened;
         // A close() that raced the start wins: release what was just opened.
         if (state === 'closed') await opened.release();
-        else state = 'open';
+        else {
+          state = 'open';
+          unregisterMemory = registerDuckDbMemory(telemetry, () => opened.exclusive(readDuckDbMemory));
+        }
       })();
       return starting;
     },
@@ -106,6 +111,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
       if (state === 'closed') return;
       const wasOpen = state === 'open';
       state = 'closed';
+      unregisterMemory?.();
       if (wasOpen) await db?.release();
     },
     queryEvents: (filter = {}) => use('queryEvents', (conn) => queryEvents(conn, filter)),
