@@ -4,12 +4,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { runCli, spawnCli, writeConfig } from './helpers/cli.js';
+import { runCli, spawnCli, writeConfig, collectLogs, type LogLine } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
 import { startEcho, type Backend } from './helpers/backends.js';
 
-type LogLine = Record<string, unknown>;
 
 let child: ChildProcess;
 let blue: Backend;
@@ -53,16 +52,9 @@ beforeAll(async () => {
   writeFileSync(path, JSON.stringify(configOf(blue, 'info')));
   base = `http://127.0.0.1:${ports.http}`;
   child = spawnCli(['serve', '--config', path]);
-  let partial = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line) as LogLine);
-  });
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stderr = collectLogs(child, logs);
   await waitFor('the primary to report both workers serving', () => {
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr()}`);
     return logs.find((l) => l.role === 'primary' && l.event === 'started');
   });
 }, 90_000);

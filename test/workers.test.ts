@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { spawnCli, writeConfig, exited } from './helpers/cli.js';
+import { spawnCli, writeConfig, exited, collectLogs, type LogLine } from './helpers/cli.js';
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
 import { startReceiver, type Receiver } from './helpers/receivers.js';
@@ -16,7 +16,6 @@ afterEach(async () => {
   for (const r of receivers.splice(0)) await r.close();
 });
 
-type LogLine = Record<string, unknown>;
 
 /** `gatehouse serve` with 2 workers, as a real child process; its JSON log lines are collected as they come. */
 async function startCluster(extra: Record<string, unknown> = {}) {
@@ -33,16 +32,9 @@ async function startCluster(extra: Record<string, unknown> = {}) {
   const child = spawnCli(['serve', '--config', path], { DIR: dir });
   children.push(child);
   const logs: LogLine[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) if (line.startsWith('{')) logs.push(JSON.parse(line) as LogLine);
-  });
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stderr = collectLogs(child, logs);
   const started = await waitFor('the primary to report both workers serving', () => {
-    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr()}`);
     return logs.find((l) => l.role === 'primary' && l.event === 'started');
   });
   return { child, logs, path, dir, base: `http://127.0.0.1:${port}`, admin: `http://127.0.0.1:${adminPort}`, pids: started.pids as number[] };

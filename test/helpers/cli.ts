@@ -48,3 +48,18 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
+
+export type LogLine = Record<string, unknown>;
+
+/** Collects a child's JSON log lines from its stdout into `into` as they come; returns its stderr so far. */
+export function collectLogs(child: ChildProcess, into: LogLine[]): () => string {
+  let partial = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.startsWith('{')) into.push(JSON.parse(line) as LogLine);
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return () => stderr;
+}
