@@ -76,7 +76,8 @@ describe('reload with 2 workers (a real child process)', () => {
     writeFileSync(path, JSON.stringify(configOf(green, 'info')));
     child.kill('SIGHUP');
     await waitFor('both workers to apply the reload', () => reloadedBy(from).size === 2);
-    const primary = logs.slice(from).find((l) => l.role === 'primary' && l.event === 'configReloaded');
+    // The primary logs once every worker has acknowledged: its line may come after theirs.
+    const primary = await waitFor('the primary to log the reload', () => logs.slice(from).find((l) => l.role === 'primary' && l.event === 'configReloaded'));
     expect(primary).toMatchObject({ workers: 2, changed: ['/proxy/routes'] });
     // Connections alternate between the workers: both answer with the new config.
     for (let i = 0; i < 6; i++) expect(JSON.parse((await get(`${base}/app/x`)).body).name).toBe('green');
