@@ -4,7 +4,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startPinned, stop, stopAll, waitPort, cpuSeconds, peakRssMb, resetPeakRss, rssMb } from './lib/proc.mjs';
 import { freePort } from './lib/ports.mjs';
 import { startNatsCluster } from './lib/nats.mjs';
@@ -16,6 +15,7 @@ import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics, queu
 import { revision, writeResults } from './lib/report.mjs';
 import { consumersScenario } from './lib/consumers-scenario.mjs';
 import { onJsonLines } from './lib/json-lines.mjs';
+import { poll } from './lib/poll.mjs';
 import { durationArg, SOAK_MAX_GROWTH } from './lib/soak.mjs';
 
 const argv = process.argv.slice(2);
@@ -175,12 +175,6 @@ async function lagScenario(nats, files) {
   });
   await Promise.race([ready, done]);
   const rateLoad = (seconds) => runJson(LOAD, [join(import.meta.dirname, 'lib/rate-load.mjs'), `${gh.base}/tr/v1/`, '5000', String(seconds)]);
-  // Polls until `ok()` or the time is up; says which.
-  const poll = async (ok, timeoutMs) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!ok() && Date.now() < deadline) await sleep(50);
-    return ok();
-  };
   const untilStored = (n) => poll(() => stored >= n, 60_000);
   // Cold start: the fresh gateway and consumer take the rate at once, with no warm-up. It is reported on its own
   // (how long until the JIT-warmed code keeps up); the measured run follows, as every other scenario's follows a warm-up.

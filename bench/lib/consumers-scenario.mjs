@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gatehouseConf } from './peers.mjs';
 import { median } from './measure.mjs';
 import { onJsonLines } from './json-lines.mjs';
+import { poll } from './poll.mjs';
 
 const PROBE = join(import.meta.dirname, 'consumer-probe.mjs');
 
@@ -33,12 +34,8 @@ function startProbe(core, config) {
   };
 }
 
-async function until(what, probe, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function until(what, ok, timeoutMs) {
+  if (!(await poll(ok, timeoutMs))) throw new Error(`timed out waiting for ${what}`);
 }
 
 /** One drain of `events` by `cores.length` consumers: wall-clock events/s and CPU µs per event over all of them. */
