@@ -5,6 +5,7 @@ import { resolveSalt } from '../track/enrich/salt.js';
 import { accessLine, type LineFormat } from './access-log-line.js';
 import { routeClassOf } from './http-metrics.js';
 import { loggedPath } from './logged-path.js';
+import { scrubSecrets } from '../config/secrets.js';
 
 export type AccessLogFormat = 'json' | LineFormat;
 
@@ -85,7 +86,8 @@ function lineWriter(logger: Logger, ipOf: IpOf, format: LineFormat): Writer {
       },
       format,
     );
-    stream.write(`${line}\n`);
+    // Written past pino, so its streamWrite hook (the environment values' scrub, telemetry/logger.ts) is applied here.
+    stream.write(`${scrubSecrets(line)}\n`);
   };
 }
 
