@@ -33,4 +33,16 @@ describe('consumer lag metrics', () => {
     expect(value(text, 'gatehouse_consumer_pending')).toBe(5);
     expect(value(text, 'gatehouse_consumer_ack_pending')).toBe(1);
   });
+
+  it('answers a scrape while the bus does not, with the last lag', async () => {
+    const registry = new Registry();
+    let hang = false;
+    // Across a partition a JetStream API call settles only at its timeout.
+    consumerLagMetrics(registry, () => (hang ? new Promise<ConsumerLag>(() => undefined) : Promise.resolve({ pending: 9, ackPending: 2 })), 10);
+    await registry.metrics();
+    hang = true;
+    const text = await registry.metrics();
+    expect(value(text, 'gatehouse_consumer_pending')).toBe(9);
+    expect(value(text, 'gatehouse_consumer_ack_pending')).toBe(2);
+  });
 });

@@ -1,5 +1,6 @@
 import { Gauge } from 'prom-client';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { ScrapeReading } from '../telemetry/scrape-reading.js';
 
 /** How far a destination is behind: events waiting for it, and the age of the oldest event in hand. */
 export interface LagProbe {
@@ -8,17 +9,16 @@ export interface LagProbe {
 }
 
 function build(t: Telemetry) {
-  const probes = new Map<string, LagProbe>();
+  // With NATS, pending is a JetStream API call: across an outage a scrape waits for it only briefly.
+  const probes = new Map<string, { probe: LagProbe; pending: ScrapeReading<number> }>();
   const pendingGauge = new Gauge({
     name: 'gatehouse_destination_pending_events',
     help: 'Events waiting for a destination in embedded mode (its spool); with NATS, messages (packs of events) its JetStream consumer has not taken.',
     labelNames: ['destination'],
     registers: [t.registry],
     async collect() {
-      for (const [name, probe] of probes) {
-        const n = await probe.pending().catch(() => NaN);
-        if (Number.isFinite(n)) this.set({ destination: name }, n);
-      }
+      const read = await Promise.all([...probes].map(async ([name, { pending }]) => [name, await pending.current()] as const));
+      for (const [name, n] of read) if (n !== undefined && Number.isFinite(n)) this.set({ destination: name }, n);
     },
   });
   const lagGauge = new Gauge({
@@ -27,7 +27,7 @@ function build(t: Telemetry) {
     labelNames: ['destination'],
     registers: [t.registry],
     collect() {
-      for (const [name, probe] of probes) this.set({ destination: name }, probe.oldestInHandMs() / 1000);
+      for (const [name, { probe }] of probes) this.set({ destination: name }, probe.oldestInHandMs() / 1000);
     },
   });
   return {
@@ -35,7 +35,7 @@ function build(t: Telemetry) {
     retried: t.event('destinationRetried', 'Events whose delivery failed and will be retried.', 'warn', ['destination']),
     failed: t.event('destinationFailed', 'Events a destination refused for good (or gave up on), moved to its dead letters.', 'error', ['destination', 'reason']),
     probe(name: string, probe: LagProbe): () => void {
-      probes.set(name, probe);
+      probes.set(name, { probe, pending: new ScrapeReading(() => probe.pending()) });
       return () => {
         probes.delete(name);
         pendingGauge.remove({ destination: name });
