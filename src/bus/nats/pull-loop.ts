@@ -78,6 +78,8 @@ async function run(deps: PullLoopDeps, options: SubscribeOptions, handler: Batch
     } catch (err) {
       messages?.stop();
       if (stop.aborted) return;
+      // A reconnect is no failure: pull anew at once (the connection's own events log it).
+      if (err instanceof PullAnew) continue;
       failures += 1;
       deps.events.consumerFailed(
         { bus: 'nats', durable: options.durable },
@@ -136,13 +138,16 @@ function restartOnReconnect(nc: NatsConnection, messages: ConsumerMessages): voi
   void (async () => {
     for await (const s of statuses) {
       if (s.type === 'reconnect') {
-        messages.stop(new Error(`reconnected to ${s.server}: pulling anew`));
+        messages.stop(new PullAnew(`reconnected to ${s.server}: pulling anew`));
         break;
       }
     }
   })().catch(() => {});
   void messages.closed().finally(done);
 }
+
+/** Ends a consume so the loop pulls again at once, without counting a failure or backing off. */
+class PullAnew extends Error {}
 
 async function handleBatch(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler, deliveries: NatsDelivery[]): Promise<void> {
   // A slow write (a sink retrying) must not make the server redeliver messages that are still being handled.
