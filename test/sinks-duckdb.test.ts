@@ -17,6 +17,7 @@ import { SinkWriteError } from '../src/sinks/sink.js';
 import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
 import { SQL_TYPES } from '../src/sinks/duckdb/event-writer.js';
 import type { TrackEvent } from '../src/track/event.js';
+import { sampleBatch } from './helpers/cassandra-batch.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
 
@@ -377,6 +378,93 @@ describe('DuckDB migrations', () => {
       const store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
       await expect(store.start()).rejects.toBeInstanceOf(SinkStartError);
       await store.close();
+    } finally {
+      file.remove();
+    }
+  });
+});
+
+describe('DuckDB event key: (received, eid)', () => {
+  const at = (iso: string, fields: Partial<TrackEvent> = {}) => contractEvent({ received: iso, ...fields });
+
+  it("stores a client's retry of its own eid once within sinks.duckdb.retryWindow, and again past it", async () => {
+    const file = tempFile();
+    const store = createDuckDbStore({ config: { path: file.path, retryWindow: 120_000 }, telemetry: telemetry() });
+    try {
+      await store.start();
+      const eid = 'client-own-id-1';
+      await store.write([at('2026-03-01T10:00:00.000Z', { eid })]);
+      // The retry comes in a later request (a later receive time), beside a new event, in either order.
+      await store.write([at('2026-03-01T10:01:30.000Z', { eid }), at('2026-03-01T10:01:30.000Z', { eid: 'client-own-id-2' })]);
+      await store.write([at('2026-03-01T10:00:10.000Z', { eid: 'client-own-id-2' })]);
+      expect(await store.countEvents()).toBe(2);
+      expect((await store.queryEvents()).find((e) => e.eid === eid)?.received).toBe('2026-03-01T10:00:00.000Z');
+      // Past the window it is another request as far as the store can tell.
+      await store.write([at('2026-03-01T10:05:00.000Z', { eid })]);
+      expect(await store.countEvents()).toBe(3);
+    } finally {
+      await store.close();
+      file.remove();
+    }
+  });
+
+  it('stores a retry twice when the window is off, and a redelivery (same receive time) once whatever the window', async () => {
+    const file = tempFile();
+    const store = createDuckDbStore({ config: { path: file.path, retryWindow: 0 }, telemetry: telemetry() });
+    try {
+      await store.start();
+      const first = at('2026-03-01T10:00:00.000Z', { eid: 'client-own-id-3' });
+      await store.write([first]);
+      await store.write([first, at('2026-03-01T10:00:05.000Z', { eid: 'new-4' })]);
+      expect(await store.countEvents()).toBe(2);
+      await store.write([at('2026-03-01T10:00:10.000Z', { eid: 'client-own-id-3' })]);
+      expect(await store.countEvents()).toBe(3);
+    } finally {
+      await store.close();
+      file.remove();
+    }
+  });
+
+  it("keeps the key's index small when eids are random (clients' own ids): it grows where the newest events are", async () => {
+    const file = tempFile();
+    const t = telemetry();
+    const store = createDuckDbStore({ config: { path: file.path, retryWindow: 0 }, telemetry: t });
+    try {
+      await store.start();
+      // 300,000 events with random UUIDv4 eids, a thousand a second of receive time. Keyed by eid alone, the index
+      // held ~87 bytes an event in memory (26 MB here, growing until the memory limit failed every write).
+      const start = Date.parse('2026-03-01T00:00:00.000Z');
+      for (let b = 0; b < 300; b++) await store.write(sampleBatch(1_000, 200, start + b * 1_000));
+      expect(await store.countEvents()).toBe(300_000);
+      const text = await t.metrics();
+      const art = Number(/gatehouse_duckdb_memory_bytes\{tag="ART_INDEX"\} (\d+)/.exec(text)?.[1] ?? 0);
+      expect(art).toBeLessThan(12 * 1024 * 1024);
+    } finally {
+      await store.close();
+      file.remove();
+    }
+  }, 120_000);
+
+  it('rebuilds an events table keyed by eid (schema 5) with its rows, and says so before it starts', async () => {
+    const file = tempFile();
+    try {
+      await withRawConnection(file.path, async (conn) => {
+        expect(await migrate(conn, 5)).toEqual([1, 2, 3, 4, 5]);
+        await conn.run(`INSERT INTO events (eid, received, origin, vid) VALUES ('old-2', '2024-01-01 00:00:02', 'track', 'v'), ('old-1', '2024-01-01 00:00:01', 'track', 'v')`);
+      });
+      const lines: string[] = [];
+      const t = new Telemetry(createLogger('info', { write: (line: string) => void lines.push(line) }), { defaultMetrics: false });
+      const store = createDuckDbStore({ config: { path: file.path }, telemetry: t });
+      await store.start();
+      expect((await store.queryEvents()).map((e) => e.eid).sort()).toEqual(['old-1', 'old-2']);
+      await store.write([at('2024-01-01T00:00:01.000Z', { eid: 'old-1' })]);
+      expect(await store.countEvents()).toBe(2);
+      await store.close();
+      expect(lines.find((l) => l.includes('"sinkSchemaMigrating"') && l.includes('"version":6'))).toBeDefined();
+      await withRawConnection(file.path, async (conn) => {
+        const keys = (await conn.runAndReadAll("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type = 'PRIMARY KEY'")).getRowObjectsJS();
+        expect(keys.map((k) => k.constraint_column_names)).toEqual([['received', 'eid']]);
+      });
     } finally {
       file.remove();
     }

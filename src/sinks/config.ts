@@ -11,6 +11,10 @@ export const DuckDbConfig = Section(
       description:
         "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. The default fits a small server beside the gateway; 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
     }),
+    retryWindow: Duration('2m', {
+      description:
+        'A client that sends its own eid and retries a request is stored once when the retry is received within this long of the first copy ("0s": not looked for). Copies the pipeline makes (redeliveries) are always stored once, whatever this says.',
+    }),
   },
   { description: 'The embedded DuckDB store.' },
 );

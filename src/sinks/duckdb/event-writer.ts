@@ -1,5 +1,5 @@
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBDataChunk, listValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { EVENT_COLUMNS, coerce, receivedDate, type ColumnKind } from '../event-columns.js';
 import type { TrackEvent } from '../../track/event.js';
 import { SinkStartError } from '../errors.js';
@@ -54,17 +54,23 @@ export interface WriteResult {
  * (no per-row SQL). A redelivered batch trips the primary key, and the appender cannot skip rows, so the
  * batch is then rolled back and replayed through a temporary staging table with INSERT OR IGNORE. Redelivery
  * is rare, so the common case pays nothing for idempotency beyond the primary-key check itself: ~4 of the ~20 µs
- * an event costs, and ~100 ms of each checkpoint's pause (bench/HISTORY.md, the 2fcb5fa pass). It stays: no
- * cheaper check catches every path a second copy can take (a client's retry with its own eid among them).
+ * an event costs, and ~100 ms of each checkpoint's pause (bench/HISTORY.md, the 2fcb5fa pass).
+ *
+ * The key is (received, eid) (migration 6): every copy the pipeline makes of an event (a redelivery, a re-sent
+ * pack, a dead letter sent back) carries the receive time the gateway gave it, so the key stores it once, and
+ * the key's index stays small because it grows at the newest receive time. A client's retry of its own eid is
+ * a new request with a new receive time: `retryWindowMs` (sinks.duckdb.retryWindow) looks for such eids among
+ * the events received that long around the batch (see withoutRetries).
  */
-export async function writeEvents(conn: DuckDBConnection, layout: EventLayout, batch: readonly TrackEvent[]): Promise<WriteResult> {
-  const rows = toRows(batch); // before BEGIN: an invalid event fails the batch without touching the file
+export async function writeEvents(conn: DuckDBConnection, layout: EventLayout, batch: readonly TrackEvent[], retryWindowMs = 0): Promise<WriteResult> {
+  const distinct = toRows(batch); // before BEGIN: an invalid event fails the batch without touching the file
+  const rows = retryWindowMs > 0 ? await withoutRetries(conn, distinct, retryWindowMs) : distinct;
   if (rows.events.length === 0) return { stored: 0, duplicates: batch.length };
   try {
     await inTransaction(conn, () => appendRows(conn, layout, rows, 'events'));
     return { stored: rows.events.length, duplicates: batch.length - rows.events.length };
   } catch {
-    // Most likely a duplicate eid; if it was anything else, the slow path fails too and reports it.
+    // Most likely a redelivered event; if it was anything else, the slow path fails too and reports it.
   }
   const stored = await inTransaction(conn, async () => {
     await conn.run('CREATE OR REPLACE TEMP TABLE events_staging AS SELECT * FROM main.events LIMIT 0');
@@ -74,6 +80,55 @@ export async function writeEvents(conn: DuckDBConnection, layout: EventLayout, b
     return result.rowsChanged;
   });
   return { stored, duplicates: batch.length - stored };
+}
+
+/** A UUIDv7, its first 48 bits the Unix time in milliseconds. */
+const UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether the gateway made this eid: a UUIDv7 from the moment the event was received (the gateway makes one
+ * while building the event, just after its receive time). Such an eid was never sent before, so no retry of it
+ * can be stored; every other eid is the client's own.
+ */
+export function madeAtReceipt(eid: string, receivedMs: number): boolean {
+  const m = UUID_V7.exec(eid);
+  if (!m) return false;
+  const madeMs = Number.parseInt(`${m[1]}${m[2]}`, 16);
+  return madeMs >= receivedMs - 1_000 && madeMs <= receivedMs + 2_000;
+}
+
+/**
+ * The rows without the client eids already stored from a request received within `windowMs` of theirs (a
+ * client retrying a request whose answer it did not get). One query per batch, over the events received in
+ * that span (the table is in receive order, so DuckDB reads only those row groups); none when every eid in the
+ * batch is the gateway's own.
+ */
+async function withoutRetries(conn: DuckDBConnection, rows: Rows, windowMs: number): Promise<Rows> {
+  const clientEids: string[] = [];
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  rows.events.forEach((event, i) => {
+    const receivedMs = Number((rows.received[i] ?? 0n) / 1000n);
+    if (madeAtReceipt(event.eid, receivedMs)) return;
+    clientEids.push(event.eid);
+    from = Math.min(from, receivedMs);
+    to = Math.max(to, receivedMs);
+  });
+  if (clientEids.length === 0) return rows;
+  const found = await conn.runAndReadAll(
+    'SELECT DISTINCT eid FROM main.events WHERE received BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT) AND eid IN (SELECT unnest($3::VARCHAR[]))',
+    [BigInt(from - windowMs) * 1000n, BigInt(to + windowMs) * 1000n, listValue(clientEids)],
+  );
+  const stored = new Set(found.getRows().map(([eid]) => String(eid)));
+  if (stored.size === 0) return rows;
+  const events: TrackEvent[] = [];
+  const received = new BigInt64Array(rows.events.length);
+  rows.events.forEach((event, i) => {
+    if (stored.has(event.eid)) return;
+    received[events.length] = rows.received[i] ?? 0n;
+    events.push(event);
+  });
+  return { events, received };
 }
 
 /** The distinct events of a batch (the first of an eid wins) and their receive times in microseconds. */

@@ -76,6 +76,22 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'trace id of the request',
     statements: ['ALTER TABLE events ADD COLUMN "trace_id" VARCHAR'],
   },
+  {
+    version: 6,
+    description: 'events keyed by (received, eid)',
+    statements: [
+      // A primary key on eid alone is an index DuckDB must hold whole in memory when eids are random (clients'
+      // own ids): ~85 bytes an event, until the memory limit fails every write. Led by the receive time, the
+      // key is written where the newest events are and the rest stays on disk (./event-writer.ts). The table is
+      // rebuilt (DuckDB cannot change a primary key in place), in receive order.
+      'CREATE TABLE events_v6 AS SELECT * FROM events LIMIT 0',
+      'ALTER TABLE events_v6 ALTER COLUMN "origin" SET NOT NULL',
+      'ALTER TABLE events_v6 ADD PRIMARY KEY ("received", "eid")',
+      'INSERT INTO events_v6 SELECT * FROM events ORDER BY "received"',
+      'DROP TABLE events',
+      'ALTER TABLE events_v6 RENAME TO events',
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
@@ -88,10 +104,10 @@ export async function schemaVersion(conn: DuckDBConnection): Promise<number> {
 }
 
 /**
- * Brings the file to `target` (the latest by default; tests pass a lower one to build an old file).
- * Returns the versions applied. A file newer than this code is refused rather than written blindly.
+ * Brings the file to `target` (the latest by default; tests pass a lower one to build an old file), telling
+ * `starting` before each migration. Returns the versions applied. A file newer than this code is refused rather than written blindly.
  */
-export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION): Promise<number[]> {
+export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION, starting: (m: Migration, from: number) => void = () => undefined): Promise<number[]> {
   const from = await schemaVersion(conn);
   if (from > LATEST_VERSION) {
     throw new SinkStartError('duckdb', `the DuckDB file is at schema version ${from}, newer than this Gatehouse (${LATEST_VERSION})`);
@@ -99,6 +115,7 @@ export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION): 
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (m.version <= from || m.version > target) continue;
+    starting(m, from);
     await conn.run('BEGIN TRANSACTION');
     try {
       for (const sql of m.statements) await conn.run(sql);

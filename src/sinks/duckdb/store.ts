@@ -41,8 +41,10 @@ export interface DuckDbStore extends RecordSink, LinkStore {
 }
 
 const NAME = 'duckdb';
+/** sinks.duckdb.retryWindow's default, for stores built without the config section (tests, tools). */
+const RETRY_WINDOW_MS = 2 * 60_000;
 
-export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'> & Partial<Pick<DuckDbConfig, 'memoryLimit'>>; telemetry: Telemetry }): DuckDbStore {
+export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'> & Partial<Pick<DuckDbConfig, 'memoryLimit' | 'retryWindow'>>; telemetry: Telemetry }): DuckDbStore {
   const events = sinkEvents(telemetry);
   let state: 'new' | 'open' | 'closed' = 'new';
   let starting: Promise<void> | undefined;
@@ -71,7 +73,12 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
           throw err;
         });
         try {
-          const applied = await opened.exclusive((conn) => migrate(conn));
+          // A file with rows may take a while (migration 6 rebuilds the events table): say so before, not only after.
+          const applied = await opened.exclusive((conn) =>
+            migrate(conn, undefined, (m, from) => {
+              if (from > 0) events.schemaMigrating({ sink: NAME }, { path: config.path, version: m.version, migration: m.description });
+            }),
+          );
           if (applied.length) events.schemaMigrated({ sink: NAME }, { path: config.path, versions: applied }, applied.length);
           layout = await opened.exclusive(readEventLayout);
         } catch (err) {
@@ -90,7 +97,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
       return starting;
     },
     async write(batch: readonly TrackEvent[]) {
-      const result = await use('write', (conn) => writeEvents(conn, layout, batch));
+      const result = await use('write', (conn) => writeEvents(conn, layout, batch, config.retryWindow ?? RETRY_WINDOW_MS));
       if (result.stored) events.eventsStored({ sink: NAME }, {}, result.stored);
       if (result.duplicates) events.duplicatesSkipped({ sink: NAME }, {}, result.duplicates);
     },
