@@ -11,7 +11,7 @@ import { Telemetry } from '../src/telemetry/telemetry.js';
 import { contractEvent, contractRecords, sinkContract } from './helpers/sink-contract.js';
 import { createDuckDbStore, cursorAfter, type DuckDbStore } from '../src/sinks/duckdb/index.js';
 import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
-import { LATEST_VERSION, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
+import { LATEST_VERSION, copyEventsByReceived, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
 import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
 import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
@@ -444,6 +444,34 @@ describe('DuckDB event key: (received, eid)', () => {
       file.remove();
     }
   }, 120_000);
+
+  it('copies the table a slice of receive times at a time, and goes on after a crash mid-copy without doubling a row', async () => {
+    await withRawConnection(':memory:', async (conn) => {
+      await migrate(conn, 5);
+      // Ten rows inserted out of order; two share a receive time (a slice ends after all of a time's rows).
+      const seconds = [7, 2, 9, 0, 5, 5, 1, 8, 3, 4];
+      for (const [i, sec] of seconds.entries()) {
+        await conn.run(`INSERT INTO events (eid, received, origin) VALUES ('e${i}', TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (${sec}) SECOND, 'track')`);
+      }
+      const seen: number[] = [];
+      const crash = new Error('killed');
+      await expect(
+        copyEventsByReceived(conn, ({ copied }) => {
+          seen.push(copied);
+          if (copied >= 6) throw crash; // after the second slice committed
+        }, 3),
+      ).rejects.toBe(crash);
+      expect(seen).toEqual([0, 3, 7]);
+      const resumed: number[] = [];
+      await copyEventsByReceived(conn, ({ copied, of }) => resumed.push(copied, of), 3);
+      // Slices: times 0-2, then 3-5 (four rows: 3, 4 and both 5s), then 7-9 after the crash.
+      expect(resumed).toEqual([7, 10, 10, 10]);
+      const rows = (await conn.runAndReadAll('SELECT eid FROM events_v6 ORDER BY received, eid')).getRows().map(([e]) => String(e));
+      expect(rows).toEqual(['e3', 'e6', 'e1', 'e8', 'e9', 'e4', 'e5', 'e0', 'e7', 'e2']);
+      expect(await migrate(conn)).toEqual([6]);
+      expect(Number((await conn.runAndReadAll('SELECT count(*) FROM events')).getRows()[0]?.[0])).toBe(10);
+    });
+  });
 
   it('rebuilds an events table keyed by eid (schema 5) with its rows, and says so before it starts', async () => {
     const file = tempFile();

@@ -13,8 +13,16 @@ import { SinkStartError, reasonOf } from '../errors.js';
 export interface Migration {
   readonly version: number;
   readonly description: string;
+  /**
+   * Work too large for one transaction (a table rebuilt), run first in steps that each commit and that resume
+   * where a crash left them; `statements` then finish the migration in one transaction with its version row.
+   */
+  readonly prepare?: (conn: DuckDBConnection, progress: MigrationProgress) => Promise<void>;
   readonly statements: readonly string[];
 }
+
+/** What a long migration reports as it goes (rows copied so far, of how many). */
+export type MigrationProgress = (detail: { copied: number; of: number }) => void;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -79,18 +87,13 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     description: 'events keyed by (received, eid)',
-    statements: [
-      // A primary key on eid alone is an index DuckDB must hold whole in memory when eids are random (clients'
-      // own ids): ~85 bytes an event, until the memory limit fails every write. Led by the receive time, the
-      // key is written where the newest events are and the rest stays on disk (./event-writer.ts). The table is
-      // rebuilt (DuckDB cannot change a primary key in place), in receive order.
-      'CREATE TABLE events_v6 AS SELECT * FROM events LIMIT 0',
-      'ALTER TABLE events_v6 ALTER COLUMN "origin" SET NOT NULL',
-      'ALTER TABLE events_v6 ADD PRIMARY KEY ("received", "eid")',
-      'INSERT INTO events_v6 SELECT * FROM events ORDER BY "received"',
-      'DROP TABLE events',
-      'ALTER TABLE events_v6 RENAME TO events',
-    ],
+    // A primary key on eid alone is an index DuckDB must hold whole in memory when eids are random (clients' own
+    // ids): ~87 bytes an event, until the memory limit fails every write. Led by the receive time, the key is
+    // written where the newest events are and the rest stays on disk (./event-writer.ts). DuckDB cannot change a
+    // primary key in place, so the table is copied, in receive order and in slices (copyEventsByReceived): one
+    // transaction for the whole table needed more than the 512 MB default limit from about 3 million events.
+    prepare: copyEventsByReceived,
+    statements: ['DROP TABLE events', 'ALTER TABLE events_v6 RENAME TO events'],
   },
 ];
 
@@ -105,9 +108,14 @@ export async function schemaVersion(conn: DuckDBConnection): Promise<number> {
 
 /**
  * Brings the file to `target` (the latest by default; tests pass a lower one to build an old file), telling
- * `starting` before each migration. Returns the versions applied. A file newer than this code is refused rather than written blindly.
+ * `starting` before each migration and `progress` as a long one goes. Returns the versions applied. A file newer than this code is refused rather than written blindly.
  */
-export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION, starting: (m: Migration, from: number) => void = () => undefined): Promise<number[]> {
+export async function migrate(
+  conn: DuckDBConnection,
+  target = LATEST_VERSION,
+  starting: (m: Migration, from: number) => void = () => undefined,
+  progress: (m: Migration, detail: { copied: number; of: number }) => void = () => undefined,
+): Promise<number[]> {
   const from = await schemaVersion(conn);
   if (from > LATEST_VERSION) {
     throw new SinkStartError('duckdb', `the DuckDB file is at schema version ${from}, newer than this Gatehouse (${LATEST_VERSION})`);
@@ -116,6 +124,12 @@ export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION, s
   for (const m of MIGRATIONS) {
     if (m.version <= from || m.version > target) continue;
     starting(m, from);
+    try {
+      await m.prepare?.(conn, (detail) => progress(m, detail));
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw new SinkStartError('duckdb', `schema migration ${m.version} (${m.description}) failed: ${reasonOf(err)}`, { cause: err });
+    }
     await conn.run('BEGIN TRANSACTION');
     try {
       for (const sql of m.statements) await conn.run(sql);
@@ -128,4 +142,44 @@ export async function migrate(conn: DuckDBConnection, target = LATEST_VERSION, s
     applied.push(m.version);
   }
   return applied;
+}
+
+/** Rows per slice of a table copy: each slice is one transaction, sorted on its own. */
+const COPY_SLICE_ROWS = 250_000;
+
+/**
+ * Copies `events` into `events_v6` (keyed by received, eid), oldest first, a slice of receive times per
+ * transaction. Each slice commits whole, so after a crash the copy goes on after the newest receive time copied.
+ */
+export async function copyEventsByReceived(conn: DuckDBConnection, progress: MigrationProgress, sliceRows = COPY_SLICE_ROWS): Promise<void> {
+  const exists = await conn.runAndReadAll("SELECT 1 FROM duckdb_tables() WHERE table_name = 'events_v6' AND database_name = current_database()");
+  if (exists.getRows().length === 0) {
+    await conn.run('BEGIN TRANSACTION');
+    await conn.run('CREATE TABLE events_v6 AS SELECT * FROM events LIMIT 0');
+    await conn.run('ALTER TABLE events_v6 ALTER COLUMN "origin" SET NOT NULL');
+    await conn.run('ALTER TABLE events_v6 ADD PRIMARY KEY ("received", "eid")');
+    await conn.run('COMMIT');
+  }
+  const count = async (table: string) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0]?.[0] ?? 0);
+  const of = await count('events');
+  let copied = await count('events_v6');
+  progress({ copied, of });
+  for (;;) {
+    // After the newest receive time copied (none yet: from the start), up to the slice's last receive time.
+    const after = '(SELECT coalesce(max("received"), TIMESTAMP \'-infinity\') FROM events_v6)';
+    const end = await conn.runAndReadAll(
+      `SELECT "received" FROM events WHERE "received" > ${after} ORDER BY "received" LIMIT 1 OFFSET ${sliceRows - 1}`,
+    );
+    const upTo = end.getRows().length > 0 ? `AND "received" <= $1` : '';
+    await conn.run('BEGIN TRANSACTION');
+    const inserted = await conn.run(
+      `INSERT INTO events_v6 SELECT * FROM events WHERE "received" > ${after} ${upTo} ORDER BY "received"`,
+      upTo ? [end.getRows()[0]?.[0] ?? null] : [],
+    );
+    await conn.run('COMMIT');
+    if (inserted.rowsChanged === 0) return;
+    copied += Number(inserted.rowsChanged);
+    progress({ copied, of });
+    if (!upTo) return;
+  }
 }

@@ -75,9 +75,16 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
         try {
           // A file with rows may take a while (migration 6 rebuilds the events table): say so before, not only after.
           const applied = await opened.exclusive((conn) =>
-            migrate(conn, undefined, (m, from) => {
-              if (from > 0) events.schemaMigrating({ sink: NAME }, { path: config.path, version: m.version, migration: m.description });
-            }),
+            migrate(
+              conn,
+              undefined,
+              (m, from) => {
+                if (from > 0) events.schemaMigrating({ sink: NAME }, { path: config.path, version: m.version, migration: m.description });
+              },
+              (m, { copied, of }) => {
+                if (of > 0) events.schemaMigrating({ sink: NAME }, { path: config.path, version: m.version, copied, of }, 0);
+              },
+            ),
           );
           if (applied.length) events.schemaMigrated({ sink: NAME }, { path: config.path, versions: applied }, applied.length);
           layout = await opened.exclusive(readEventLayout);
