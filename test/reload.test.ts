@@ -254,6 +254,20 @@ describe('config reload under load', () => {
     expect(metrics).toContain('gatehouse_config_reload_failed_total{reason="refused"} 1');
   }, 60_000);
 
+  it("keeps the memory store's counts across a reload that leaves a limit's window as it was", async () => {
+    // The last good config limits static files to one an hour per client, which the first test spent.
+    expect((await call('/index.html')).status).toBe(429);
+    writeFileSync(configPath, JSON.stringify(configOf(RELOADS + 2, ports)));
+    expect((await reload()).status).toBe(200);
+    // Another config, the same limit: still spent (a reload is no way around a limit).
+    expect((await call('/index.html')).status).toBe(429);
+    // A higher limit over the same window applies to the count so far.
+    const rules = { tracking: { points: 0 }, proxy: { points: 0 }, static: { points: 100, burst: 0, duration: '1h' } };
+    writeFileSync(configPath, JSON.stringify({ ...configOf(RELOADS + 2, ports), rateLimit: { rules } }));
+    expect((await reload()).status).toBe(200);
+    expect((await call('/index.html')).status).toBe(200);
+  });
+
   it('lets a request in flight finish on the config it started on, while new requests get the new one', async () => {
     held.hold = true;
     const hitsBefore = held.hits();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildLimiters, WindowCounter, type Decision } from './limiters.js';
+import { buildLimiters, RateCounters, WindowCounter, type Decision } from './limiters.js';
 import { LIMITED_CLASSES, type RateLimitConfig } from './config.js';
 
 const rule = (points: number, burst: number) => ({
@@ -67,3 +67,32 @@ describe('in-memory limiter', () => {
     expect(counter.size).toBe(1);
   });
 });
+
+describe('rate counts across configs (a reload)', () => {
+  const configWith = (tracking: ReturnType<typeof rule>) =>
+    ({
+      enabled: true,
+      store: 'memory',
+      allowCidrs: [],
+      redis: { url: 'redis://127.0.0.1:1', keyPrefix: 'x' },
+      rules: { ...emptyRules(), tracking },
+    }) as unknown as RateLimitConfig;
+  const allowedOf = (counters: RateCounters, tracking: ReturnType<typeof rule>, n: number) => {
+    const limiter = buildLimiters(configWith(tracking), undefined, counters).get('tracking');
+    return Array.from({ length: n }, () => (limiter?.check('a') as Decision).allowed);
+  };
+
+  it('keeps a client\'s count while the window stays, applies a new limit to it, and starts anew when the window or the limit goes', () => {
+    const counters = new RateCounters();
+    const minute = { ...rule(2, 0), duration: 60_000 };
+    expect(allowedOf(counters, minute, 3)).toEqual([true, true, false]);
+    // Same window, so the count (3) carries over: a limit of 4 leaves one more.
+    expect(allowedOf(counters, { ...minute, points: 4 }, 2)).toEqual([true, false]);
+    // Turned off, then on again: a fresh count.
+    allowedOf(counters, { ...minute, points: 0 }, 0);
+    expect(allowedOf(counters, minute, 3)).toEqual([true, true, false]);
+    // Another window length: another count.
+    expect(allowedOf(counters, { ...minute, duration: 120_000 }, 3)).toEqual([true, true, false]);
+  });
+});
+

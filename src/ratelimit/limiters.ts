@@ -25,14 +25,42 @@ export const ALLOWED: Decision = Object.freeze({ allowed: true });
  * unreachable the limits still apply, per instance. Failing open would lift every limit in an outage; failing
  * closed would turn a Redis outage into a site outage.
  */
-export function buildLimiters(config: RateLimitConfig, redis?: Redis): Map<string, ClassLimiter> {
+export function buildLimiters(config: RateLimitConfig, redis?: Redis, counters = new RateCounters()): Map<string, ClassLimiter> {
   const limiters = new Map<string, ClassLimiter>();
+  const used: string[] = [];
   for (const cls of LIMITED_CLASSES) {
     const rule = config.rules[cls];
     if (rule.points === 0) continue;
-    limiters.set(cls, redis ? redisLimiter(cls, rule, config.redis.keyPrefix, redis) : memoryLimiter(rule));
+    limiters.set(cls, redis ? redisLimiter(cls, rule, config.redis.keyPrefix, redis) : memoryLimiter(cls, rule, counters, used));
   }
+  counters.keepOnly(used);
   return limiters;
+}
+
+/**
+ * The memory store's counting windows of one process, kept from one config to the next (a reload), so a
+ * reload does not give every client its limit afresh. A class keeps its counts while its window lengths stay
+ * the same (a new `points` applies to the count so far); a changed window, or a limit turned off, starts anew.
+ */
+export class RateCounters {
+  private readonly counters = new Map<string, WindowCounter>();
+
+  counter(cls: LimitedClass, kind: 'main' | 'burst', durationMs: number, used: string[]): WindowCounter {
+    const key = `${cls}:${kind}:${durationMs}`;
+    used.push(key);
+    let counter = this.counters.get(key);
+    if (!counter) {
+      counter = new WindowCounter(durationMs);
+      this.counters.set(key, counter);
+    }
+    return counter;
+  }
+
+  /** Drops the counters the newest config does not use. */
+  keepOnly(keys: readonly string[]): void {
+    const keep = new Set(keys);
+    for (const key of this.counters.keys()) if (!keep.has(key)) this.counters.delete(key);
+  }
 }
 
 /** rate-limiter-flexible counts in seconds (Redis EX); the config check keeps durations whole seconds. */
@@ -67,9 +95,9 @@ function redisLimiter(cls: LimitedClass, rule: RateLimitRule, prefix: string, re
  * Semantics are those of BurstyRateLimiter over RateLimiterMemory: a window opens at a key's first request and
  * lasts `duration`; a request over `points` is taken from the burst window instead; a refused one still counts.
  */
-function memoryLimiter(rule: RateLimitRule): ClassLimiter {
-  const main = new WindowCounter(seconds(rule.duration) * 1000);
-  const burst = rule.burst > 0 ? new WindowCounter(seconds(rule.burstWindow) * 1000) : undefined;
+function memoryLimiter(cls: LimitedClass, rule: RateLimitRule, counters: RateCounters, used: string[]): ClassLimiter {
+  const main = counters.counter(cls, 'main', seconds(rule.duration) * 1000, used);
+  const burst = rule.burst > 0 ? counters.counter(cls, 'burst', seconds(rule.burstWindow) * 1000, used) : undefined;
   const policy = `${rule.points};w=${seconds(rule.duration)}`;
   return {
     rule,

@@ -5,7 +5,7 @@ import { compileCidrs } from '../track/enrich/cidr.js';
 import type { RateLimitConfig } from './config.js';
 import { rateLimitEvents } from './events.js';
 import { limitKey } from './keys.js';
-import { buildLimiters, type ClassLimiter, type Decision } from './limiters.js';
+import { buildLimiters, type ClassLimiter, type Decision, type RateCounters } from './limiters.js';
 import { buildLeaseLimiters } from './lease-limiter.js';
 import type { LeaseCoordinator } from './leases.js';
 
@@ -24,6 +24,8 @@ export interface RateLimitPluginOptions {
   readonly telemetry: Telemetry;
   /** Set in a worker process: the memory store's limits are shared with the other workers through the primary. */
   readonly leases?: LeaseCoordinator;
+  /** The memory store's counts, kept across the apps of successive configs (one per process). */
+  readonly counters?: RateCounters;
 }
 
 // Routes whose reply must not change under a limit: a broken image in an email is worse than an unrecorded open.
@@ -42,7 +44,7 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
   const allowed = compileCidrs(config.allowCidrs, 'rateLimit.allowCidrs');
   // ioredis is loaded only when the Redis store is configured.
   const store = config.store === 'redis' ? (await import('./redis-store.js')).connectRedisStore(config.redis.url, events) : undefined;
-  const limiters = store || !opts.leases ? buildLimiters(config, store?.client) : sharedLimiters(config, opts.leases);
+  const limiters = store || !opts.leases ? buildLimiters(config, store?.client, opts.counters) : sharedLimiters(config, opts.leases);
   if (store) {
     app.addHook('onReady', () => store.settled());
     app.addHook('onClose', () => store.close());
