@@ -165,6 +165,27 @@ describe('serve with 2 workers (a real child process)', () => {
     expect(await countInFile(dir, 'relimit-')).toEqual({ rows: 4, distinct: 4 });
   }, 120_000);
 
+  it("a reload that leaves a limit as it was keeps the shared count: a client that spent it stays refused on both workers", async () => {
+    const limits = (staticPoints: number) => ({ rateLimit: { rules: { tracking: { points: 6, burst: 0, duration: '60s' }, static: { points: staticPoints } } } });
+    const { child, logs, path, dir, base } = await startCluster(limits(100));
+    // The whole test in one 60-second window (aligned to the clock across workers).
+    await waitFor('a window with 40 s left', () => Date.now() % 60_000 < 20_000, { timeoutMs: 30_000, intervalMs: 100 });
+    const window = Math.floor(Date.now() / 60_000);
+    const before = await Promise.all(Array.from({ length: 12 }, (_, i) => track(base, `keep-${String(i).padStart(3, '0')}`)));
+    expect(before.filter((s) => s === 200)).toHaveLength(6);
+    // Another config, the same tracking limit.
+    const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...file, ...limits(50) }));
+    child.kill('SIGHUP');
+    await waitFor('both workers to apply the reload', () => new Set(logs.filter((l) => l.event === 'configReloaded' && l.worker !== undefined).map((l) => l.worker)).size === 2);
+    const after = await Promise.all(Array.from({ length: 8 }, (_, i) => track(base, `keep-after-${String(i).padStart(3, '0')}`)));
+    expect(Math.floor(Date.now() / 60_000)).toBe(window);
+    expect(after).toEqual(after.map(() => 429));
+    child.kill('SIGTERM');
+    expect(await exited(child)).toEqual({ code: 0, signal: null });
+    expect(await countInFile(dir, 'keep-')).toEqual({ rows: 6, distinct: 6 });
+  }, 120_000);
+
   it('a worker killed with SIGKILL is restarted and replays its own spool; nothing is stored twice', async () => {
     // A long batch wait keeps forwarded events unacknowledged (so still in the worker's spool) for a while.
     const { child, logs, dir, base, admin, pids } = await startCluster({ consumer: { batchWait: '10s', batchSize: 10_000 } });

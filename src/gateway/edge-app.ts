@@ -7,7 +7,7 @@ import type { EventPipeline } from '../track/pipeline.js';
 import type { LinkResolver } from '../track/links/link-resolver.js';
 import type { TlsServerOptions } from '../tls/server-options.js';
 import type { UpstreamDirectory } from '../proxy/index.js';
-import type { LeaseCoordinator, RateCounters } from '../ratelimit/index.js';
+import type { LeaseCoordinator, RateLimitState } from '../ratelimit/index.js';
 import type { Tracing } from '../telemetry/tracing/index.js';
 import { createTrustedProxies } from '../track/enrich/index.js';
 import { createRequestClient } from '../track/request-client.js';
@@ -26,7 +26,7 @@ export interface EdgeDeps {
   /** Set in a worker process: memory-store rate limits shared with the other workers through the primary. */
   readonly rateLimitLeases?: LeaseCoordinator;
   /** The memory store's rate-limit counts, kept from one config's app to the next (built once per process). */
-  readonly rateCounters?: RateCounters;
+  readonly rateLimitState?: RateLimitState;
   /** Set when tracing.enabled: built once per process (a reload cannot change `tracing`). */
   readonly tracing?: Tracing;
 }
@@ -51,7 +51,7 @@ export async function buildEdgeApp(config: Readonly<Config>, deps: EdgeDeps, ups
     version: deps.version,
     ...(deps.tls ? { tls: deps.tls } : {}),
     ...(deps.rateLimitLeases ? { rateLimitLeases: deps.rateLimitLeases } : {}),
-    ...(deps.rateCounters ? { rateCounters: deps.rateCounters } : {}),
+    ...(deps.rateLimitState ? { rateLimitState: deps.rateLimitState } : {}),
     ...(deps.tracing ? { tracing: deps.tracing } : {}),
   });
 }

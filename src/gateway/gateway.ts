@@ -21,7 +21,7 @@ import { listen, closeServer } from './listen.js';
 import { startBusInBackground, type BusStarter } from '../bus/bus-starter.js';
 import { createDestinations } from '../destinations/index.js';
 import { UpstreamDirectory } from '../proxy/index.js';
-import { RateCounters, type LeaseCoordinator } from '../ratelimit/index.js';
+import { RateLimitState, type LeaseCoordinator } from '../ratelimit/index.js';
 import { buildEdgeApp, type EdgeDeps } from './edge-app.js';
 import { mainListener } from './main-listener.js';
 import { createReloader, loadForReload, type ReloadOutcome } from './reload/config-reload.js';
@@ -122,7 +122,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
     ...(links ? { links } : {}),
     ...(tls ? { tls } : {}),
     ...(options.rateLimitLeases ? { rateLimitLeases: options.rateLimitLeases } : {}),
-    rateCounters: new RateCounters(),
+    rateLimitState: new RateLimitState(),
     ...(tracing ? { tracing } : {}),
   };
   const apps = new AppSwitch(await buildEdgeApp(config, edge, upstreams));

@@ -22,7 +22,7 @@ import { tryShortLink } from '../track/routes/short-link.js';
 import { staticPlugin } from '../static/plugin.js';
 import { proxyClaimsRoot, proxyPlugin, type UpstreamDirectory } from '../proxy/index.js';
 import type { RootFallback } from '../server/root-fallback.js';
-import { rateLimitPlugin, type LeaseCoordinator, type RateCounters } from '../ratelimit/index.js';
+import { rateLimitPlugin, type LeaseCoordinator, type RateLimitState } from '../ratelimit/index.js';
 import type { RequestClient } from '../track/request-client.js';
 import { protocolsPlugin } from '../protocols/index.js';
 import { installExperiments } from '../experiments/plugin.js';
@@ -42,7 +42,7 @@ export interface MainAppDeps {
   readonly upstreams?: UpstreamDirectory;
   /** Set in a worker process: memory-store rate limits shared through the primary. */
   readonly rateLimitLeases?: LeaseCoordinator;
-  readonly rateCounters?: RateCounters;
+  readonly rateLimitState?: RateLimitState;
   /** Set when tracing.enabled: a span per request, continued by the proxy and the spool commit. */
   readonly tracing?: Tracing;
 }
@@ -88,7 +88,7 @@ export async function buildMainApp(deps: MainAppDeps): Promise<FastifyInstance> 
     clientIp,
     telemetry: deps.telemetry,
     ...(deps.rateLimitLeases ? { leases: deps.rateLimitLeases } : {}),
-    ...(deps.rateCounters ? { counters: deps.rateCounters } : {}),
+    ...(deps.rateLimitState ? { state: deps.rateLimitState } : {}),
   });
 
   await app.register(opsRoutes, { healthPath: server.healthPath, readyPath: server.readyPath, readiness: deps.readiness, version: deps.version });

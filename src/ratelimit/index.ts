@@ -1,6 +1,5 @@
 export { RateLimitConfig, LIMITED_CLASSES, type LimitedClass, type RateLimitRule } from './config.js';
-export { rateLimitPlugin, type RateLimitPluginOptions } from './plugin.js';
-export { RateCounters } from './limiters.js';
+export { rateLimitPlugin, RateLimitState, type RateLimitPluginOptions } from './plugin.js';
 export { rateLimitIssues } from './checks.js';
 export { LeaseLedger, type Reclaim } from './lease-ledger.js';
 export { NOTHING_RETURNED, type LeaseCoordinator, type LeaseGrant, type LeaseRequest, type Returned } from './leases.js';

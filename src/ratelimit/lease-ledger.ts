@@ -1,5 +1,5 @@
 import type { LimitedClass, RateLimitConfig } from './config.js';
-import { seconds } from './limiters.js';
+import { sameRule, seconds } from './limiters.js';
 import { windowOf, type LeaseGrant, type LeaseRequest, type Returned } from './leases.js';
 
 /** Asks worker `slot` to give back what it has not spent of a client's window. */
@@ -38,13 +38,19 @@ export class LeaseLedger {
   ) {}
 
   /**
-   * The rules of a reloaded config. Every count starts afresh, as the workers' do (their limiters are rebuilt with
-   * the new app): an account of the old rules would lend tokens the new ones do not have.
+   * The rules of a reloaded config. A class whose rule is unchanged keeps its accounts, as the workers keep their
+   * side of them (LeaseEntries in lease-limiter.ts), so a reload is no way around a limit; a changed rule starts
+   * afresh on both sides: an account of the old rule would lend tokens the new one does not have.
    */
   reconfigure(config: RateLimitConfig): void {
+    const previous = this.config;
     this.config = config;
-    this.accounts.clear();
-    this.bursts.clear();
+    for (const map of [this.accounts, this.bursts]) {
+      for (const id of map.keys()) {
+        const cls = id.slice(0, id.indexOf('\n')) as LimitedClass;
+        if (!sameRule(previous.rules[cls], config.rules[cls])) map.delete(id);
+      }
+    }
   }
 
   /** Client windows with an open account (sustained and burst). */

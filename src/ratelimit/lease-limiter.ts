@@ -1,5 +1,5 @@
 import { LIMITED_CLASSES, type LimitedClass, type RateLimitConfig, type RateLimitRule } from './config.js';
-import { ALLOWED, seconds, type ClassLimiter, type Decision } from './limiters.js';
+import { ALLOWED, sameRule, seconds, type ClassLimiter, type Decision } from './limiters.js';
 import { windowOf, type LeaseCoordinator, type LeaseRequest, type Returned } from './leases.js';
 
 interface Entry {
@@ -23,6 +23,27 @@ export interface LeaseLimiters {
   reclaim(request: LeaseRequest): Returned;
 }
 
+/**
+ * A worker's side of the shared counts, kept from one config's limiters to the next (a reload) for each class
+ * whose rule is unchanged, as the primary keeps its accounts (LeaseLedger.reconfigure).
+ */
+export class LeaseEntries {
+  private readonly byClass = new Map<LimitedClass, { rule: RateLimitRule; clients: Map<string, Entry> }>();
+
+  clients(cls: LimitedClass, rule: RateLimitRule): Map<string, Entry> {
+    const kept = this.byClass.get(cls);
+    if (kept && sameRule(kept.rule, rule)) return kept.clients;
+    const clients = new Map<string, Entry>();
+    this.byClass.set(cls, { rule, clients });
+    return clients;
+  }
+
+  /** Drops the classes the newest config does not limit. */
+  keepOnly(used: ReadonlyMap<LimitedClass, unknown>): void {
+    for (const cls of this.byClass.keys()) if (!used.has(cls)) this.byClass.delete(cls);
+  }
+}
+
 /** A client's entry for `window`, carrying a burst lease that is still valid from the one it replaces. */
 function freshEntry(window: number, allowance: number, old: Entry | undefined, now: number): Entry {
   const carry = old !== undefined && old.burstEnd > now;
@@ -36,16 +57,17 @@ function freshEntry(window: number, allowance: number, old: Entry | undefined, n
  * (lease-ledger.ts), which leases what is left in decreasing chunks. So the workers together allow `points` per
  * window and `burst` per burst window, as one process would.
  */
-export function buildLeaseLimiters(config: RateLimitConfig, coordinator: LeaseCoordinator): LeaseLimiters {
+export function buildLeaseLimiters(config: RateLimitConfig, coordinator: LeaseCoordinator, kept = new LeaseEntries()): LeaseLimiters {
   const entries = new Map<LimitedClass, Map<string, Entry>>();
   const limiters = new Map<string, ClassLimiter>();
   for (const cls of LIMITED_CLASSES) {
     const rule = config.rules[cls];
     if (rule.points === 0) continue;
-    const clients = new Map<string, Entry>();
+    const clients = kept.clients(cls, rule);
     entries.set(cls, clients);
     limiters.set(cls, leaseLimiter(cls, rule, clients, coordinator));
   }
+  kept.keepOnly(entries);
   return {
     limiters,
     reclaim(request) {

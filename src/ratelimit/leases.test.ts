@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { LIMITED_CLASSES, type RateLimitConfig } from './config.js';
-import { buildLeaseLimiters } from './lease-limiter.js';
+import { buildLeaseLimiters, LeaseEntries } from './lease-limiter.js';
 import { LeaseLedger } from './lease-ledger.js';
 import { NOTHING_RETURNED, type LeaseRequest, type Returned } from './leases.js';
 import type { ClassLimiter } from './limiters.js';
@@ -13,7 +13,10 @@ function configOf(points: number, burst: number): RateLimitConfig {
   return { enabled: true, store: 'memory', allowCidrs: [], ipv6Prefix: 64, redis: { url: '', keyPrefix: 'x' }, rules: { ...rules, tracking: rule(points, burst) } } as unknown as RateLimitConfig;
 }
 
-/** `workers` limiters sharing one ledger, wired in-process the way the IPC links them (answers come later). */
+/**
+ * `workers` limiters sharing one ledger, wired in-process the way the IPC links them (answers come later).
+ * `reload` builds every worker's limiters again from a config, as a reload does, keeping what each keeps.
+ */
 function cluster(workers: number, points: number, burst: number) {
   const config = configOf(points, burst);
   const reclaimers: ((r: LeaseRequest) => Returned)[] = [];
@@ -24,23 +27,34 @@ function cluster(workers: number, points: number, burst: number) {
     await later();
     return reclaimers[slot]?.(request) ?? NOTHING_RETURNED;
   });
-  const limiters: ClassLimiter[] = Array.from({ length: workers }, (_, slot) => {
-    const built = buildLeaseLimiters(config, {
-      workers,
-      lease: async (request) => {
-        calls.lease += 1;
-        await later();
-        return ledger.lease(slot, request);
-      },
-      onReclaim: () => undefined,
+  const kept = Array.from({ length: workers }, () => new LeaseEntries());
+  const build = (c: RateLimitConfig): ClassLimiter[] =>
+    Array.from({ length: workers }, (_, slot) => {
+      const built = buildLeaseLimiters(
+        c,
+        {
+          workers,
+          lease: async (request) => {
+            calls.lease += 1;
+            await later();
+            return ledger.lease(slot, request);
+          },
+          onReclaim: () => undefined,
+        },
+        kept[slot],
+      );
+      reclaimers[slot] = (r) => built.reclaim(r);
+      const limiter = built.limiters.get('tracking');
+      if (!limiter) throw new Error('no tracking limiter');
+      return limiter;
     });
-    reclaimers[slot] = (r) => built.reclaim(r);
-    const limiter = built.limiters.get('tracking');
-    if (!limiter) throw new Error('no tracking limiter');
-    return limiter;
-  });
+  let limiters = build(config);
   const check = async (slot: number, key = 'client') => (await limiters[slot % workers]?.check(key))?.allowed;
-  return { check, calls, ledger };
+  const reload = (c: RateLimitConfig) => {
+    ledger.reconfigure(c);
+    limiters = build(c);
+  };
+  return { check, calls, ledger, reload };
 }
 
 describe('limits shared by workers through leases', () => {
@@ -67,6 +81,34 @@ describe('limits shared by workers through leases', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('a reload that leaves the rule as it was keeps the count: still exactly points + burst in the window; a new rule starts afresh', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 5_000_000 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.array(fc.nat(3), { minLength: 1, maxLength: 80 }),
+        fc.nat(80),
+        async (workers, points, burst, slots, at) => {
+          const { check, reload } = cluster(workers, points, burst);
+          const verdicts: (boolean | undefined)[] = [];
+          for (const [i, slot] of slots.entries()) {
+            if (i === at) reload(configOf(points, burst));
+            verdicts.push(await check(slot));
+          }
+          expect(verdicts).toEqual(slots.map((_, i) => i < points + burst));
+          // Another rule: counted from nothing.
+          reload(configOf(points + 1, burst));
+          const after: (boolean | undefined)[] = [];
+          for (const slot of slots) after.push(await check(slot));
+          expect(after).toEqual(slots.map((_, i) => i < points + 1 + burst));
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

@@ -63,6 +63,11 @@ export class RateCounters {
   }
 }
 
+/** Whether two configs' rules for a class count alike (so counts kept across a reload stay right). */
+export function sameRule(a: RateLimitRule | undefined, b: RateLimitRule | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** rate-limiter-flexible counts in seconds (Redis EX); the config check keeps durations whole seconds. */
 export const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
 

@@ -5,8 +5,8 @@ import { compileCidrs } from '../track/enrich/cidr.js';
 import type { RateLimitConfig } from './config.js';
 import { rateLimitEvents } from './events.js';
 import { limitKey } from './keys.js';
-import { buildLimiters, type ClassLimiter, type Decision, type RateCounters } from './limiters.js';
-import { buildLeaseLimiters } from './lease-limiter.js';
+import { buildLimiters, RateCounters, type ClassLimiter, type Decision } from './limiters.js';
+import { buildLeaseLimiters, LeaseEntries } from './lease-limiter.js';
 import type { LeaseCoordinator } from './leases.js';
 
 declare module 'fastify' {
@@ -25,7 +25,16 @@ export interface RateLimitPluginOptions {
   /** Set in a worker process: the memory store's limits are shared with the other workers through the primary. */
   readonly leases?: LeaseCoordinator;
   /** The memory store's counts, kept across the apps of successive configs (one per process). */
-  readonly counters?: RateCounters;
+  readonly state?: RateLimitState;
+}
+
+/**
+ * What a process keeps of its rate limits from one config to the next (a reload): the memory store's counts in
+ * one process, or this worker's side of the counts shared through the primary. Built once per process.
+ */
+export class RateLimitState {
+  readonly counters = new RateCounters();
+  readonly leases = new LeaseEntries();
 }
 
 // Routes whose reply must not change under a limit: a broken image in an email is worse than an unrecorded open.
@@ -44,7 +53,7 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
   const allowed = compileCidrs(config.allowCidrs, 'rateLimit.allowCidrs');
   // ioredis is loaded only when the Redis store is configured.
   const store = config.store === 'redis' ? (await import('./redis-store.js')).connectRedisStore(config.redis.url, events) : undefined;
-  const limiters = store || !opts.leases ? buildLimiters(config, store?.client, opts.counters) : sharedLimiters(config, opts.leases);
+  const limiters = store || !opts.leases ? buildLimiters(config, store?.client, opts.state?.counters) : sharedLimiters(config, opts.leases, opts.state?.leases);
   if (store) {
     app.addHook('onReady', () => store.settled());
     app.addHook('onClose', () => store.close());
@@ -83,8 +92,8 @@ export async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitPlugi
   });
 }
 /** The memory store across workers: leases of the primary's counts (the Redis store is shared already). */
-function sharedLimiters(config: RateLimitConfig, coordinator: LeaseCoordinator): Map<string, ClassLimiter> {
-  const shared = buildLeaseLimiters(config, coordinator);
+function sharedLimiters(config: RateLimitConfig, coordinator: LeaseCoordinator, kept?: LeaseEntries): Map<string, ClassLimiter> {
+  const shared = buildLeaseLimiters(config, coordinator, kept);
   coordinator.onReclaim((request) => shared.reclaim(request));
   return shared.limiters;
 }
