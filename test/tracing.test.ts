@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startEcho, type Backend } from './helpers/backends.js';
+import { startEcho, startWsEcho, ws, type Backend } from './helpers/backends.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './helpers/otlp-receiver.js';
 import { waitFor } from './helpers/wait.js';
@@ -42,14 +42,16 @@ async function track(url: string, ename: string, headers: Record<string, string>
 describe('tracing: OpenTelemetry spans over OTLP/HTTP', () => {
   let collector: OtlpReceiver;
   let backend: Backend;
+  let wsEcho: Backend;
   let gw: TestGateway;
 
   beforeAll(async () => {
     collector = await startOtlpReceiver();
     backend = await startEcho('app');
+    wsEcho = await startWsEcho();
     gw = await startGateway({
       tracing: { enabled: true, endpoint: collector.url, headers: { 'x-collector-key': 'k-123456' }, serviceName: 'edge-1', exportInterval: '100ms' },
-      proxy: { routes: [{ path: '/app/', upstreams: [backend.url] }] },
+      proxy: { routes: [{ path: '/app/', upstreams: [backend.url] }, { path: '/live', upstreams: [wsEcho.url] }] },
       // The echo backend answers JSON: counted as page views here, so a proxied request also stores an event.
       tracking: { pageViews: { enabled: true, match: ['application/json'] } },
     });
@@ -58,6 +60,7 @@ describe('tracing: OpenTelemetry spans over OTLP/HTTP', () => {
   afterAll(async () => {
     await gw?.stop();
     await backend?.stop();
+    await wsEcho?.stop();
     await collector?.close();
   });
 
@@ -121,6 +124,29 @@ describe('tracing: OpenTelemetry spans over OTLP/HTTP', () => {
     expect(one(spans, INTERNAL, 'spool commit').parentSpanId).toBe(server.spanId);
     const views = await gw.events(1, { ename: 'pageview' });
     expect(views.map((e) => [e.origin, e.trace_id])).toContainEqual(['pageview', seen.traceId]);
+  });
+
+  it('traces a proxied WebSocket: the handshake is the server span (101), the upstream gets the proxy span as parent', async () => {
+    const traceId = 'c'.repeat(32); // this test's own trace
+    const socket = new ws.WebSocket(`${gw.url.replace('http', 'ws')}/live/chat?token=s3cret`, { headers: { traceparent: `00-${traceId}-${CALLER_SPAN}-01` } });
+    const first = await new Promise<string>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.on('message', (data) => resolve(data.toString()));
+    });
+    const seen = parentOf((JSON.parse(first) as Echoed).headers.traceparent);
+    expect(seen.traceId).toBe(traceId);
+    const closed = new Promise<void>((resolve) => socket.once('close', resolve));
+    socket.close();
+    await closed;
+    // The proxy span ends with the connection: both are exported once it is closed.
+    const spans = await spansOf(traceId, 2);
+    const server = one(spans, SERVER);
+    expect(server.parentSpanId).toBe(CALLER_SPAN);
+    expect(server.attributes).toMatchObject({ 'gatehouse.route_class': 'proxy', 'http.response.status_code': 101, 'url.path': '/live/chat' });
+    const proxy = one(spans, CLIENT, 'proxy');
+    expect(proxy.parentSpanId).toBe(server.spanId);
+    expect(seen.spanId).toBe(proxy.spanId);
+    expect(proxy.attributes).toMatchObject({ 'gatehouse.upstream': wsEcho.url, 'http.request.method': 'GET' });
   });
 
   it('replaces a client\'s traceparent towards the upstream with a child of it, keeping its tracestate', async () => {

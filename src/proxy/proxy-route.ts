@@ -191,9 +191,28 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
     // `rewriteRequestHeaders` is read by @fastify/http-proxy at run time (index.js) but missing from its types.
     wsClientOptions: {
       handshakeTimeout: route.timeouts.connect,
-      rewriteRequestHeaders: (_headers: HeaderRecord, request: FastifyRequest) => forwardHeaders(request, pickHeaders(request, WS_HEADERS)),
+      rewriteRequestHeaders: (_headers: HeaderRecord, request: FastifyRequest) => {
+        const headers = forwardHeaders(request, pickHeaders(request, WS_HEADERS));
+        traceUpgrade(request, headers, choiceOf(request).upstream);
+        return headers;
+      },
     } as FastifyHttpProxyOptions['wsClientOptions'],
   });
+}
+
+/**
+ * A proxied WebSocket in the request's trace, when tracing is on. Called as the upstream connection is opened, once
+ * the client's handshake is done: the server span ends there (101), and a `proxy` span, whose context the upstream
+ * receives in `traceparent`, lasts as long as the client's connection.
+ */
+function traceUpgrade(request: FastifyRequest, headers: HeaderRecord, upstream: string): void {
+  const trace = request.trace;
+  if (!trace) return;
+  const span = trace.child('proxy', 'client', { [ATTR_UPSTREAM]: upstream, [ATTR_HTTP_REQUEST_METHOD]: request.method });
+  span.inject(headers);
+  const route = request.routeOptions.url;
+  trace.end({ status: 101, routeClass: 'proxy', ...(route ? { route } : {}) });
+  request.raw.socket.once('close', () => span.end({ status: 101 }));
 }
 
 /**

@@ -83,6 +83,7 @@ export function startTracing(config: TracingConfig, options: TracingOptions): Tr
 
 class OtelRequestTrace implements RequestTrace {
   readonly traceId: string;
+  private ended = false;
 
   constructor(
     private readonly tracer: Tracer,
@@ -103,6 +104,9 @@ class OtelRequestTrace implements RequestTrace {
   }
 
   end(outcome: SpanOutcome & { readonly route?: string; readonly routeClass?: string }): void {
+    // A proxied WebSocket ends its span at the handshake; the request's own end (if any) comes later.
+    if (this.ended) return;
+    this.ended = true;
     if (outcome.route) {
       this.span.setAttribute(ATTR_HTTP_ROUTE, outcome.route);
       this.span.updateName(`${this.method} ${outcome.route}`);
