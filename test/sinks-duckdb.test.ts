@@ -386,12 +386,22 @@ describe('DuckDB migrations', () => {
 
 describe('DuckDB event key: (received, eid)', () => {
   const at = (iso: string, fields: Partial<TrackEvent> = {}) => contractEvent({ received: iso, ...fields });
-
-  it("stores a client's retry of its own eid once within sinks.duckdb.retryWindow, and again past it", async () => {
+  /** A started store on a new file with this retry window, closed and removed after `fn`. */
+  async function withStore(retryWindow: number, fn: (store: DuckDbStore, t: Telemetry) => Promise<void>): Promise<void> {
     const file = tempFile();
-    const store = createDuckDbStore({ config: { path: file.path, retryWindow: 120_000 }, telemetry: telemetry() });
+    const t = telemetry();
+    const store = createDuckDbStore({ config: { path: file.path, retryWindow }, telemetry: t });
     try {
       await store.start();
+      await fn(store, t);
+    } finally {
+      await store.close();
+      file.remove();
+    }
+  }
+
+  it("stores a client's retry of its own eid once within sinks.duckdb.retryWindow, and again past it", async () => {
+    await withStore(120_000, async (store) => {
       const eid = 'client-own-id-1';
       await store.write([at('2026-03-01T10:00:00.000Z', { eid })]);
       // The retry comes in a later request (a later receive time), beside a new event, in either order.
@@ -402,35 +412,22 @@ describe('DuckDB event key: (received, eid)', () => {
       // Past the window it is another request as far as the store can tell.
       await store.write([at('2026-03-01T10:05:00.000Z', { eid })]);
       expect(await store.countEvents()).toBe(3);
-    } finally {
-      await store.close();
-      file.remove();
-    }
+    });
   });
 
   it('stores a retry twice when the window is off, and a redelivery (same receive time) once whatever the window', async () => {
-    const file = tempFile();
-    const store = createDuckDbStore({ config: { path: file.path, retryWindow: 0 }, telemetry: telemetry() });
-    try {
-      await store.start();
+    await withStore(0, async (store) => {
       const first = at('2026-03-01T10:00:00.000Z', { eid: 'client-own-id-3' });
       await store.write([first]);
       await store.write([first, at('2026-03-01T10:00:05.000Z', { eid: 'new-4' })]);
       expect(await store.countEvents()).toBe(2);
       await store.write([at('2026-03-01T10:00:10.000Z', { eid: 'client-own-id-3' })]);
       expect(await store.countEvents()).toBe(3);
-    } finally {
-      await store.close();
-      file.remove();
-    }
+    });
   });
 
   it("keeps the key's index small when eids are random (clients' own ids): it grows where the newest events are", async () => {
-    const file = tempFile();
-    const t = telemetry();
-    const store = createDuckDbStore({ config: { path: file.path, retryWindow: 0 }, telemetry: t });
-    try {
-      await store.start();
+    await withStore(0, async (store, t) => {
       // 300,000 events with random UUIDv4 eids, a thousand a second of receive time. Keyed by eid alone, the index
       // held ~87 bytes an event in memory (26 MB here, growing until the memory limit failed every write).
       const start = Date.parse('2026-03-01T00:00:00.000Z');
@@ -439,10 +436,7 @@ describe('DuckDB event key: (received, eid)', () => {
       const text = await t.metrics();
       const art = Number(/gatehouse_duckdb_memory_bytes\{tag="ART_INDEX"\} (\d+)/.exec(text)?.[1] ?? 0);
       expect(art).toBeLessThan(12 * 1024 * 1024);
-    } finally {
-      await store.close();
-      file.remove();
-    }
+    });
   }, 120_000);
 
   it('copies the table a slice of receive times at a time, and goes on after a crash mid-copy without doubling a row', async () => {

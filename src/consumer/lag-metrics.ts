@@ -9,20 +9,16 @@ import { ScrapeReading, SCRAPE_WAIT_MS } from '../telemetry/scrape-reading.js';
  * (the rest of the endpoint answers at once); `gatehouse_nats_connected` tells that story.
  */
 export function consumerLagMetrics(registry: Registry, read: () => Promise<ConsumerLag>, waitMs = SCRAPE_WAIT_MS): void {
+  // A scrape collects both gauges at once (prom-client starts every collect() before awaiting any): the
+  // second joins the read the first started.
   const lag = new ScrapeReading(read, waitMs);
-  let scrape: Promise<ConsumerLag | undefined> | undefined;
-  // Both gauges' collect() run in the same scrape: the first starts the wait, the second joins it.
-  const current = () =>
-    (scrape ??= lag.current().finally(() => {
-      scrape = undefined;
-    }));
   const gauge = (name: string, help: string, pick: (lag: ConsumerLag) => number) =>
     new Gauge({
       name,
       help,
       registers: [registry],
       async collect() {
-        const value = await current();
+        const value = await lag.current();
         if (value) this.set(pick(value));
       },
     });

@@ -10,8 +10,8 @@ const readers = new WeakMap<Telemetry, Set<MemoryReader>>();
 
 /**
  * `gatehouse_duckdb_memory_bytes{tag}`: what DuckDB holds in its buffer pool (bounded by
- * `sinks.duckdb.memoryLimit`), read at scrape time. A consumer's RSS grows with the stored table while this
- * pool fills (cached blocks, the `eid` index), up to its bound: the soak shows it beside the consumer's RSS.
+ * `sinks.duckdb.memoryLimit`), read at scrape time. A consumer's RSS grows while this pool fills with cached
+ * table blocks, up to its bound: the soak shows it beside the consumer's RSS.
  * Returns the unregistration, for the store's close.
  */
 export function registerDuckDbMemory(telemetry: Telemetry, read: MemoryReader): () => void {
