@@ -1,6 +1,7 @@
 import { parseConfig } from '../src/settings/load.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -15,7 +16,9 @@ import { LATEST_VERSION, copyEventsByReceived, migrate, schemaVersion } from '..
 import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
 import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
-import { SQL_TYPES } from '../src/sinks/duckdb/event-writer.js';
+import { SQL_TYPES, madeAtReceipt } from '../src/sinks/duckdb/event-writer.js';
+import { uuidv7 } from '../src/track/uuid7.js';
+import fc from 'fast-check';
 import type { TrackEvent } from '../src/track/event.js';
 import { sampleBatch } from './helpers/cassandra-batch.js';
 
@@ -86,15 +89,7 @@ describe('DuckDB store', () => {
   });
 
   it('applies memoryLimit as DuckDB\'s memory_limit, and leaves DuckDB\'s default without it', async () => {
-    const setting = async (path: string, memoryLimit?: number) => {
-      const db = await openDatabase(path, { memoryLimit });
-      try {
-        const read = await db.exclusive((c) => c.runAndReadAll("SELECT current_setting('memory_limit') AS v"));
-        return String(read.getRowObjects()[0]?.v);
-      } finally {
-        await db.release();
-      }
-    };
+    const setting = (path: string, memoryLimit?: number) => settingOf(path, { memoryLimit }, 'memory_limit');
     const limited = tempFile();
     const plain = tempFile();
     try {
@@ -105,6 +100,39 @@ describe('DuckDB store', () => {
       plain.remove();
     }
   });
+
+  it('runs DuckDB with one thread per CPU the process may run on, or with sinks.duckdb.threads', async () => {
+    const threadsOf = async (path: string, threads?: number) => Number(await settingOf(path, { threads }, 'threads'));
+    const auto = tempFile();
+    const set = tempFile();
+    try {
+      expect(await threadsOf(auto.path)).toBe(availableParallelism());
+      expect(await threadsOf(set.path, 3)).toBe(3);
+    } finally {
+      auto.remove();
+      set.remove();
+    }
+    expect(parseConfig({}, 'test', {}).sinks.duckdb.threads).toBe(0);
+    // A process pinned to one core (taskset, a cpuset): one thread, where DuckDB on its own counts the machine's cores.
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-threads-'));
+    try {
+      const script = `
+        import { DuckDBInstance } from '@duckdb/node-api';
+        import { openDatabase } from './src/sinks/duckdb/database.ts';
+        const db = await openDatabase(${JSON.stringify(join(dir, 'pinned.duckdb'))});
+        const ours = await db.exclusive((c) => c.runAndReadAll("SELECT current_setting('threads') AS v"));
+        await db.release();
+        const plain = await (await DuckDBInstance.create(':memory:')).connect();
+        const duckdbs = await plain.runAndReadAll("SELECT current_setting('threads') AS v");
+        console.log(JSON.stringify({ ours: Number(ours.getRowObjects()[0].v), duckdbs: Number(duckdbs.getRowObjects()[0].v) }));`;
+      const out = execFileSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      const { ours, duckdbs } = JSON.parse(out.trim().split('\n').at(-1)!) as { ours: number; duckdbs: number };
+      expect(ours).toBe(1);
+      expect(duckdbs).toBe(cpus().length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('checkpoints a file every 8 MiB of WAL, not at DuckDB\'s 16 MB default (shorter pauses in the consumer)', async () => {
     const file = tempFile();
@@ -384,7 +412,7 @@ describe('DuckDB migrations', () => {
   });
 });
 
-describe('DuckDB event key: (received, eid)', () => {
+describe('DuckDB event key: (received, eid), looked up by the writer', () => {
   const at = (iso: string, fields: Partial<TrackEvent> = {}) => contractEvent({ received: iso, ...fields });
   /** A started store on a new file with this retry window, closed and removed after `fn`. */
   async function withStore(retryWindow: number, fn: (store: DuckDbStore, t: Telemetry) => Promise<void>): Promise<void> {
@@ -426,17 +454,80 @@ describe('DuckDB event key: (received, eid)', () => {
     });
   });
 
-  it("keeps the key's index small when eids are random (clients' own ids): it grows where the newest events are", async () => {
+  it('stores a redelivery once when another store of the process wrote the first copy (they share the file)', async () => {
+    const file = tempFile();
+    const a = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    const b = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+    try {
+      await a.start();
+      await b.start();
+      const later = at('2026-03-01T10:00:05.000Z', { eid: uuidv7(Date.parse('2026-03-01T10:00:05.000Z')) });
+      await b.write([at('2026-03-01T10:00:03.000Z', { eid: uuidv7(Date.parse('2026-03-01T10:00:03.000Z')) })]);
+      await a.write([later]);
+      // b's own newest write is older than `later`: only the file's mark, which a moved, tells b to look it up.
+      await b.write([later]);
+      expect(await b.countEvents()).toBe(2);
+    } finally {
+      await a.close();
+      await b.close();
+      file.remove();
+    }
+  });
+
+  it('holds no index of the events in memory when eids are random (clients\' own ids)', async () => {
     await withStore(0, async (store, t) => {
       // 300,000 events with random UUIDv4 eids, a thousand a second of receive time. Keyed by eid alone, the index
-      // held ~87 bytes an event in memory (26 MB here, growing until the memory limit failed every write).
+      // held ~87 bytes an event in memory (26 MB here, growing until the memory limit failed every write); keyed
+      // by (received, eid), 3-9 MB; with the writer's lookup, none (the links table's key is all that is left).
       const start = Date.parse('2026-03-01T00:00:00.000Z');
       for (let b = 0; b < 300; b++) await store.write(sampleBatch(1_000, 200, start + b * 1_000));
       expect(await store.countEvents()).toBe(300_000);
       const text = await t.metrics();
       const art = Number(/gatehouse_duckdb_memory_bytes\{tag="ART_INDEX"\} (\d+)/.exec(text)?.[1] ?? 0);
-      expect(art).toBeLessThan(12 * 1024 * 1024);
+      expect(art).toBeLessThan(2 * 1024 * 1024);
     });
+  }, 120_000);
+
+  it('stores each event once whatever is sent again, in any batches and order (redeliveries, retries, old and new mixed)', async () => {
+    const base = Date.parse('2026-03-01T00:00:00.000Z');
+    // An event: its receive time (seconds into a day: batches span far apart times, so the lookup scans several
+    // spans) and whether its eid is the gateway's own (a UUIDv7 of that time) or a client's.
+    const event = fc.record({ second: fc.integer({ min: 0, max: 86_400 }), own: fc.boolean(), client: fc.integer({ min: 0, max: 5 }) });
+    // A send: an event of the pool again (a redelivery: the same receive time), or a client's retry of one
+    // (the same eid, received `later` seconds after).
+    const send = fc.record({ pick: fc.nat(), later: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }) });
+    const batches = fc.array(fc.array(send, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 30 }), batches, fc.constantFrom(0, 120_000), async (pool, sends, windowMs) => {
+        const events = pool.map((e, i) => {
+          const ms = base + e.second * 1000;
+          return { ms, eid: e.own ? uuidv7(ms) : `client-${e.client}-${i % 3}` };
+        });
+        // The model: a (received, eid) is stored once; a client's eid also counts as stored within the window.
+        const stored: { eid: string; ms: number }[] = [];
+        const isOwn = (eid: string, ms: number) => madeAtReceipt(eid, ms);
+        const isStored = (eid: string, ms: number) =>
+          stored.some((s) => s.eid === eid && (s.ms === ms || (windowMs > 0 && !isOwn(eid, ms) && Math.abs(s.ms - ms) <= windowMs)));
+        await withStore(windowMs, async (store) => {
+          for (const batch of sends) {
+            const sent = batch.map(({ pick, later }) => {
+              const e = events[pick % events.length]!;
+              return { eid: e.eid, ms: later && !isOwn(e.eid, e.ms) ? e.ms + later * 1000 : e.ms };
+            });
+            await store.write(sent.map((e) => at(new Date(e.ms).toISOString(), { eid: e.eid })));
+            const seen = new Set<string>(); // the first of an eid in a batch wins
+            for (const e of sent) {
+              if (seen.has(e.eid)) continue;
+              seen.add(e.eid);
+              if (!isStored(e.eid, e.ms)) stored.push(e);
+            }
+          }
+          const rows = (await store.queryEvents({ limit: 10_000 })).map((e) => `${e.eid}@${e.received}`).sort();
+          expect(rows).toEqual(stored.map((e) => `${e.eid}@${new Date(e.ms).toISOString()}`).sort());
+        });
+      }),
+      { numRuns: 40 },
+    );
   }, 120_000);
 
   it('copies the table a slice of receive times at a time, and goes on after a crash mid-copy without doubling a row', async () => {
@@ -462,7 +553,7 @@ describe('DuckDB event key: (received, eid)', () => {
       expect(resumed).toEqual([7, 10, 10, 10]);
       const rows = (await conn.runAndReadAll('SELECT eid FROM events_v6 ORDER BY received, eid')).getRows().map(([e]) => String(e));
       expect(rows).toEqual(['e3', 'e6', 'e1', 'e8', 'e9', 'e4', 'e5', 'e0', 'e7', 'e2']);
-      expect(await migrate(conn)).toEqual([6]);
+      expect(await migrate(conn)).toEqual([6, 7]);
       expect(Number((await conn.runAndReadAll('SELECT count(*) FROM events')).getRows()[0]?.[0])).toBe(10);
     });
   });
@@ -483,15 +574,28 @@ describe('DuckDB event key: (received, eid)', () => {
       expect(await store.countEvents()).toBe(2);
       await store.close();
       expect(lines.find((l) => l.includes('"sinkSchemaMigrating"') && l.includes('"version":6'))).toBeDefined();
+      expect(lines.find((l) => l.includes('"sinkSchemaMigrating"') && l.includes('"version":7'))).toBeDefined();
       await withRawConnection(file.path, async (conn) => {
-        const keys = (await conn.runAndReadAll("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type = 'PRIMARY KEY'")).getRowObjectsJS();
-        expect(keys.map((k) => k.constraint_column_names)).toEqual([['received', 'eid']]);
+        const constraints = (await conn.runAndReadAll("SELECT constraint_type AS type, constraint_column_names AS columns FROM duckdb_constraints() WHERE table_name = 'events'")).getRowObjectsJS();
+        expect(constraints.filter((c) => c.type === 'PRIMARY KEY')).toEqual([]);
+        expect(constraints.filter((c) => c.type === 'NOT NULL').flatMap((c) => c.columns as string[]).sort()).toEqual(['eid', 'origin', 'received']);
       });
     } finally {
       file.remove();
     }
   });
 });
+
+/** A DuckDB setting of a file opened with these options, as text. */
+async function settingOf(path: string, options: Parameters<typeof openDatabase>[1], name: string): Promise<string> {
+  const db = await openDatabase(path, options);
+  try {
+    const read = await db.exclusive((c) => c.runAndReadAll(`SELECT current_setting('${name}') AS v`));
+    return String(read.getRowObjects()[0]?.v);
+  } finally {
+    await db.release();
+  }
+}
 
 async function withRawConnection(path: string, fn: (conn: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<void>) {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -11,6 +11,13 @@ export const DuckDbConfig = Section(
       description:
         "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. The default fits a small server beside the gateway; 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
     }),
+    threads: Type.Integer({
+      minimum: 0,
+      maximum: 1024,
+      default: 0,
+      description:
+        "DuckDB's worker threads (its threads setting). 0: one per CPU this process may run on (its CPU affinity, as taskset or a cpuset set it); DuckDB alone would start one per core of the machine, and threads beyond the CPUs a process has only contend for them.",
+    }),
     retryWindow: Duration('2m', {
       description:
         'A client that sends its own eid and retries a request is stored once when the retry is received within this long of the first copy ("0s": not looked for). Copies the pipeline makes (redeliveries) are always stored once, whatever this says.',

@@ -4,6 +4,7 @@ import { EVENT_COLUMNS, coerce, receivedDate, type ColumnKind } from '../event-c
 import type { TrackEvent } from '../../track/event.js';
 import { SinkStartError } from '../errors.js';
 import { SinkWriteError } from '../sink.js';
+import type { EventsMark } from './database.js';
 
 /** The `events` columns in table order, each with its kind (undefined: a column this code does not know). */
 export type EventLayout = readonly { name: string; kind: ColumnKind | undefined }[];
@@ -50,36 +51,43 @@ export interface WriteResult {
 }
 
 /**
- * Writes a batch in one transaction, idempotent by eid. Fast path: the Appender straight into `events`
- * (no per-row SQL). A redelivered batch trips the primary key, and the appender cannot skip rows, so the
- * batch is then rolled back and replayed through a temporary staging table with INSERT OR IGNORE. Redelivery
- * is rare, so the common case pays nothing for idempotency beyond the primary-key check itself: ~4 of the ~20 µs
- * an event costs, and ~100 ms of each checkpoint's pause (bench/HISTORY.md, the 2fcb5fa pass).
+ * Writes a batch in one transaction, idempotent by (received, eid): the events already stored are looked up first
+ * (storedKeys), and the rest go in through the Appender (no per-row SQL). Every copy the pipeline makes of an event
+ * (a redelivery, a re-sent pack, a dead letter sent back, a spool replay) carries the receive time the gateway gave
+ * it, so that pair stores it once. A client's retry of its own eid is a new request with a new receive time:
+ * `retryWindowMs` (sinks.duckdb.retryWindow) looks for such eids among the events received that long around it.
  *
- * The key is (received, eid) (migration 6): every copy the pipeline makes of an event (a redelivery, a re-sent
- * pack, a dead letter sent back) carries the receive time the gateway gave it, so the key stores it once, and
- * the key's index stays small because it grows at the newest receive time. A client's retry of its own eid is
- * a new request with a new receive time: `retryWindowMs` (sinks.duckdb.retryWindow) looks for such eids among
- * the events received that long around the batch (see withoutRetries).
+ * The table has no primary key (migration 7): DuckDB checks one with an ART index updated on every append, which
+ * cost ~6 of the ~28 µs an event took to store and ~100 MB of a consumer's memory (bench/HISTORY.md). The lookup
+ * reads only the row groups of the batch's receive times (the table is in receive order, so their zone maps rule
+ * the rest out), and skips the events received after the newest one stored (`mark`, shared by the file's stores):
+ * those cannot be stored yet, and in a stream that comes in receive order they are most of every batch. It needs
+ * one writer per file, which there is: DuckDB locks the file to one process, and within it every write goes
+ * through one connection's queue (./database.ts), the lookup and the append in one transaction.
  */
-export async function writeEvents(conn: DuckDBConnection, layout: EventLayout, batch: readonly TrackEvent[], retryWindowMs = 0): Promise<WriteResult> {
+export async function writeEvents(
+  conn: DuckDBConnection,
+  layout: EventLayout,
+  batch: readonly TrackEvent[],
+  retryWindowMs = 0,
+  mark: EventsMark = { newestUs: undefined },
+): Promise<WriteResult> {
   const distinct = toRows(batch); // before BEGIN: an invalid event fails the batch without touching the file
-  const rows = retryWindowMs > 0 ? await withoutRetries(conn, distinct, retryWindowMs) : distinct;
-  if (rows.events.length === 0) return { stored: 0, duplicates: batch.length };
-  try {
-    await inTransaction(conn, () => appendRows(conn, layout, rows, 'events'));
-    return { stored: rows.events.length, duplicates: batch.length - rows.events.length };
-  } catch {
-    // Most likely a redelivered event; if it was anything else, the slow path fails too and reports it.
-  }
   const stored = await inTransaction(conn, async () => {
-    await conn.run('CREATE OR REPLACE TEMP TABLE events_staging AS SELECT * FROM main.events LIMIT 0');
-    await appendRows(conn, layout, rows, 'events_staging', 'temp');
-    const result = await conn.run('INSERT OR IGNORE INTO main.events SELECT * FROM temp.main.events_staging');
-    await conn.run('DROP TABLE temp.main.events_staging');
-    return result.rowsChanged;
+    mark.newestUs ??= await newestReceived(conn);
+    const rows = await withoutStored(conn, distinct, retryWindowMs, mark.newestUs);
+    if (rows.events.length > 0) await appendRows(conn, layout, rows, 'events');
+    // Raised before the commit: if it fails, the mark is only higher than needed.
+    for (const at of rows.received) if (at > mark.newestUs) mark.newestUs = at;
+    return rows.events.length;
   });
   return { stored, duplicates: batch.length - stored };
+}
+
+/** The newest receive time stored, in µs (-1 in an empty table). */
+async function newestReceived(conn: DuckDBConnection): Promise<bigint> {
+  const read = await conn.runAndReadAll('SELECT coalesce(epoch_us(max("received")), -1) FROM main.events');
+  return BigInt(read.getRows()[0]?.[0] as bigint);
 }
 
 /** A UUIDv7, its first 48 bits the Unix time in milliseconds. */
@@ -97,34 +105,102 @@ export function madeAtReceipt(eid: string, receivedMs: number): boolean {
   return madeMs >= receivedMs - 1_000 && madeMs <= receivedMs + 2_000;
 }
 
+/** Where to look for one event of a batch: receive times [from, to] in microseconds. */
+interface Look {
+  readonly eid: string;
+  readonly from: bigint;
+  readonly to: bigint;
+}
+
+/** Receive times (µs) looked through in one scan, and the eids looked for there. */
+export interface Span {
+  from: bigint;
+  to: bigint;
+  eids: string[];
+}
+
+/** Between the eids of a lookup passed as one text (an eid holding it is passed in a list instead). */
+const EID_SEPARATOR = ',';
+
+/** Spans closer than this are read as one: a zone map rules out a row group, not single rows. */
+const SPAN_GAP_US = 10_000_000n;
+/** Most scans in one lookup; past it the closest spans are joined (a batch spread over more times is rare). */
+const MAX_SPANS = 16;
+
 /**
- * The rows without the client eids already stored from a request received within `windowMs` of theirs (a
- * client retrying a request whose answer it did not get). One query per batch, over the events received in
- * that span (the table is in receive order, so DuckDB reads only those row groups); none when every eid in the
- * batch is the gateway's own.
+ * Joins the events' receive-time ranges into few spans to scan: overlapping or close ranges become one, and if
+ * more than MAX_SPANS remain, the smallest gaps between them are closed first.
  */
-async function withoutRetries(conn: DuckDBConnection, rows: Rows, windowMs: number): Promise<Rows> {
-  const clientEids: string[] = [];
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  rows.events.forEach((event, i) => {
-    const receivedMs = Number((rows.received[i] ?? 0n) / 1000n);
-    if (madeAtReceipt(event.eid, receivedMs)) return;
-    clientEids.push(event.eid);
-    from = Math.min(from, receivedMs);
-    to = Math.max(to, receivedMs);
+export function lookupSpans(looks: readonly Look[]): Span[] {
+  const sorted = [...looks].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  const spans: Span[] = [];
+  for (const look of sorted) {
+    const last = spans.at(-1);
+    if (last && look.from <= last.to + SPAN_GAP_US) {
+      if (look.to > last.to) last.to = look.to;
+      last.eids.push(look.eid);
+    } else {
+      spans.push({ from: look.from, to: look.to, eids: [look.eid] });
+    }
+  }
+  while (spans.length > MAX_SPANS) {
+    let closest = 1;
+    for (let i = 2; i < spans.length; i++) {
+      if (spans[i]!.from - spans[i - 1]!.to < spans[closest]!.from - spans[closest - 1]!.to) closest = i;
+    }
+    const [next] = spans.splice(closest, 1);
+    const prev = spans[closest - 1]!;
+    if (next!.to > prev.to) prev.to = next!.to;
+    prev.eids.push(...next!.eids);
+  }
+  return spans;
+}
+
+/**
+ * The rows not stored yet. An event is stored when its (received, eid) is; a client's own eid also when it is
+ * stored with a receive time within `windowMs` of this one (the client retried a request whose answer it did not
+ * get). One query per batch: a scan per span of receive times (lookupSpans), each reading only its row groups.
+ */
+async function withoutStored(conn: DuckDBConnection, rows: Rows, windowMs: number, newestUs: bigint): Promise<Rows> {
+  const windowUs = BigInt(windowMs) * 1000n;
+  const looks: (Look | undefined)[] = rows.events.map((event, i) => {
+    const at = rows.received[i] ?? 0n;
+    const exact = windowUs === 0n || madeAtReceipt(event.eid, Number(at / 1000n));
+    // Received after everything stored: this (received, eid) cannot be stored yet. Events come roughly in receive
+    // order, so most of a batch needs no lookup.
+    if (exact && at > newestUs) return undefined;
+    return { eid: event.eid, from: exact ? at : at - windowUs, to: exact ? at : at + windowUs };
   });
-  if (clientEids.length === 0) return rows;
-  const found = await conn.runAndReadAll(
-    'SELECT DISTINCT eid FROM main.events WHERE received BETWEEN make_timestamp($1::BIGINT) AND make_timestamp($2::BIGINT) AND eid IN (SELECT unnest($3::VARCHAR[]))',
-    [BigInt(from - windowMs) * 1000n, BigInt(to + windowMs) * 1000n, listValue(clientEids)],
+  const wanted = looks.filter((l) => l !== undefined);
+  if (wanted.length === 0) return rows;
+  const spans = lookupSpans(wanted);
+  // The eids go in as one text split by DuckDB: binding a list of 2,000 values cost ~1 ms more a batch.
+  const joined = !wanted.some((l) => l.eid.includes(EID_SEPARATOR));
+  const eidsOf = (k: number) =>
+    joined ? `unnest(string_split($${3 * k + 3}::VARCHAR, '${EID_SEPARATOR}'))` : `unnest($${3 * k + 3}::VARCHAR[])`;
+  const scans = spans.map(
+    (_, k) =>
+      `SELECT eid, epoch_us("received") AS at FROM main.events WHERE "received" BETWEEN make_timestamp($${3 * k + 1}::BIGINT)
+       AND make_timestamp($${3 * k + 2}::BIGINT) AND eid IN (SELECT ${eidsOf(k)})`,
   );
-  const stored = new Set(found.getRows().map(([eid]) => String(eid)));
-  if (stored.size === 0) return rows;
+  const found = await conn.runAndReadAll(
+    scans.join(' UNION ALL '),
+    spans.flatMap((s) => [s.from, s.to, joined ? s.eids.join(EID_SEPARATOR) : listValue(s.eids)]),
+  );
+  const hits = found.getRows();
+  if (hits.length === 0) return rows;
+  const storedAt = new Map<string, bigint[]>();
+  for (const [eid, at] of hits) {
+    const key = String(eid);
+    const times = storedAt.get(key) ?? [];
+    times.push(BigInt(at as bigint));
+    storedAt.set(key, times);
+  }
   const events: TrackEvent[] = [];
   const received = new BigInt64Array(rows.events.length);
   rows.events.forEach((event, i) => {
-    if (stored.has(event.eid)) return;
+    const look = looks[i];
+    if (look && storedAt.get(event.eid)?.some((at) => at >= look.from && at <= look.to)) return;
     received[events.length] = rows.received[i] ?? 0n;
     events.push(event);
   });
@@ -176,10 +252,10 @@ async function appendRows(conn: DuckDBConnection, layout: EventLayout, rows: Row
     }
     appender.flushSync();
   } catch (err) {
-    // A failed flush (a redelivered eid tripping the primary key) leaves its rows in the appender. Closing it, or
-    // its finalizer whenever the garbage collector gets to it, would flush them again into the connection's
-    // transaction of that moment (the slow path's), aborting it: "Current transaction is aborted (please ROLLBACK)"
-    // on a batch that only held redeliveries. Cleared, the failure stays in the transaction it belongs to.
+    // A failed flush (a constraint, memory) leaves its rows in the appender. Closing it, or its finalizer whenever
+    // the garbage collector gets to it, would flush them again into the connection's transaction of that moment
+    // (the next batch's), aborting it: "Current transaction is aborted (please ROLLBACK)". Cleared, the failure
+    // stays in the transaction it belongs to.
     appender.clear();
     throw err;
   } finally {

@@ -95,6 +95,16 @@ export const MIGRATIONS: readonly Migration[] = [
     prepare: copyEventsByReceived,
     statements: ['DROP TABLE events', 'ALTER TABLE events_v6 RENAME TO events'],
   },
+  {
+    version: 7,
+    description: 'events without a primary key',
+    // DuckDB checks a primary key with an ART index it updates on every append: ~6 of the ~28 µs an event cost to
+    // store, and ~100 MB of a consumer's memory. The writer looks up a batch's (received, eid) pairs instead, in
+    // the row groups of its receive times (./event-writer.ts). A primary key cannot be dropped in DuckDB, so the
+    // table is copied again, as migration 6 did.
+    prepare: (conn, progress) => copyEventsByReceived(conn, progress, COPY_SLICE_ROWS, { table: 'events_v7', primaryKey: false }),
+    statements: ['DROP TABLE events', 'ALTER TABLE events_v7 RENAME TO events'],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
@@ -147,33 +157,51 @@ export async function migrate(
 /** Rows per slice of a table copy: each slice is one transaction, sorted on its own. */
 const COPY_SLICE_ROWS = 250_000;
 
+/** The table a copy of `events` goes to: migration 6's, keyed by (received, eid), or migration 7's, without a key. */
+export interface CopyTarget {
+  readonly table: 'events_v6' | 'events_v7';
+  readonly primaryKey: boolean;
+}
+
 /**
- * Copies `events` into `events_v6` (keyed by received, eid), oldest first, a slice of receive times per
- * transaction. Each slice commits whole, so after a crash the copy goes on after the newest receive time copied.
+ * Copies `events` into a new table (by default migration 6's `events_v6`, keyed by received, eid), oldest first,
+ * a slice of receive times per transaction. Each slice commits whole, so after a crash the copy goes on after the
+ * newest receive time copied.
  */
-export async function copyEventsByReceived(conn: DuckDBConnection, progress: MigrationProgress, sliceRows = COPY_SLICE_ROWS): Promise<void> {
-  const exists = await conn.runAndReadAll("SELECT 1 FROM duckdb_tables() WHERE table_name = 'events_v6' AND database_name = current_database()");
+export async function copyEventsByReceived(
+  conn: DuckDBConnection,
+  progress: MigrationProgress,
+  sliceRows = COPY_SLICE_ROWS,
+  target: CopyTarget = { table: 'events_v6', primaryKey: true },
+): Promise<void> {
+  const into = target.table;
+  const exists = await conn.runAndReadAll(`SELECT 1 FROM duckdb_tables() WHERE table_name = '${into}' AND database_name = current_database()`);
   if (exists.getRows().length === 0) {
     await conn.run('BEGIN TRANSACTION');
-    await conn.run('CREATE TABLE events_v6 AS SELECT * FROM events LIMIT 0');
-    await conn.run('ALTER TABLE events_v6 ALTER COLUMN "origin" SET NOT NULL');
-    await conn.run('ALTER TABLE events_v6 ADD PRIMARY KEY ("received", "eid")');
+    await conn.run(`CREATE TABLE ${into} AS SELECT * FROM events LIMIT 0`);
+    await conn.run(`ALTER TABLE ${into} ALTER COLUMN "origin" SET NOT NULL`);
+    if (target.primaryKey) {
+      await conn.run(`ALTER TABLE ${into} ADD PRIMARY KEY ("received", "eid")`);
+    } else {
+      await conn.run(`ALTER TABLE ${into} ALTER COLUMN "received" SET NOT NULL`);
+      await conn.run(`ALTER TABLE ${into} ALTER COLUMN "eid" SET NOT NULL`);
+    }
     await conn.run('COMMIT');
   }
   const count = async (table: string) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0]?.[0] ?? 0);
   const of = await count('events');
-  let copied = await count('events_v6');
+  let copied = await count(into);
   progress({ copied, of });
   for (;;) {
     // After the newest receive time copied (none yet: from the start), up to the slice's last receive time.
-    const after = '(SELECT coalesce(max("received"), TIMESTAMP \'-infinity\') FROM events_v6)';
+    const after = `(SELECT coalesce(max("received"), TIMESTAMP '-infinity') FROM ${into})`;
     const end = await conn.runAndReadAll(
       `SELECT "received" FROM events WHERE "received" > ${after} ORDER BY "received" LIMIT 1 OFFSET ${sliceRows - 1}`,
     );
     const upTo = end.getRows().length > 0 ? `AND "received" <= $1` : '';
     await conn.run('BEGIN TRANSACTION');
     const inserted = await conn.run(
-      `INSERT INTO events_v6 SELECT * FROM events WHERE "received" > ${after} ${upTo} ORDER BY "received"`,
+      `INSERT INTO ${into} SELECT * FROM events WHERE "received" > ${after} ${upTo} ORDER BY "received"`,
       upTo ? [end.getRows()[0]?.[0] ?? null] : [],
     );
     await conn.run('COMMIT');

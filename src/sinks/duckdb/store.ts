@@ -44,7 +44,7 @@ const NAME = 'duckdb';
 /** sinks.duckdb.retryWindow's default, for stores built without the config section (tests, tools). */
 const RETRY_WINDOW_MS = 2 * 60_000;
 
-export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'> & Partial<Pick<DuckDbConfig, 'memoryLimit' | 'retryWindow'>>; telemetry: Telemetry }): DuckDbStore {
+export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbConfig, 'path'> & Partial<Pick<DuckDbConfig, 'memoryLimit' | 'retryWindow' | 'threads'>>; telemetry: Telemetry }): DuckDbStore {
   const events = sinkEvents(telemetry);
   let state: 'new' | 'open' | 'closed' = 'new';
   let starting: Promise<void> | undefined;
@@ -68,7 +68,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
     name: NAME,
     start() {
       starting ??= (async () => {
-        const opened = await openDatabase(config.path, { memoryLimit: config.memoryLimit }).catch((err: unknown) => {
+        const opened = await openDatabase(config.path, { memoryLimit: config.memoryLimit, threads: config.threads }).catch((err: unknown) => {
           starting = undefined; // a later start() tries again (the file may be freed)
           throw err;
         });
@@ -104,7 +104,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
       return starting;
     },
     async write(batch: readonly TrackEvent[]) {
-      const result = await use('write', (conn) => writeEvents(conn, layout, batch, config.retryWindow ?? RETRY_WINDOW_MS));
+      const result = await use('write', (conn) => writeEvents(conn, layout, batch, config.retryWindow ?? RETRY_WINDOW_MS, db?.eventsMark));
       if (result.stored) events.eventsStored({ sink: NAME }, {}, result.stored);
       if (result.duplicates) events.duplicatesSkipped({ sink: NAME }, {}, result.duplicates);
     },
