@@ -454,6 +454,33 @@ describe('DuckDB event key: (received, eid), looked up by the writer', () => {
     });
   });
 
+  it('reads back every text value as written, short or long, ASCII or not', async () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 14 }),
+      fc.string({ unit: 'binary', maxLength: 14 }),
+      fc.string({ unit: 'grapheme', minLength: 10, maxLength: 14 }),
+      fc.constantFrom('', 'a', 'exactly12chr', 'thirteen-char', 'é', '\u0000', 'tab\there'),
+    ).map((v) => v.toWellFormed());
+    await withStore(0, async (store) => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.record({ ename: text, culture: text, campaign: text, url: text }), { minLength: 1, maxLength: 30 }), async (fields) => {
+          const base = Date.parse('2026-03-01T00:00:00.000Z') + n * 1000;
+          const batch = fields.map((f, i) => at(new Date(base).toISOString(), { eid: `text-${n}-${i}`, ...f }));
+          n++;
+          await store.write(batch);
+          const back = await store.queryEvents({ since: batch[0]!.received, until: new Date(base + 1).toISOString(), limit: 100 });
+          const byEid = new Map(back.map((e) => [e.eid, e]));
+          for (const e of batch) {
+            const read = byEid.get(e.eid)!;
+            expect([read.ename, read.culture, read.campaign, read.url]).toEqual([e.ename, e.culture, e.campaign, e.url]);
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
+  });
+
   it('stores a redelivery once when another store of the process wrote the first copy (they share the file)', async () => {
     const file = tempFile();
     const a = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
