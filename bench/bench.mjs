@@ -11,7 +11,7 @@ import { upstreamConf } from './lib/peers.mjs';
 import { wrkScript } from './lib/wrk.mjs';
 import { compare, median } from './lib/measure.mjs';
 import { eventBody, pageViewBatch } from './lib/bodies.mjs';
-import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics, queueing } from './lib/servers.mjs';
+import { startGatehouse, startNginx, startCaddy, startBareFastify, metrics, queueing, startupFlags } from './lib/servers.mjs';
 import { revision, writeResults } from './lib/report.mjs';
 import { consumersScenario } from './lib/consumers-scenario.mjs';
 import { onJsonLines } from './lib/json-lines.mjs';
@@ -128,7 +128,7 @@ async function consumerScenario(nats, files) {
     const probe = join(import.meta.dirname, 'lib/consumer-probe.mjs');
     const filled = await runJson(LOAD, [probe, 'prefill', config, String(P.consumerEvents)]);
     log(`  prefilled ${filled.prefilled}`);
-    const res = await runJson(SUT, [probe, 'drain', config, String(P.consumerEvents)]);
+    const res = await runJson(SUT, [...(await startupFlags(ROOT)), probe, 'drain', config, String(P.consumerEvents)]);
     log(`  rep ${r + 1}: ${res.eps.toFixed(0)} events/s, ${res.cpuUsPerEvent.toFixed(1)} µs CPU/event, RSS ${res.rssMb?.toFixed(0)} MB (peak V8 heap ${res.heapMb?.toFixed(0)} MB, outside it ${res.externalMb?.toFixed(0)} MB)`);
     runs.push(res);
   }
@@ -149,7 +149,7 @@ function runJson(core, args, { onLine } = {}) {
       last = line;
       onLine?.(last, child);
     });
-    child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`${args[1]} exited ${code}`))));
+    child.on('exit', (code) => (code === 0 && last ? resolve(last) : reject(new Error(`${args.filter((a) => !a.startsWith('--')).slice(0, 2).join(' ')} exited ${code}`))));
   });
 }
 
@@ -165,7 +165,7 @@ async function lagScenario(nats, files) {
   let isReady;
   const ready = new Promise((resolve) => (isReady = resolve));
   let coldPhase;
-  const done = runJson(LOAD, [probePath, 'lag', join(dir, 'gatehouse', 'gatehouse.json')], {
+  const done = runJson(LOAD, [...(await startupFlags(ROOT)), probePath, 'lag', join(dir, 'gatehouse', 'gatehouse.json')], {
     onLine: (o, child) => {
       probeChild = child;
       if (o.ready) isReady();
@@ -267,6 +267,7 @@ async function soakScenario(nats, files) {
     pixelPath: PIXEL,
     scripts: files,
     log,
+    duckdbMemory: argv.find((a) => a.startsWith('--duckdb-memory='))?.slice(16),
   });
   results.scenarios.soak = soak;
   log(`  ${soak.rps.toFixed(0)} req/s, ${soak.bad} errors; events accepted ${soak.accepted}, stored by the consumer ${soak.stored}`);
@@ -310,7 +311,7 @@ async function main() {
       tls: true,
     });
     await consumerScenario(nats, files);
-    if (want('consumers')) results.scenarios.consumers = await consumersScenario({ nats, files, work, runJson, P, sut: SUT, load: LOAD, log });
+    if (want('consumers')) results.scenarios.consumers = await consumersScenario({ nats, files, work, runJson, P, sut: SUT, load: LOAD, log, nodeArgs: await startupFlags(ROOT) });
     await lagScenario(nats, files);
     await workersScenario(nats, files);
     await soakScenario(nats, files);

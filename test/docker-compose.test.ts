@@ -157,16 +157,20 @@ describe('other deployment examples', () => {
     }
   });
 
-  it('start the gateway with the V8 flags that only count at start (systemd, Kubernetes, the image, Compose, npm start)', () => {
+  it('start the gateway and the consumer with the V8 flags that only count at start (systemd, Kubernetes, the image, Compose, npm start)', () => {
     const read = (rel: string) => readFileSync(join(ROOT, rel), 'utf8');
     const serveLine = /^ExecStart=.* serve /m.exec(read('setup/systemd/gatehouse.service'))![0];
+    const consumeLine = /^ExecStart=.* consume /m.exec(read('setup/systemd/gatehouse-consumer.service'))![0];
     const nodeOptions = /name: NODE_OPTIONS\n\s+value: (.*)$/m.exec(read('setup/k8s/gateway.yaml'))?.[1];
     const imageEntry = /^ENTRYPOINT (.*)$/m.exec(read('Dockerfile'))?.[1];
     // Compose runs the image's entrypoint unless its gateway service sets its own.
     const composeEntry = /^ {2}gateway:\n(?: {4}.*\n)*? {4}entrypoint: (.*)$/m.exec(read('docker-compose.yml'))?.[1] ?? imageEntry;
     const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
+    // The consumer's Compose and Kubernetes services run the image's entrypoint: they set only its arguments.
+    expect(/^ {2}consumer:\n(?: {4}.*\n)*? {4}entrypoint:/m.test(read('docker-compose.yml'))).toBe(false);
+    expect(read('setup/k8s/consumer.yaml')).not.toMatch(/^\s+command:/m);
     for (const flag of SERVING_STARTUP_FLAGS) {
-      for (const line of [serveLine, nodeOptions, imageEntry, composeEntry, start]) expect(line).toContain(flag);
+      for (const line of [serveLine, consumeLine, nodeOptions, imageEntry, composeEntry, start]) expect(line).toContain(flag);
     }
   });
 

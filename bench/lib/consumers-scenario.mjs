@@ -13,8 +13,8 @@ import { poll } from './poll.mjs';
 const PROBE = join(import.meta.dirname, 'consumer-probe.mjs');
 
 /** Starts one probe pinned to `core`; `progress()` is its stored count so far, `stop()` its final report. */
-function startProbe(core, config) {
-  const child = spawn('taskset', ['-c', core, process.execPath, PROBE, 'lag', config], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startProbe(core, config, nodeArgs = []) {
+  const child = spawn('taskset', ['-c', core, process.execPath, ...nodeArgs, PROBE, 'lag', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stored = 0;
   let ready = false;
   let last;
@@ -39,7 +39,7 @@ async function until(what, ok, timeoutMs) {
 }
 
 /** One drain of `events` by `cores.length` consumers: wall-clock events/s and CPU µs per event over all of them. */
-async function drain({ nats, files, work, runJson, load, log }, name, cores, events) {
+async function drain({ nats, files, work, runJson, load, log, nodeArgs }, name, cores, events) {
   const stream = { stream: name.toUpperCase(), subject: `bench.${name}.events`, deadLetterSubject: `bench.${name}.dead` };
   const configs = cores.map((_, i) => {
     const dir = join(work, 'consumers', name, `c${i}`);
@@ -47,7 +47,7 @@ async function drain({ nats, files, work, runJson, load, log }, name, cores, eve
     return gatehouseConf(dir, { port: 1, adminPort: 2, upstreamPort: 3, www: files.www, nats: { urls: nats.urls, stream } });
   });
   await runJson(load, [PROBE, 'prefill', configs[0], String(events)]);
-  const probes = cores.map((core, i) => startProbe(core, configs[i]));
+  const probes = cores.map((core, i) => startProbe(core, configs[i], nodeArgs));
   const total = () => probes.reduce((n, p) => n + p.progress(), 0);
   await until('the consumers to start', () => probes.every((p) => p.ready()), 60_000);
   // Timed from the moment the last one is consuming; what the first stored before that is left out.

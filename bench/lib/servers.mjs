@@ -29,8 +29,11 @@ export async function startGatehouse(dir, core, opts) {
   return { child, pid: child.pid, port, tlsPort, adminPort, base: `http://127.0.0.1:${port}`, stop: () => stop(child, 30_000) };
 }
 
-/** The V8 flags a build's serving process is started with (as `npm start` and the systemd unit do); none before they existed. */
-async function startupFlags(root) {
+/**
+ * The V8 flags a build's serving and consuming processes are started with (as `npm start`, the image and the systemd
+ * units do); none before they existed. The consumer probes and `consume` get them too.
+ */
+export async function startupFlags(root) {
   const tuning = await import(join(root, 'dist/server/v8-tuning.js')).catch(() => ({}));
   return tuning.SERVING_STARTUP_FLAGS ?? [];
 }
