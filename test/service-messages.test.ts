@@ -69,6 +69,13 @@ describe('service messages (logs, counters, updates from other services)', () =>
     );
   });
 
+  it('places a record without its own time when the stream stored it (the same on a redelivery)', async () => {
+    const ack = await send('tic.log.web', { id: 'log-timeless', msg: 'no time given' });
+    const stored = await (await jetstreamManager(nc)).streams.getMessage('GATEHOUSE', { seq: ack.seq });
+    const row = await waitFor('the timeless log', async () => (await store.readRecords('log')).find((r) => r.id === 'log-timeless'));
+    expect(row.time).toBe(stored!.time.toISOString());
+  });
+
   it('an invalid message goes to the dead-letter subject with the reason, and the rest keeps flowing', async () => {
     await send('tic.count.bad', { id: 'count-bad', name: 'x', by: 1.5 });
     await send('tic.count.good', { id: 'count-2', name: 'orders' });

@@ -16,6 +16,8 @@ export interface Delivery extends BusMessage {
   readonly subject: string;
   /** 1 on first delivery. */
   readonly deliveries: number;
+  /** When the bus stored the message (epoch ms), the same on every delivery; buses that do not keep it leave it out. */
+  readonly storedAt?: number;
   ack(): Promise<void>;
   /** Redeliver later. */
   nak(delayMs: number): void;

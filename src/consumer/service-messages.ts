@@ -62,7 +62,7 @@ export function serviceSubscriptions(options: {
  * upstream tracker's (./upstream-records.ts) are both read: a count without `name`, an update without `table`
  * and a log with upstream fields are upstream's.
  */
-export function parseServiceRecord(kind: Kind, d: Pick<Delivery, 'id' | 'data' | 'subject'>): ServiceRecord | string {
+export function parseServiceRecord(kind: Kind, d: Pick<Delivery, 'id' | 'data' | 'subject' | 'storedAt'>): ServiceRecord | string {
   let v: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(d.data).toString('utf8'));
@@ -71,7 +71,10 @@ export function parseServiceRecord(kind: Kind, d: Pick<Delivery, 'id' | 'data' |
   } catch {
     return 'not valid JSON';
   }
-  const time = typeof v.time === 'string' ? v.time : new Date().toISOString();
+  // Without its own time, a record is placed when the bus stored it: the same on every delivery, so a redelivered
+  // record is the same row (the Cassandra sink keys records by time and id). The consume time only for a bus
+  // that keeps no such time.
+  const time = typeof v.time === 'string' ? v.time : new Date(d.storedAt ?? Date.now()).toISOString();
   const upstream: Base = { id: d.id, time, subject: d.subject };
   const id = typeof v.id === 'string' && v.id ? v.id : d.id;
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
