@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startPinned, stop, stopAll, waitPort, cpuSeconds, peakRssMb, resetPeakRss, rssMb } from './lib/proc.mjs';
 import { freePort } from './lib/ports.mjs';
 import { startNatsCluster } from './lib/nats.mjs';
@@ -33,7 +33,9 @@ const want = (name) => only.length === 0 || only.includes(name);
 // --baseline=<dir>: another checkout with a built dist/ (an older commit), run as one more target of the
 // request scenarios, interleaved with the others: a before/after from the same run.
 // --baseline-node-args="...": flags for that target alone (--baseline=. compares two V8 settings of one build).
-const baseline = argv.find((a) => a.startsWith('--baseline='))?.slice(11);
+// Resolved here, against the checkout (run.sh starts in it): each server starts in its own scenario directory.
+const baselineArg = argv.find((a) => a.startsWith('--baseline='))?.slice(11);
+const baseline = baselineArg ? resolve(baselineArg) : undefined;
 const baselineNodeArgs = (argv.find((a) => a.startsWith('--baseline-node-args='))?.slice(21) ?? '').split(' ').filter(Boolean);
 
 const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
