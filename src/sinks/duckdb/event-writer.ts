@@ -52,7 +52,7 @@ export interface WriteResult {
 
 /**
  * Writes a batch in one transaction, idempotent by (received, eid): the events already stored are looked up first
- * (storedKeys), and the rest go in through the Appender (no per-row SQL). Every copy the pipeline makes of an event
+ * (withoutStored), and the rest go in through the Appender (no per-row SQL). Every copy the pipeline makes of an event
  * (a redelivery, a re-sent pack, a dead letter sent back, a spool replay) carries the receive time the gateway gave
  * it, so that pair stores it once. A client's retry of its own eid is a new request with a new receive time:
  * `retryWindowMs` (sinks.duckdb.retryWindow) looks for such eids among the events received that long around it.
