@@ -28,6 +28,8 @@ const P = quick
 const SUT = '0'; // the core of the server under test
 const LOAD = '1'; // wrk, upstreams, NATS, the lag scenario's consumer
 const ROOT = join(import.meta.dirname, '..');
+// The V8 flags `consume` starts with (as the image and the systemd unit do): the consumer probes get them too.
+const CONSUMER_FLAGS = await startupFlags(ROOT);
 const log = (s) => process.stdout.write(`${s}\n`);
 const want = (name) => only.length === 0 || only.includes(name);
 // --baseline=<dir>: another checkout with a built dist/ (an older commit), run as one more target of the
@@ -130,7 +132,7 @@ async function consumerScenario(nats, files) {
     const probe = join(import.meta.dirname, 'lib/consumer-probe.mjs');
     const filled = await runJson(LOAD, [probe, 'prefill', config, String(P.consumerEvents)]);
     log(`  prefilled ${filled.prefilled}`);
-    const res = await runJson(SUT, [...(await startupFlags(ROOT)), probe, 'drain', config, String(P.consumerEvents)]);
+    const res = await runJson(SUT, [...CONSUMER_FLAGS, probe, 'drain', config, String(P.consumerEvents)]);
     log(`  rep ${r + 1}: ${res.eps.toFixed(0)} events/s, ${res.cpuUsPerEvent.toFixed(1)} µs CPU/event, RSS ${res.rssMb?.toFixed(0)} MB (peak V8 heap ${res.heapMb?.toFixed(0)} MB, outside it ${res.externalMb?.toFixed(0)} MB)`);
     runs.push(res);
   }
@@ -167,7 +169,7 @@ async function lagScenario(nats, files) {
   let isReady;
   const ready = new Promise((resolve) => (isReady = resolve));
   let coldPhase;
-  const done = runJson(LOAD, [...(await startupFlags(ROOT)), probePath, 'lag', join(dir, 'gatehouse', 'gatehouse.json')], {
+  const done = runJson(LOAD, [...CONSUMER_FLAGS, probePath, 'lag', join(dir, 'gatehouse', 'gatehouse.json')], {
     onLine: (o, child) => {
       probeChild = child;
       if (o.ready) isReady();
@@ -313,7 +315,7 @@ async function main() {
       tls: true,
     });
     await consumerScenario(nats, files);
-    if (want('consumers')) results.scenarios.consumers = await consumersScenario({ nats, files, work, runJson, P, sut: SUT, load: LOAD, log, nodeArgs: await startupFlags(ROOT) });
+    if (want('consumers')) results.scenarios.consumers = await consumersScenario({ nats, files, work, runJson, P, sut: SUT, load: LOAD, log, nodeArgs: CONSUMER_FLAGS });
     await lagScenario(nats, files);
     await workersScenario(nats, files);
     await soakScenario(nats, files);

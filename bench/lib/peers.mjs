@@ -87,7 +87,7 @@ http://127.0.0.1:${port} {
 }
 
 /** Gatehouse's config for a scenario: production defaults, only the ports, paths and limits set for the bench. */
-export function gatehouseConf(dir, { port, adminPort, upstreamPort, www, nats, tls, workers = 1, spoolDir, extra = {} }) {
+export function gatehouseConf(dir, { port, adminPort, upstreamPort, www, nats, tls, workers = 1, spoolDir, duckdb = {}, extra = {} }) {
   const huge = { points: 100_000_000, burst: 0 };
   const config = {
     server: { listen: { host: '127.0.0.1', port }, workers },
@@ -97,7 +97,7 @@ export function gatehouseConf(dir, { port, adminPort, upstreamPort, www, nats, t
     bus: nats
       ? { kind: 'nats', nats: { servers: nats.urls, replicas: 3, maxAge: '5m', duplicateWindow: '1m', ...(nats.stream ?? {}) } }
       : { kind: 'memory' },
-    sinks: { duckdb: { path: join(dir, 'events.duckdb') } },
+    sinks: { duckdb: { path: join(dir, 'events.duckdb'), ...duckdb } },
     tracking: { redirects: { allowHosts: ['example.com'] } },
     static: { root: www },
     proxy: { routes: [{ path: '/up/', upstreams: [`http://127.0.0.1:${upstreamPort}`] }] },

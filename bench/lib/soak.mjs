@@ -94,8 +94,8 @@ export async function runSoak({ dir, seconds, startGatehouse, gatehouseOpts, sut
   const consumerMetricsPort = await freePort();
   // --duckdb-memory: the consumer's sinks.duckdb.memoryLimit, when not the default (a small one fills within the
   // warm-up, so the run shows what RSS does once DuckDB's pool is at its bound).
-  const sinks = duckdbMemory ? { sinks: { duckdb: { path: join(dir, 'gateway', 'events.duckdb'), memoryLimit: duckdbMemory } } } : {};
-  const gh = await startGatehouse(join(dir, 'gateway'), sutCore, { ...gatehouseOpts, extra: { consumer: { metrics: { port: consumerMetricsPort } }, ...sinks } });
+  const duckdb = duckdbMemory ? { memoryLimit: duckdbMemory } : {};
+  const gh = await startGatehouse(join(dir, 'gateway'), sutCore, { ...gatehouseOpts, duckdb, extra: { consumer: { metrics: { port: consumerMetricsPort } } } });
   const config = join(dir, 'gateway', 'gatehouse.json');
   const consumer = startPinned(loadCore, process.execPath, [...(await startupFlags(root)), join(root, 'dist/cli.js'), 'consume', '--config', config], { logFile: join(dir, 'consumer.log') });
   try {

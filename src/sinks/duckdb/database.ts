@@ -119,11 +119,11 @@ const ATTACHED = 'gatehouse';
  * DuckDB's worker threads: the configured number, else one per CPU this process may run on. DuckDB on its own
  * starts one per core of the machine, whatever the process's CPU affinity; in a process pinned to fewer (taskset,
  * a cpuset) the extra threads only contend for its cores. Measured on a consumer pinned to one of two cores
- * (bench/HISTORY.md): CPU per stored event 29.3 µs with 1 thread against 33.0 with DuckDB's 2 (means of four
- * alternating drains of 200,000 events), and the slowest write 158-199 ms against 212-327.
+ * (bench/HISTORY.md): CPU per stored event 28.6 µs with 1 thread against 32.6 with DuckDB's 2 (means of seven
+ * alternating drains of 200,000 events), and the slowest write 158-210 ms against 212-341.
  */
-export function duckDbThreads(configured: number | undefined, cpus: number = availableParallelism()): number {
-  return configured && configured > 0 ? configured : Math.max(1, cpus);
+function duckDbThreads(configured: number | undefined): number {
+  return configured && configured > 0 ? configured : availableParallelism();
 }
 
 async function connect(path: string, options: OpenOptions): Promise<Handles> {

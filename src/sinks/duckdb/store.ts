@@ -73,7 +73,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
           throw err;
         });
         try {
-          // A file with rows may take a while (migration 6 rebuilds the events table): say so before, not only after.
+          // A file with rows may take a while (migrations 6 and 7 rebuild the events table): say so before, not only after.
           const applied = await opened.exclusive((conn) =>
             migrate(
               conn,
