@@ -83,8 +83,8 @@ describe('DuckDB store', () => {
     expect(await held()).toBe(0);
   });
 
-  it('bounds the buffer pool by default: 512 MB unless configured', () => {
-    expect(parseConfig({}, 'test', {}).sinks.duckdb.memoryLimit).toBe(512 * 1000 * 1000);
+  it('bounds the buffer pool by default: 128 MB unless configured', () => {
+    expect(parseConfig({}, 'test', {}).sinks.duckdb.memoryLimit).toBe(128 * 1000 * 1000);
     expect(parseConfig({ sinks: { duckdb: { memoryLimit: '0B' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(0);
   });
 

@@ -7,9 +7,9 @@ export const DuckDbConfig = Section(
     retention: Duration('0s', {
       description: 'Events older than this are deleted by an hourly prune job (and once at start); "0s": kept forever.',
     }),
-    memoryLimit: Size('512MB', {
+    memoryLimit: Size('128MB', {
       description:
-        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. The default fits a small server beside the gateway; 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
+        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. The default fits a small server beside the gateway: storing events needs little of it, and what fills it over time is DuckDB's cache of the file's blocks; raise it for heavy queries through the admin API. 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
     }),
     threads: Type.Integer({
       minimum: 0,

@@ -91,7 +91,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // ids): ~87 bytes an event, until the memory limit fails every write. Led by the receive time, the key is
     // written where the newest events are and the rest stays on disk (./event-writer.ts). DuckDB cannot change a
     // primary key in place, so the table is copied, in receive order and in slices (copyEventsByReceived): one
-    // transaction for the whole table needed more than the 512 MB default limit from about 3 million events.
+    // transaction for the whole table needed more than a 512 MB memory limit from about 3 million events.
     prepare: copyEventsByReceived,
     statements: ['DROP TABLE events', 'ALTER TABLE events_v6 RENAME TO events'],
   },
