@@ -12,7 +12,7 @@ import { Telemetry } from '../src/telemetry/telemetry.js';
 import { contractEvent, contractRecords, sinkContract } from './helpers/sink-contract.js';
 import { createDuckDbStore, cursorAfter, type DuckDbStore } from '../src/sinks/duckdb/index.js';
 import { EVENT_COLUMNS } from '../src/sinks/event-columns.js';
-import { LATEST_VERSION, copyEventsByReceived, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
+import { LATEST_VERSION, copyEventsByReceived, copyRecordsByTime, migrate, schemaVersion } from '../src/sinks/duckdb/migrations.js';
 import { SinkQueryError, SinkStartError } from '../src/sinks/errors.js';
 import { SinkWriteError } from '../src/sinks/sink.js';
 import { ROW_GROUP_SIZE, openDatabase } from '../src/sinks/duckdb/database.js';
@@ -20,6 +20,7 @@ import { SQL_TYPES, madeAtReceipt } from '../src/sinks/duckdb/event-writer.js';
 import { uuidv7 } from '../src/track/uuid7.js';
 import fc from 'fast-check';
 import type { TrackEvent } from '../src/track/event.js';
+import type { ServiceRecord } from '../src/sinks/sink.js';
 import { sampleBatch } from './helpers/cassandra-batch.js';
 
 const telemetry = () => new Telemetry(createLogger('silent'), { defaultMetrics: false });
@@ -580,9 +581,77 @@ describe('DuckDB event key: (received, eid), looked up by the writer', () => {
       expect(resumed).toEqual([7, 10, 10, 10]);
       const rows = (await conn.runAndReadAll('SELECT eid FROM events_v6 ORDER BY received, eid')).getRows().map(([e]) => String(e));
       expect(rows).toEqual(['e3', 'e6', 'e1', 'e8', 'e9', 'e4', 'e5', 'e0', 'e7', 'e2']);
-      expect(await migrate(conn)).toEqual([6, 7]);
+      expect(await migrate(conn)).toEqual([6, 7, 8]);
       expect(Number((await conn.runAndReadAll('SELECT count(*) FROM events')).getRows()[0]?.[0])).toBe(10);
     });
+  });
+
+  it('copies a record table a slice of times at a time, every row of one time in the same slice, and goes on after a crash', async () => {
+    await withRawConnection(':memory:', async (conn) => {
+      await migrate(conn, 7);
+      // Random-looking ids out of time order; three logs share a time.
+      const seconds = [4, 0, 2, 2, 2, 1, 3];
+      for (const [i, sec] of seconds.entries()) {
+        await conn.run(`INSERT INTO logs VALUES ('id-${(7 - i) * 13}', TIMESTAMP '2024-01-01 00:00:00' + INTERVAL (${sec}) SECOND, 's', 'info', 'm${i}', NULL)`);
+      }
+      const crash = new Error('killed');
+      const seen: number[] = [];
+      await expect(
+        copyRecordsByTime(conn, ({ copied }) => {
+          seen.push(copied);
+          if (copied >= 2) throw crash; // after the first slice committed
+        }, 'logs', 2),
+      ).rejects.toBe(crash);
+      // Slices of 2: times 0-1, then 2 (all three of its rows), then 3-4.
+      expect(seen).toEqual([0, 2]);
+      const resumed: number[] = [];
+      await copyRecordsByTime(conn, ({ copied }) => resumed.push(copied), 'logs', 2);
+      expect(resumed).toEqual([2, 5, 7]);
+      const rows = (await conn.runAndReadAll('SELECT msg FROM logs_v8 ORDER BY "time", id')).getRows().map(([m]) => String(m));
+      expect(rows).toEqual(['m1', 'm5', 'm4', 'm3', 'm2', 'm6', 'm0']);
+    });
+  });
+
+  it('rebuilds the service-record tables keyed by (time, id) (schema 7), keeping their rows and storing a record once', async () => {
+    const file = tempFile();
+    const [log, count, update] = contractRecords() as [ServiceRecord, ServiceRecord, ServiceRecord];
+    try {
+      const old = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+      await old.start();
+      await old.writeRecords([log, count, update]);
+      const before = await Promise.all((['log', 'count', 'update'] as const).map((k) => old.readRecords(k)));
+      await old.close();
+      // The file as schema 7 made it: each table keyed by id alone.
+      await withRawConnection(file.path, async (conn) => {
+        await conn.run('DELETE FROM schema_version WHERE version > 7');
+        for (const table of ['logs', 'counters', 'updates']) {
+          await conn.run(`CREATE TABLE ${table}_old AS SELECT * FROM ${table}`);
+          await conn.run(`DROP TABLE ${table}`);
+          await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${table}_old LIMIT 0`);
+          await conn.run(`ALTER TABLE ${table} ADD PRIMARY KEY (id)`);
+          await conn.run(`INSERT INTO ${table} SELECT * FROM ${table}_old`);
+          await conn.run(`DROP TABLE ${table}_old`);
+        }
+      });
+      const store = createDuckDbStore({ config: { path: file.path }, telemetry: telemetry() });
+      await store.start();
+      try {
+        expect(await Promise.all((['log', 'count', 'update'] as const).map((k) => store.readRecords(k)))).toEqual(before);
+        await store.writeRecords([log, count, update]); // a redelivery: same id, same time
+        expect([await store.countRecords('log'), await store.countRecords('count'), await store.countRecords('update')]).toEqual([1, 1, 1]);
+        // The same message id at another time is another record, as in the Cassandra sink.
+        await store.writeRecords([{ ...log, time: new Date(Date.parse(log.time!) + 1000).toISOString() }]);
+        expect(await store.countRecords('log')).toBe(2);
+      } finally {
+        await store.close();
+      }
+      await withRawConnection(file.path, async (conn) => {
+        const keys = (await conn.runAndReadAll("SELECT table_name AS t, constraint_column_names AS columns FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND table_name IN ('logs', 'counters', 'updates') ORDER BY t")).getRowObjectsJS();
+        expect(keys.map((k) => [k.t, k.columns])).toEqual([['counters', ['time', 'id']], ['logs', ['time', 'id']], ['updates', ['time', 'id']]]);
+      });
+    } finally {
+      file.remove();
+    }
   });
 
   it('rebuilds an events table keyed by eid (schema 5) with its rows, and says so before it starts', async () => {

@@ -24,6 +24,15 @@ export interface Migration {
 /** What a long migration reports as it goes (rows copied so far, of how many). */
 export type MigrationProgress = (detail: { copied: number; of: number }) => void;
 
+/** The service-record tables' columns (as migration 3 made them, in that order), for the copies of migration 8. */
+const RECORD_TABLE_COLUMNS = {
+  logs: `id VARCHAR NOT NULL, "time" TIMESTAMP NOT NULL, subject VARCHAR NOT NULL, level VARCHAR, msg VARCHAR NOT NULL, fields JSON`,
+  counters: `id VARCHAR NOT NULL, "time" TIMESTAMP NOT NULL, subject VARCHAR NOT NULL, name VARCHAR NOT NULL, amount DOUBLE NOT NULL, counter_key VARCHAR`,
+  updates: `id VARCHAR NOT NULL, "time" TIMESTAMP NOT NULL, subject VARCHAR NOT NULL, table_name VARCHAR NOT NULL, row_key VARCHAR NOT NULL, row_values JSON`,
+} as const;
+type RecordTable = keyof typeof RECORD_TABLE_COLUMNS;
+const RECORD_TABLE_NAMES = Object.keys(RECORD_TABLE_COLUMNS) as RecordTable[];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -105,6 +114,19 @@ export const MIGRATIONS: readonly Migration[] = [
     prepare: (conn, progress) => copyEventsByReceived(conn, progress, COPY_SLICE_ROWS, { table: 'events_v7', primaryKey: false }),
     statements: ['DROP TABLE events', 'ALTER TABLE events_v7 RENAME TO events'],
   },
+  {
+    version: 8,
+    description: 'service records keyed by (time, id)',
+    // Keyed by id alone, as events once were by eid (migration 6), the index had to be held whole in memory: records'
+    // ids are their NATS message ids, random when producers set them. With random ids at the 128 MB default limit
+    // every write failed after about 1.5 million records (bench/HISTORY.md); led by the time, the index stayed at
+    // 3-13 MB through 3 million. (time, id) is also the Cassandra sink's key (setup/schema.cql), and a redelivered
+    // record keeps its time (its own, else the time the stream stored it), so it is still stored once.
+    prepare: async (conn, progress) => {
+      for (const table of RECORD_TABLE_NAMES) await copyRecordsByTime(conn, progress, table);
+    },
+    statements: RECORD_TABLE_NAMES.flatMap((table) => [`DROP TABLE ${table}`, `ALTER TABLE ${table}_v8 RENAME TO ${table}`]),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
@@ -175,33 +197,72 @@ export async function copyEventsByReceived(
   target: CopyTarget = { table: 'events_v6', primaryKey: true },
 ): Promise<void> {
   const into = target.table;
+  await copyInTimeSlices(conn, progress, sliceRows, {
+    from: 'events',
+    into,
+    time: 'received',
+    order: '"received"',
+    create: async () => {
+      await conn.run(`CREATE TABLE ${into} AS SELECT * FROM events LIMIT 0`);
+      await conn.run(`ALTER TABLE ${into} ALTER COLUMN "origin" SET NOT NULL`);
+      if (target.primaryKey) {
+        await conn.run(`ALTER TABLE ${into} ADD PRIMARY KEY ("received", "eid")`);
+      } else {
+        await conn.run(`ALTER TABLE ${into} ALTER COLUMN "received" SET NOT NULL`);
+        await conn.run(`ALTER TABLE ${into} ALTER COLUMN "eid" SET NOT NULL`);
+      }
+    },
+  });
+}
+
+/** Copies a service-record table into `<table>_v8`, keyed by (time, id) (migration 8), a slice of times per transaction. */
+export async function copyRecordsByTime(conn: DuckDBConnection, progress: MigrationProgress, table: RecordTable, sliceRows = COPY_SLICE_ROWS): Promise<void> {
+  await copyInTimeSlices(conn, progress, sliceRows, {
+    from: table,
+    into: `${table}_v8`,
+    time: 'time',
+    order: '"time", id',
+    create: () => conn.run(`CREATE TABLE ${table}_v8 (${RECORD_TABLE_COLUMNS[table]}, PRIMARY KEY ("time", id))`).then(() => undefined),
+  });
+}
+
+interface TimeSlicedCopy {
+  readonly from: string;
+  readonly into: string;
+  /** The column the slices are cut on; every row with one value of it goes in the same slice. */
+  readonly time: string;
+  readonly order: string;
+  /** Creates `into`, empty (in the transaction that the copy starts with). */
+  readonly create: () => Promise<void>;
+}
+
+/**
+ * Copies `from` into a new table, oldest first, a slice of `time` values per transaction: one transaction for a
+ * whole large table can need more memory than the limit (the table's rows and the new key's index at once). Each
+ * slice commits whole, so after a crash the copy goes on after the newest time copied.
+ */
+async function copyInTimeSlices(conn: DuckDBConnection, progress: MigrationProgress, sliceRows: number, copy: TimeSlicedCopy): Promise<void> {
+  const { from, into, time, order } = copy;
   const exists = await conn.runAndReadAll(`SELECT 1 FROM duckdb_tables() WHERE table_name = '${into}' AND database_name = current_database()`);
   if (exists.getRows().length === 0) {
     await conn.run('BEGIN TRANSACTION');
-    await conn.run(`CREATE TABLE ${into} AS SELECT * FROM events LIMIT 0`);
-    await conn.run(`ALTER TABLE ${into} ALTER COLUMN "origin" SET NOT NULL`);
-    if (target.primaryKey) {
-      await conn.run(`ALTER TABLE ${into} ADD PRIMARY KEY ("received", "eid")`);
-    } else {
-      await conn.run(`ALTER TABLE ${into} ALTER COLUMN "received" SET NOT NULL`);
-      await conn.run(`ALTER TABLE ${into} ALTER COLUMN "eid" SET NOT NULL`);
-    }
+    await copy.create();
     await conn.run('COMMIT');
   }
   const count = async (table: string) => Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0]?.[0] ?? 0);
-  const of = await count('events');
+  const of = await count(from);
   let copied = await count(into);
   progress({ copied, of });
   for (;;) {
-    // After the newest receive time copied (none yet: from the start), up to the slice's last receive time.
-    const after = `(SELECT coalesce(max("received"), TIMESTAMP '-infinity') FROM ${into})`;
+    // After the newest time copied (none yet: from the start), up to the slice's last time.
+    const after = `(SELECT coalesce(max("${time}"), TIMESTAMP '-infinity') FROM ${into})`;
     const end = await conn.runAndReadAll(
-      `SELECT "received" FROM events WHERE "received" > ${after} ORDER BY "received" LIMIT 1 OFFSET ${sliceRows - 1}`,
+      `SELECT "${time}" FROM ${from} WHERE "${time}" > ${after} ORDER BY "${time}" LIMIT 1 OFFSET ${sliceRows - 1}`,
     );
-    const upTo = end.getRows().length > 0 ? `AND "received" <= $1` : '';
+    const upTo = end.getRows().length > 0 ? `AND "${time}" <= $1` : '';
     await conn.run('BEGIN TRANSACTION');
     const inserted = await conn.run(
-      `INSERT INTO ${into} SELECT * FROM events WHERE "received" > ${after} ${upTo} ORDER BY "received"`,
+      `INSERT INTO ${into} SELECT * FROM ${from} WHERE "${time}" > ${after} ${upTo} ORDER BY ${order}`,
       upTo ? [end.getRows()[0]?.[0] ?? null] : [],
     );
     await conn.run('COMMIT');
