@@ -271,6 +271,7 @@ async function soakScenario(nats, files) {
     pixelPath: PIXEL,
     scripts: files,
     log,
+    consumerFlags: CONSUMER_FLAGS,
     duckdbMemory: argv.find((a) => a.startsWith('--duckdb-memory='))?.slice(16),
   });
   results.scenarios.soak = soak;

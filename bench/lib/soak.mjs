@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from './measure.mjs';
-import { metrics, startupFlags, waitMetrics } from './servers.mjs';
+import { metrics, waitMetrics } from './servers.mjs';
 import { rssMb, startPinned, stop, waitPort } from './proc.mjs';
 import { freePort } from './ports.mjs';
 import { runWrk } from './wrk.mjs';
@@ -90,14 +90,14 @@ async function sample(pid, metricsPort) {
  * Runs the soak: `startGatehouse` gives the gateway (NATS bus); `gatehouse consume` with the same config stores
  * into DuckDB on the load core. Returns the result for the report, with `failed` listing what grew.
  */
-export async function runSoak({ dir, seconds, startGatehouse, gatehouseOpts, sutCore, loadCore, root, pixelPath, scripts, log, duckdbMemory }) {
+export async function runSoak({ dir, seconds, startGatehouse, gatehouseOpts, sutCore, loadCore, root, pixelPath, scripts, log, consumerFlags = [], duckdbMemory }) {
   const consumerMetricsPort = await freePort();
   // --duckdb-memory: the consumer's sinks.duckdb.memoryLimit, when not the default (a small one fills within the
   // warm-up, so the run shows what RSS does once DuckDB's pool is at its bound).
   const duckdb = duckdbMemory ? { memoryLimit: duckdbMemory } : {};
   const gh = await startGatehouse(join(dir, 'gateway'), sutCore, { ...gatehouseOpts, duckdb, extra: { consumer: { metrics: { port: consumerMetricsPort } } } });
   const config = join(dir, 'gateway', 'gatehouse.json');
-  const consumer = startPinned(loadCore, process.execPath, [...(await startupFlags(root)), join(root, 'dist/cli.js'), 'consume', '--config', config], { logFile: join(dir, 'consumer.log') });
+  const consumer = startPinned(loadCore, process.execPath, [...consumerFlags, join(root, 'dist/cli.js'), 'consume', '--config', config], { logFile: join(dir, 'consumer.log') });
   try {
     await waitPort(consumerMetricsPort, { child: consumer });
     await waitMetrics(consumerMetricsPort, (m) => m.nodejs_heap_size_used_bytes > 0);

@@ -222,7 +222,7 @@ export async function copyRecordsByTime(conn: DuckDBConnection, progress: Migrat
     into: `${table}_v8`,
     time: 'time',
     order: '"time", id',
-    create: () => conn.run(`CREATE TABLE ${table}_v8 (${RECORD_TABLE_COLUMNS[table]}, PRIMARY KEY ("time", id))`).then(() => undefined),
+    create: () => conn.run(`CREATE TABLE ${table}_v8 (${RECORD_TABLE_COLUMNS[table]}, PRIMARY KEY ("time", id))`),
   });
 }
 
@@ -233,7 +233,7 @@ interface TimeSlicedCopy {
   readonly time: string;
   readonly order: string;
   /** Creates `into`, empty (in the transaction that the copy starts with). */
-  readonly create: () => Promise<void>;
+  readonly create: () => Promise<unknown>;
 }
 
 /**
