@@ -8,6 +8,11 @@ export const SpoolConfig = Section(
       description: 'Most unforwarded bytes kept; past it tracking answers 503 with Retry-After (never a 2xx).',
     }),
     segmentBytes: Size('16MiB', { description: 'Size at which a new log segment starts.' }),
+    preallocate: Type.Boolean({
+      default: true,
+      description:
+        'With fsync "always": each segment is written full of zeros and synced before use (in the background), so a group commit never changes the file\'s size and its synced write is one disk write, not also an inode update or a journal commit. Skipped while the disk has less than 4 segments of free space.',
+    }),
     fsync: Type.Union([Type.Literal('always'), Type.Literal('interval'), Type.Literal('never')], {
       default: 'always',
       description:

@@ -148,6 +148,9 @@ async function assemble(
         // The segment before is sealed: the forwarder deletes it once forwarded, even when idle.
         forwarder.notify();
       },
+      onPreallocateFailed(err) {
+        events.preallocateFailed({}, { err });
+      },
     },
     nextSeq,
   );
@@ -158,7 +161,7 @@ async function assemble(
 
 function report(events: SpoolEvents, r: Recovered): void {
   for (const t of r.tornTails) {
-    events.tornTail({}, { segment: t.seq, fileSize: t.fileSize, keptBytes: t.validEnd, droppedBytes: t.fileSize - t.validEnd });
+    events.tornTail({}, { segment: t.seq, fileSize: t.fileSize, keptBytes: t.validEnd, droppedBytes: t.dataEnd - t.validEnd });
   }
   for (const v of r.salvaged) {
     events.salvaged({}, { segment: v.seq, copiedTo: v.into, records: v.records, lostBytes: v.lostBytes });

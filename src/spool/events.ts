@@ -17,6 +17,7 @@ export function spoolEvents(t: Telemetry) {
     forwarded: t.event('spoolForwarded', 'Records published from the spool to the bus.', 'debug'),
     forwardFailed: t.event('spoolForwardFailed', 'Failed publishes from the spool (each is retried after a backoff).', 'warn'),
     checkpointFailed: t.event('spoolCheckpointFailed', 'Checkpoint or segment-deletion writes that failed.', 'warn', ['op']),
+    preallocateFailed: t.event('spoolPreallocateFailed', 'Failures to prepare the next segment ahead (spool.preallocate); it is then a plain file, no event is affected.', 'warn'),
     tornTail: t.event('spoolTornTail', 'Segments whose incomplete tail was truncated at recovery.', 'warn'),
     salvaged: t.event('spoolSalvaged', 'Segments with intact records past a corrupt one at recovery; those records are kept.', 'warn'),
     recovered: t.event('spoolRecovered', 'Spool starts, with what was found on disk.', 'info'),

@@ -1,7 +1,7 @@
 import { mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { readCheckpoint, type CheckpointRead, type Position } from './checkpoint.js';
 import { LogIndex } from './log-index.js';
-import { listSegments, segmentPath, syncDir } from './segment-files.js';
+import { listSegments, readAt, segmentPath, syncDir } from './segment-files.js';
 import { scanSegment } from './segment-scan.js';
 import { salvageTail } from './salvage.js';
 import { SpoolRecoveryError } from './errors.js';
@@ -10,6 +10,8 @@ export interface TornTail {
   readonly seq: number;
   readonly fileSize: number;
   readonly validEnd: number;
+  /** Just past the tail's last byte that is not zero: what was dropped is [validEnd, dataEnd). */
+  readonly dataEnd: number;
 }
 
 /** Intact records found past a corrupt one in segment `seq`, copied into segment `into`. */
@@ -86,8 +88,10 @@ export async function recover(dir: string): Promise<Recovered> {
       });
       // A checkpoint inside a record or past the valid end (a lost tail) snaps back to a record boundary.
       if (seq === cp.seq) cp = { seq, offset: aligned };
-      if (scan.validEnd < scan.fileSize) {
-        const found = await salvageTail(path, scan.validEnd, scan.fileSize, forwardedTo);
+      // Zeros alone past the valid end are a prepared segment's unused space (spool.preallocate): cut, not torn.
+      const dataEnd = scan.validEnd < scan.fileSize ? await endOfData(path, scan.validEnd, scan.fileSize) : scan.validEnd;
+      if (dataEnd > scan.validEnd) {
+        const found = await salvageTail(path, scan.validEnd, scan.fileSize, forwardedTo, dataEnd);
         if (found) {
           const into = ++lastSeq;
           await writeFile(segmentPath(dir, into), found.frames, { flush: true });
@@ -95,9 +99,9 @@ export async function recover(dir: string): Promise<Recovered> {
           order.push(into);
           salvaged.push({ seq, into, records: found.records, lostBytes: found.lostBytes });
         }
-        await truncateTo(path, scan.validEnd);
-        tornTails.push({ seq, fileSize: scan.fileSize, validEnd: scan.validEnd });
+        tornTails.push({ seq, fileSize: scan.fileSize, validEnd: scan.validEnd, dataEnd });
       }
+      if (scan.validEnd < scan.fileSize) await truncateTo(path, scan.validEnd);
       kept.push({ seq, size: scan.validEnd });
     }
 
@@ -116,6 +120,26 @@ export async function recover(dir: string): Promise<Recovered> {
     };
   } catch (err) {
     throw new SpoolRecoveryError(`cannot recover the spool in ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Read size when looking for the end of a tail's data: bounded memory whatever the segment size. */
+const TAIL_CHUNK = 1024 * 1024;
+
+/** Just past the last byte of [from, to) of the file that is not zero; `from` when they all are. */
+export async function endOfData(path: string, from: number, to: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(TAIL_CHUNK, to - from));
+    for (let end = to; end > from; ) {
+      const start = Math.max(from, end - buf.length);
+      const chunk = await readAt(handle, start, end - start, buf);
+      for (let i = chunk.length - 1; i >= 0; i--) if (chunk[i] !== 0) return start + i + 1;
+      end = start;
+    }
+    return from;
+  } finally {
+    await handle.close();
   }
 }
 

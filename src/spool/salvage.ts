@@ -29,7 +29,13 @@ const DAY_MS = 86_400_000;
  * match needs a 32-bit CRC to agree by chance. Records that start before `skipBefore` (already forwarded, per the
  * checkpoint) are left out.
  */
-export async function salvageTail(path: string, from: number, fileSize: number, skipBefore = 0): Promise<Salvage | undefined> {
+export async function salvageTail(
+  path: string,
+  from: number,
+  fileSize: number,
+  skipBefore = 0,
+  dataEnd = fileSize,
+): Promise<Salvage | undefined> {
   const handle = await open(path, 'r');
   let tail: Buffer;
   try {
@@ -69,7 +75,8 @@ export async function salvageTail(path: string, from: number, fileSize: number, 
     }
   }
   if (records === 0) return undefined;
-  return { frames: Buffer.concat(kept, keptBytes), records, lostBytes: tail.length - intactBytes };
+  // Zeros past the last data (a prepared segment's unused space) were never anything: not counted as lost.
+  return { frames: Buffer.concat(kept, keptBytes), records, lostBytes: Math.max(0, dataEnd - from - intactBytes) };
 }
 
 /** A cheap test of the fixed fields at `at` before any CRC: length, flags and receive time. */

@@ -36,9 +36,12 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** `length` bytes of a segment from `position`; a segment shorter than that is an error. */
-export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+/**
+ * `length` bytes of a segment from `position`; a segment shorter than that is an error. Into `into` (its start)
+ * when given, else a new buffer.
+ */
+export async function readAt(handle: FileHandle, position: number, length: number, into?: Buffer): Promise<Buffer> {
+  const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(buf, done, length - done, position + done);

@@ -5,6 +5,7 @@ import type { SpoolConfig } from './config.js';
 import type { LogIndex } from './log-index.js';
 import { FLAG_END, FLAG_GROUP_END, encodeRecord } from './record.js';
 import { segmentPath, syncDir } from './segment-files.js';
+import { SegmentStandby } from './standby.js';
 import { SpoolWriteError } from './errors.js';
 
 interface Call {
@@ -30,6 +31,8 @@ export interface WriterHooks {
   onWritten?(seq: number, offset: number, buf: Buffer): void;
   /** A new segment was started: the one before is sealed, and can be deleted once forwarded. */
   onRotated?(seq: number): void;
+  /** Preparing the next segment failed (spool.preallocate): it will be a plain file, no event is affected. */
+  onPreallocateFailed?(err: unknown): void;
 }
 
 /** Write errors that deleting forwarded segments can cure: the disk (or the user's quota) is full. */
@@ -38,7 +41,8 @@ const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 /** The most a probe writes to find out whether a failing disk takes data again. */
 const PROBE_MAX_BYTES = 1024 * 1024;
 
-type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval' | 'retryAfter'>;
+type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval' | 'retryAfter'> &
+  Partial<Pick<SpoolConfig, 'preallocate'>>;
 
 /**
  * Group commit: calls queue up while a write is in flight and the next write takes them all, as one Buffer, one
@@ -48,6 +52,10 @@ export class SegmentWriter {
   private handle: FileHandle | undefined;
   private seq: number;
   private size = 0;
+  /** The segment file's size when it is larger than `size`: a prepared segment's zeros past the data. */
+  private allocated = 0;
+  /** The next segment, zero-filled ahead (spool.preallocate with fsync "always"). */
+  private readonly standby: SegmentStandby | undefined;
   private queue: Call[] = [];
   private queued = 0;
   private scheduled = false;
@@ -69,6 +77,9 @@ export class SegmentWriter {
     firstSeq: number,
   ) {
     this.seq = firstSeq - 1;
+    if ((config.preallocate ?? true) && config.fsync === 'always') {
+      this.standby = new SegmentStandby(config.dir, config.segmentBytes, (err) => hooks.onPreallocateFailed?.(err));
+    }
   }
 
   /** Bytes accepted but not yet committed; they count against maxBytes like pending ones. */
@@ -82,6 +93,9 @@ export class SegmentWriter {
   }
 
   async start(): Promise<void> {
+    // What a previous run left may be half written; the first segment gets a fresh one.
+    await this.standby?.discard();
+    await this.standby?.prepare();
     await this.rotate();
     if (this.config.fsync === 'interval') {
       this.timer = setInterval(() => this.syncInBackground(), this.config.fsyncInterval);
@@ -115,13 +129,25 @@ export class SegmentWriter {
     await this.syncing;
     const handle = this.handle;
     this.handle = undefined;
+    await this.standby?.discard();
     if (!handle) return;
+    await this.cutZeros(handle).catch((err: unknown) => this.hooks.onFailure('close', err));
     try {
       if (this.config.fsync !== 'never' && this.dirty) await handle.datasync();
     } catch (err) {
       this.hooks.onFailure('sync', err);
     }
     await handle.close().catch((err: unknown) => this.hooks.onFailure('close', err));
+  }
+
+  /**
+   * A segment that is done with is cut to its data: its unused zeros (a prepared segment) are given back to the disk.
+   * Not synced: a crash before the cut reaches the disk leaves zeros that recovery cuts (recovery.ts).
+   */
+  private async cutZeros(handle: FileHandle): Promise<void> {
+    if (this.allocated <= this.size) return;
+    await handle.truncate(this.size);
+    this.allocated = 0;
   }
 
   private async flush(): Promise<void> {
@@ -252,17 +278,23 @@ export class SegmentWriter {
     this.sealed = false;
     if (old) {
       await this.syncing;
+      await this.cutZeros(old);
       if (this.config.fsync !== 'never' && this.dirty) await old.datasync();
       this.dirty = false;
       await old.close();
     }
     const seq = ++this.seq;
+    const path = segmentPath(this.config.dir, seq);
     const dsync = this.config.fsync === 'always' ? constants.O_DSYNC : 0;
-    this.handle = await open(segmentPath(this.config.dir, seq), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | dsync, 0o666);
+    const prepared = (await this.standby?.take(path)) ?? false;
+    this.handle = await open(path, constants.O_WRONLY | dsync | (prepared ? 0 : constants.O_CREAT | constants.O_EXCL), 0o666);
+    this.allocated = prepared ? this.config.segmentBytes : 0;
     this.size = 0;
     this.index.addSegment(seq, 0, true);
     if (this.config.fsync !== 'never') await syncDir(this.config.dir);
     this.hooks.onRotated?.(seq);
+    // The one after this: ready long before this one is full, unless the disk is short of space.
+    void this.standby?.prepare();
   }
 
   /** After a failed write, cut the partial bytes so the next group lands right after the last committed one. */
@@ -271,6 +303,7 @@ export class SegmentWriter {
     if (!handle) return;
     try {
       await handle.truncate(this.size);
+      this.allocated = 0;
     } catch (err) {
       // The file holds bytes we cannot vouch for: seal it at the committed size; the next group rotates.
       this.hooks.onFailure('rotate', err);

@@ -27,7 +27,10 @@ describe('delivery: spool writes fail (disk full), then succeed again', () => {
     const s = suite.scenario('diskfull');
     const consumer = await startLocalConsumer(rig, s);
     const ports = await servePorts();
-    const gw = await startServeChild(rig, s, ports, { spool: { ...s.raw().spool, retryAfter: '1s' }, protocols: { snowplow: { enabled: true } } });
+    // Plain segments, whose writes extend the file: the limit below is a size. A prepared segment's writes stay inside
+    // blocks it already has, and fail only when the next segment cannot be made (spool-disk-full.test.ts).
+    const spool = { ...s.raw().spool, retryAfter: '1s', preallocate: false };
+    const gw = await startServeChild(rig, s, ports, { spool, protocols: { snowplow: { enabled: true } } });
     const pid = gw.proc.pid;
     if (pid === undefined) throw new Error('the gateway child has no pid');
     const before = new Load({ url: () => gw.url, prefix: 'diskfull', rate: 100, max: 200 }).start();
