@@ -55,7 +55,8 @@ export function drainStraySpools(dirs: readonly string[], options: { config: Spo
   const drainOne = async (dir: string) => {
     // Its own registry: the serving spool's gauges keep their meaning, and the names do not clash.
     const telemetry = new Telemetry(logger.child({ straySpool: dir }), { defaultMetrics: false });
-    const spool = createSpool({ config: { ...config, dir }, bus, telemetry });
+    // It only forwards (nothing is appended to it): no segment is prepared ahead.
+    const spool = createSpool({ config: { ...config, dir, preallocate: false }, bus, telemetry });
     current = spool;
     await spool.start();
     logger.warn({ event: 'straySpoolFound', dir, pendingRecords: spool.stats().pendingRecords }, 'forwarding a spool left by another server.workers setting');
