@@ -15,7 +15,7 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-async function startServe(extra: Record<string, unknown> = {}) {
+async function startServe(extra: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const { path, dir } = writeConfig({
     server: { listen: { host: '127.0.0.1', port }, workers: 1, shutdownTimeout: '20s' },
@@ -25,7 +25,7 @@ async function startServe(extra: Record<string, unknown> = {}) {
     sinks: { duckdb: { path: join('${DIR}', 'db.duckdb') } },
     ...extra,
   });
-  const child = spawnCli(['serve', '--config', path], { DIR: dir });
+  const child = spawnCli(['serve', '--config', path], { DIR: dir, ...env });
   children.push(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -34,7 +34,7 @@ async function startServe(extra: Record<string, unknown> = {}) {
     if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
     return (await fetch(`${base}/healthz`).catch(() => undefined))?.status === 200;
   });
-  return { child, base, dir, admin: `http://127.0.0.1:${adminPort}` };
+  return { child, base, dir, admin: `http://127.0.0.1:${adminPort}`, stderr: () => stderr };
 }
 
 /** A POST whose headers the server has parsed (it answered 100 Continue) but whose body is not sent yet. */
@@ -85,6 +85,19 @@ describe('serve lifecycle (a real child process)', () => {
     } finally {
       await nats.stop();
     }
+  });
+
+  it('without a proxy route the gateway never loads undici or @fastify/http-proxy; with one, it does', async () => {
+    // Node's module loader logs every file it loads (NODE_DEBUG=module), on stderr.
+    const loads = (stderr: string, pkg: string) => stderr.includes(`node_modules/${pkg}/`);
+    const plain = await startServe({}, { NODE_DEBUG: 'module' });
+    expect((await fetch(`${plain.base}/img/v1/?ename=lazy`)).status).toBe(200);
+    expect(loads(plain.stderr(), 'undici')).toBe(false);
+    expect(loads(plain.stderr(), '@fastify/http-proxy')).toBe(false);
+    const proxied = await startServe({ proxy: { routes: [{ path: '/app/', upstreams: [`http://127.0.0.1:${await freePort()}`] }] } }, { NODE_DEBUG: 'module' });
+    expect((await fetch(`${proxied.base}/app/x`)).status).toBe(502);
+    expect(loads(proxied.stderr(), 'undici')).toBe(true);
+    expect(loads(proxied.stderr(), '@fastify/http-proxy')).toBe(true);
   });
 
   it('SIGTERM: an in-flight request completes, its event is stored, and the process exits 0', async () => {

@@ -1,7 +1,8 @@
 import { validateHeaderName, validateHeaderValue, type OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undici } from '../server/undici.js';
 import type { ProxyRoute } from './config.js';
 import type { HeaderRecord } from './forward-headers.js';
 
@@ -55,7 +56,7 @@ export class Forwarder {
     /** Most sockets per upstream (0: no cap); requests past it wait in the agent's queue for a free one. */
     maxConnections = 0,
   ) {
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       ...(maxConnections > 0 ? { connections: maxConnections } : {}),
       headersTimeout: timeouts.response,
       bodyTimeout: timeouts.idle,

@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from '../server/undici.js';
 import type { HealthCheck } from './config.js';
 import type { ProxyEvents } from './events.js';
 import type { Upstream } from './upstream.js';
@@ -29,7 +30,7 @@ export class HealthChecker {
     private readonly config: HealthCheck,
     private readonly events: ProxyEvents,
   ) {
-    this.agent = new Agent({ connect: { timeout: config.timeout, rejectUnauthorized: true }, headersTimeout: config.timeout, bodyTimeout: config.timeout });
+    this.agent = new (undici().Agent)({ connect: { timeout: config.timeout, rejectUnauthorized: true }, headersTimeout: config.timeout, bodyTimeout: config.timeout });
   }
 
   start(): void {
@@ -56,7 +57,7 @@ export class HealthChecker {
   private async request(origin: string): Promise<ProbeResult> {
     const at = new Date().toISOString();
     try {
-      const res = await request(`${origin}${this.config.path}`, {
+      const res = await undici().request(`${origin}${this.config.path}`, {
         dispatcher: this.agent,
         headers: { 'user-agent': 'gatehouse-health-check' },
         signal: AbortSignal.timeout(this.config.timeout),

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RawServerBase, RequestGenericInterface } from 'fastify';
-import fastifyHttpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
+import type { FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import type { ProxyRoute } from './config.js';
 import type { ProxyEvents } from './events.js';
 import type { GatewayErrorReplier } from './gateway-errors.js';
@@ -181,6 +181,9 @@ export async function registerProxyRoute(app: FastifyInstance, deps: ProxyRouteD
       forward(request, reply, dest, new ReplayableBody(bodyOf(request)));
     },
   };
+  // Loaded with the first route: a gateway without proxy routes never loads it (with reply-from's own undici and
+  // the ws client, about 6.5 MB of a process's memory, bench/HISTORY.md).
+  const { default: fastifyHttpProxy } = await import('@fastify/http-proxy');
   if (!route.websocket) {
     await app.register(fastifyHttpProxy, { ...base, websocket: false });
     return;

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { undici } from '../server/undici.js';
 
 /** What the operator's ask endpoint said about a name. */
 export type AskAnswer = 'allowed' | 'refused' | 'error';
@@ -12,7 +12,7 @@ export async function askAllows(ask: string, name: string, timeoutMs: number): P
   const url = new URL(ask);
   url.searchParams.set('domain', name);
   try {
-    const res = await request(url, {
+    const res = await undici().request(url, {
       method: 'GET',
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
