@@ -5,6 +5,8 @@ export default defineConfig({
     // Integration tests start real servers (nats-server, pebble, chromium); give them room on a loaded 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // One temporary directory per run, removed at its end (test/global-setup.ts).
+    globalSetup: ['./test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './scripts/summary-reporter.ts'],
