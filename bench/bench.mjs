@@ -276,10 +276,14 @@ async function soakScenario(nats, files) {
   });
   results.scenarios.soak = soak;
   log(`  ${soak.rps.toFixed(0)} req/s, ${soak.bad} errors; events accepted ${soak.accepted}, stored by the consumer ${soak.stored}`);
-  if (soak.failed.length) {
-    log(`  SOAK FAILED: ${soak.failed.join(', ')} (more than ${SOAK_MAX_GROWTH * 100}% after the warm-up)`);
-    process.exitCode = 1;
+  if (!soak.failed.length) return;
+  // A quick run's 20 s soak is a smoke test of the scenario: its halves still hold the processes' warm-up.
+  if (quick && durationArg(argv) === undefined) {
+    log(`  grew more than ${SOAK_MAX_GROWTH * 100}%: ${soak.failed.join(', ')}; not judged in a ${P.soakSeconds} s quick run (without --quick, or with --duration=, it is)`);
+    return;
   }
+  log(`  SOAK FAILED: ${soak.failed.join(', ')} (more than ${SOAK_MAX_GROWTH * 100}% after the warm-up)`);
+  process.exitCode = 1;
 }
 
 async function main() {
