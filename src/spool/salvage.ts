@@ -46,7 +46,9 @@ export async function salvageTail(
   const latest = Date.now() + DAY_MS;
   const runs: Run[] = [];
   let at = 0;
-  while (at + RECORD_OVERHEAD <= tail.length) {
+  // A record holds bytes that are not zero, so none starts in the zeros past `dataEnd`.
+  const lastStart = Math.min(tail.length - RECORD_OVERHEAD, dataEnd - from - 1);
+  while (at <= lastStart) {
     const run = plausible(tail, at, latest) ? walk(tail, at) : undefined;
     if (!run) {
       at++;

@@ -36,6 +36,15 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Writes all of `buf` at `position` (a write may take less than asked). */
+export async function writeAll(handle: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await handle.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
 /**
  * `length` bytes of a segment from `position`; a segment shorter than that is an error. Into `into` (its start)
  * when given, else a new buffer.

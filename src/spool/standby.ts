@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
-import { link, open, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { link, open, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAll } from './segment-files.js';
 
 /** The file the next segment is made from. Not a segment's name: listSegments and recovery never see it. */
 export const STANDBY_NAME = 'next-segment.zeros';
@@ -74,7 +75,8 @@ export class SegmentStandby {
       await removeIfThere(this.path);
       const handle = await open(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
       try {
-        await writeZeros(handle, this.bytes);
+        const zeros = Buffer.alloc(Math.min(ZERO_CHUNK, this.bytes));
+        for (let at = 0; at < this.bytes; at += zeros.length) await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, this.bytes - at)), at);
         await handle.datasync();
       } finally {
         await handle.close();
@@ -84,15 +86,6 @@ export class SegmentStandby {
       await removeIfThere(this.path).catch(() => undefined);
       this.onFailure(err);
     }
-  }
-}
-
-async function writeZeros(handle: FileHandle, bytes: number): Promise<void> {
-  const zeros = Buffer.alloc(Math.min(ZERO_CHUNK, bytes));
-  let done = 0;
-  while (done < bytes) {
-    const { bytesWritten } = await handle.write(zeros, 0, Math.min(zeros.length, bytes - done), done);
-    done += bytesWritten;
   }
 }
 

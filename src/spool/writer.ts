@@ -4,7 +4,7 @@ import type { BusMessage } from '../bus/bus.js';
 import type { SpoolConfig } from './config.js';
 import type { LogIndex } from './log-index.js';
 import { FLAG_END, FLAG_GROUP_END, encodeRecord } from './record.js';
-import { segmentPath, syncDir } from './segment-files.js';
+import { segmentPath, syncDir, writeAll } from './segment-files.js';
 import { SegmentStandby } from './standby.js';
 import { SpoolWriteError } from './errors.js';
 
@@ -41,8 +41,7 @@ const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 /** The most a probe writes to find out whether a failing disk takes data again. */
 const PROBE_MAX_BYTES = 1024 * 1024;
 
-type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval' | 'retryAfter'> &
-  Partial<Pick<SpoolConfig, 'preallocate'>>;
+type WriterConfig = Pick<SpoolConfig, 'dir' | 'segmentBytes' | 'fsync' | 'fsyncInterval' | 'retryAfter' | 'preallocate'>;
 
 /**
  * Group commit: calls queue up while a write is in flight and the next write takes them all, as one Buffer, one
@@ -77,7 +76,7 @@ export class SegmentWriter {
     firstSeq: number,
   ) {
     this.seq = firstSeq - 1;
-    if ((config.preallocate ?? true) && config.fsync === 'always') {
+    if (config.preallocate && config.fsync === 'always') {
       this.standby = new SegmentStandby(config.dir, config.segmentBytes, (err) => hooks.onPreallocateFailed?.(err));
     }
   }
@@ -341,12 +340,4 @@ function encodeGroup(group: readonly Call[], bytes: number, at: number): Buffer 
     });
   });
   return buf;
-}
-
-async function writeAll(handle: FileHandle, buf: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesWritten } = await handle.write(buf, done, buf.length - done, position + done);
-    done += bytesWritten;
-  }
 }
