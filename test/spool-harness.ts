@@ -8,6 +8,7 @@ import { BusUnavailableError, IN_PROCESS } from '../src/bus/bus.js';
 import type { Health } from '../src/lifecycle/health.js';
 import { SpoolConfig } from '../src/spool/config.js';
 import { createSpool } from '../src/spool/create-spool.js';
+import { FLAG_END, FLAG_GROUP_END, encodeRecord, recordSize } from '../src/spool/record.js';
 import type { Spool } from '../src/spool/spool.js';
 import { createLogger } from '../src/telemetry/logger.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
@@ -113,6 +114,16 @@ export async function startSpool(config: SpoolConfig, bus: Bus): Promise<SpoolUn
 /** A message whose payload names its id, so tests can check payloads survive intact. */
 export function message(id: string): BusMessage {
   return { id, data: Buffer.from(`payload:${id}`) };
+}
+
+/** One committed group (one call's records), encoded as the writer writes it. */
+export function encodedGroup(messages: readonly BusMessage[], appendedAt = Date.now()): Buffer {
+  const buf = Buffer.alloc(messages.reduce((n, m) => n + recordSize(m), 0));
+  let at = 0;
+  messages.forEach((m, i) => {
+    at = encodeRecord(buf, at, m, i === messages.length - 1 ? FLAG_END | FLAG_GROUP_END : 0, appendedAt);
+  });
+  return buf;
 }
 
 export function ids(prefix: string, n: number, from = 0): string[] {

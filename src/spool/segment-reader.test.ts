@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BusMessage } from '../bus/bus.js';
-import { FLAG_END, FLAG_GROUP_END, encodeRecord, recordSize } from './record.js';
+import { encodedGroup } from '../../test/spool-harness.js';
 import { segmentPath } from './segment-files.js';
 import { SegmentReader } from './segment-reader.js';
 import { pack } from '../bus/pack.js';
@@ -11,15 +11,7 @@ import { pack } from '../bus/pack.js';
 const msg = (id: string): BusMessage => ({ id, data: Buffer.from(`payload of ${id}`) });
 
 /** One committed group, encoded as the writer does. */
-function group(ids: string[]): Buffer {
-  const messages = ids.map(msg);
-  const buf = Buffer.alloc(messages.reduce((n, m) => n + recordSize(m), 0));
-  let at = 0;
-  messages.forEach((m, i) => {
-    at = encodeRecord(buf, at, m, i === messages.length - 1 ? FLAG_END | FLAG_GROUP_END : 0, 1);
-  });
-  return buf;
-}
+const group = (ids: string[]): Buffer => encodedGroup(ids.map(msg), 1);
 
 const ids = (batch: { messages: BusMessage[] }) => batch.messages.map((m) => m.id);
 
@@ -139,8 +131,7 @@ describe('segment reader', () => {
     reader = new SegmentReader(dir);
     const small = group(['s1', 's2']);
     const big = { id: 'big', data: Buffer.alloc(1536 * 1024, 0x61) };
-    const bigGroup = Buffer.alloc(recordSize(big));
-    encodeRecord(bigGroup, 0, big, FLAG_END | FLAG_GROUP_END, 1);
+    const bigGroup = encodedGroup([big], 1);
     await writeFile(segmentPath(dir, 1), Buffer.concat([small, bigGroup]));
     const end = small.length + bigGroup.length;
     const first = await reader.read({ seq: 1, offset: 0, end }, 10);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/helpers/wait.js';
-import { ids, message, metricCount, RecordingBus, spoolConfig, startSpool, useSpools } from '../../test/spool-harness.js';
-import { FLAG_END, FLAG_GROUP_END, encodeRecord, recordSize } from './record.js';
+import { encodedGroup, ids, message, metricCount, RecordingBus, spoolConfig, startSpool, useSpools } from '../../test/spool-harness.js';
+import { FLAG_END, encodeRecord, recordSize } from './record.js';
 import { recover } from './recovery.js';
 import { segmentPath } from './segment-files.js';
 import { FREE_SEGMENTS_NEEDED, STANDBY_NAME } from './standby.js';
@@ -119,13 +119,7 @@ describe('spool preallocation (spool.preallocate, fsync "always")', () => {
         await mkdir(dir);
         // Calls [0, whole) are on disk; call `whole` (if any) reached it only in part: a kill -9 during its write.
         const whole = k % (calls.length + 1);
-        const frames = calls.map((records, c) => {
-          const messages = records.map((data, i) => ({ id: `c${c}-r${i}`, data }));
-          const buf = Buffer.alloc(messages.reduce((sum, m) => sum + recordSize(m), 0));
-          let at = 0;
-          messages.forEach((m, i) => (at = encodeRecord(buf, at, m, i === messages.length - 1 ? FLAG_END | FLAG_GROUP_END : 0, Date.now())));
-          return buf;
-        });
+        const frames = calls.map((records, c) => encodedGroup(records.map((data, i) => ({ id: `c${c}-r${i}`, data }))));
         const kept = Buffer.concat(frames.slice(0, whole));
         const frame = frames[whole];
         const torn = frame?.subarray(0, Math.floor(cutAt * frame.length)) ?? Buffer.alloc(0);

@@ -76,7 +76,9 @@ export class SegmentStandby {
       const handle = await open(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
       try {
         const zeros = Buffer.alloc(Math.min(ZERO_CHUNK, this.bytes));
-        for (let at = 0; at < this.bytes; at += zeros.length) await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, this.bytes - at)), at);
+        for (let at = 0; at < this.bytes; at += zeros.length) {
+          await writeAll(handle, zeros.subarray(0, Math.min(zeros.length, this.bytes - at)), at);
+        }
         await handle.datasync();
       } finally {
         await handle.close();
