@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
 /**
  * A small network of our own for the network fault suite: one network namespace per host, each on a veth pair
  * whose outer end hangs on a bridge in this namespace, on a random 10.231.x.0/24 that no interface here uses. The
- * test process reaches every host through the bridge's address (x.254). Faults are nftables rules inside a
- * host's namespace (`tc netem` is not available on these machines): drop to and from some peers, in one
- * direction or both, or drop a share of packets (`numgen random mod 100 < N`). Names carry a random tag per
- * run; `destroy()` removes the namespaces and the bridge (the veth pairs go with their namespace).
+ * test process reaches every host through the bridge's address (x.254). Faults are nftables rules on the bridge's
+ * forwarding path (a `bridge` table in this namespace, one chain per host): a packet is dropped on the wire, after
+ * its sender's kernel sent it, as a real network loses it. Not in the hosts' own output hooks: a packet dropped
+ * there fails its send with EPERM, which TCP treats as a local send failure (it waits on its zero-window probe
+ * timer, backing off from a retransmission timeout of seconds) rather than as a loss, and stalls a lossy link far
+ * longer than a network does. Drop to and from some peers, in one direction or both, or drop a share of packets
+ * (`numgen random mod 100 < N`; `tc netem` is not available on these machines). Names carry a random tag per run;
+ * `destroy()` removes the namespaces, the bridge (the veth pairs go with their namespace) and the table.
  */
-
 export interface NetHost {
   readonly label: string;
   readonly ns: string;
@@ -37,6 +40,7 @@ export class NetLab {
   private readonly bridge: string;
   private readonly made: string[] = [];
   private bridgeMade = false;
+  private tableMade = false;
 
   private constructor(
     private readonly tag: string,
@@ -75,27 +79,29 @@ export class NetLab {
 
   /** Drops traffic between `label` and `peers` (in: what `label` receives, out: what it sends). */
   block(label: string, peers: readonly string[], direction: Direction = 'both'): void {
-    const ips = this.ips(peers);
-    if (direction !== 'out') this.rule(label, 'rx', `ip saddr ${ips} drop`);
-    if (direction !== 'in') this.rule(label, 'tx', `ip daddr ${ips} drop`);
+    this.drop(label, peers, direction, 'drop');
   }
 
   /** Drops `percent`% of the packets between `label` and `peers`, each way. */
   loss(label: string, peers: readonly string[], percent: number): void {
-    const ips = this.ips(peers);
-    this.rule(label, 'rx', `ip saddr ${ips} numgen random mod 100 < ${percent} drop`);
-    this.rule(label, 'tx', `ip daddr ${ips} numgen random mod 100 < ${percent} drop`);
+    this.drop(label, peers, 'both', `numgen random mod 100 < ${percent} drop`);
   }
 
   /** Removes every fault rule of `label`. */
   heal(label: string): void {
-    const ns = this.host(label).ns;
-    run('ip', 'netns', 'exec', ns, 'nft', 'flush', 'chain', 'inet', 'fault', 'rx');
-    run('ip', 'netns', 'exec', ns, 'nft', 'flush', 'chain', 'inet', 'fault', 'tx');
+    run('nft', 'flush', 'chain', 'bridge', this.tag, this.chainOf(label));
   }
 
   /** Removes the namespaces and the bridge; safe to call twice and after a half-made setup. */
   destroy(): void {
+    if (this.tableMade) {
+      this.tableMade = false;
+      try {
+        run('nft', 'delete', 'table', 'bridge', this.tag);
+      } catch {
+        // Already gone.
+      }
+    }
     for (const ns of this.made.splice(0)) {
       try {
         run('ip', 'netns', 'del', ns);
@@ -118,6 +124,9 @@ export class NetLab {
     this.bridgeMade = true;
     run('ip', 'addr', 'add', `${this.gatewayIp}/24`, 'dev', this.bridge);
     run('ip', 'link', 'set', this.bridge, 'up');
+    run('nft', 'add', 'table', 'bridge', this.tag);
+    this.tableMade = true;
+    run('nft', 'add', 'chain', 'bridge', this.tag, 'relay', '{ type filter hook forward priority 0 ; policy accept ; }');
     labels.forEach((label, i) => {
       const ns = `${this.tag}-${label}`;
       const outer = `${this.tag}o${i}`;
@@ -131,15 +140,23 @@ export class NetLab {
       run('ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', inner);
       run('ip', '-n', ns, 'link', 'set', inner, 'up');
       run('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-      run('ip', 'netns', 'exec', ns, 'nft', 'add', 'table', 'inet', 'fault');
-      run('ip', 'netns', 'exec', ns, 'nft', 'add', 'chain', 'inet', 'fault', 'rx', '{ type filter hook input priority 0 ; policy accept ; }');
-      run('ip', 'netns', 'exec', ns, 'nft', 'add', 'chain', 'inet', 'fault', 'tx', '{ type filter hook output priority 0 ; policy accept ; }');
       this.hosts.set(label, { label, ns, ip });
+      run('nft', 'add', 'chain', 'bridge', this.tag, this.chainOf(label));
+      run('nft', 'add', 'rule', 'bridge', this.tag, 'relay', 'jump', this.chainOf(label));
     });
   }
 
-  private rule(label: string, chain: 'rx' | 'tx', rule: string): void {
-    run('ip', 'netns', 'exec', this.host(label).ns, 'nft', `add rule inet fault ${chain} ${rule}`);
+  /** Adds `verdict` for packets between `label` and `peers` crossing the bridge, in `label`'s chain. */
+  private drop(label: string, peers: readonly string[], direction: Direction, verdict: string): void {
+    const own = this.host(label).ip;
+    const ips = this.ips(peers);
+    const add = (rule: string) => run('nft', `add rule bridge ${this.tag} ${this.chainOf(label)} ${rule} ${verdict}`);
+    if (direction !== 'out') add(`ip saddr ${ips} ip daddr ${own}`);
+    if (direction !== 'in') add(`ip saddr ${own} ip daddr ${ips}`);
+  }
+
+  private chainOf(label: string): string {
+    return `host-${this.host(label).label}`;
   }
 
   private ips(peers: readonly string[]): string {
