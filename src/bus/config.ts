@@ -37,6 +37,11 @@ export const NatsConfig = Section(
     maxAge: Duration('7d', { description: 'How long the stream keeps events.' }),
     duplicateWindow: Duration('2m', { description: 'JetStream dedupe window for Nats-Msg-Id.' }),
     connectTimeout: Duration('5s', { description: 'Timeout of one connection attempt.' }),
+    standby: Type.Boolean({
+      default: true,
+      description:
+        'A publishing process keeps a second connection, to another node where there is one, and publishes on it at once when the first is lost (no dial on the failover path).',
+    }),
   },
   { description: 'NATS JetStream connection and stream.' },
 );

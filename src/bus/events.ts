@@ -32,6 +32,8 @@ function buildNats(t: Telemetry) {
     natsDisconnected: t.event('natsDisconnected', 'Disconnections from a NATS server.', 'warn', ['server']),
     natsStale: t.event('natsStale', 'NATS connections dropped because pings went unanswered (a partition).', 'warn'),
     natsKicked: t.event('natsKicked', 'NATS connections dropped because publishes kept failing on them.', 'warn'),
+    natsStandby: t.event('natsStandby', 'Standby connections opened to NATS (publishing moves to one when the other is lost).', 'info', ['server']),
+    natsPublishMoved: t.event('natsPublishMoved', 'Moves of publishing to the other NATS connection, the one in use being lost.', 'warn', ['server']),
     natsReconnected: t.event('natsReconnected', 'Reconnections to NATS.', 'info', ['server']),
     natsLameDuck: t.event('natsLameDuck', 'A NATS server announced lame duck mode (it is about to stop).', 'info', ['server']),
     natsError: t.event('natsError', 'Asynchronous errors reported by NATS.', 'warn'),
@@ -39,7 +41,7 @@ function buildNats(t: Telemetry) {
     streamUpdated: t.event('natsStreamUpdated', 'JetStream streams updated at start to match the config.', 'info', ['stream']),
     natsConnectionUp: new Gauge({
       name: 'gatehouse_nats_connected',
-      help: '1 while connected to a NATS server, 0 otherwise.',
+      help: '1 while connected to a NATS server (on either connection of a publishing process), 0 otherwise.',
       registers: [t.registry],
     }),
   };

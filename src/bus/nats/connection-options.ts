@@ -9,7 +9,7 @@ import { NatsConfigError } from './errors.js';
  * rather than at the first reconnect. Server certificates are always verified: there is no switch to turn
  * verification off, and TLS is used whenever a CA, a client certificate or a tls:// URL is configured.
  */
-export function connectionOptions(config: NatsConfig): NodeConnectionOptions {
+export function connectionOptions(config: NatsConfig, avoid: () => string | undefined = () => undefined): NodeConnectionOptions {
   return {
     servers: [...config.servers],
     name: 'gatehouse',
@@ -24,7 +24,7 @@ export function connectionOptions(config: NatsConfig): NodeConnectionOptions {
     // second) keeps its connection.
     pingInterval: 2_000,
     maxPingOut: 2,
-    reconnectToServer: leastRecentlyDialed,
+    reconnectToServer: (pool) => leastRecentlyDialed(pool, avoid()),
     // Without this the client builds two Error objects (with stack traces) for every request, a JetStream publish
     // included, only to give a failure the caller's stack: about a tenth of the gateway's CPU under load
     // (bench/RESULTS.md). Failures are still raised, with their message and cause.
@@ -35,13 +35,17 @@ export function connectionOptions(config: NatsConfig): NodeConnectionOptions {
 }
 
 /**
- * The next server to dial: the one dialed longest ago (never dialed first). The client's own order dials the
- * server it just lost first again (its pool rotates only from the second attempt), which across a partition
- * costs a whole connect timeout before another node is tried.
+ * The next server to dial: the one dialed longest ago (never dialed first), other than `avoid` (host:port, the
+ * server the bus's other connection is on) while the pool has another. The client's own order dials the server
+ * it just lost first again (its pool rotates only from the second attempt), which across a partition costs a
+ * whole connect timeout before another node is tried.
  */
-export function leastRecentlyDialed(pool: ReadonlyArray<Server>): Server | null {
+export function leastRecentlyDialed(pool: ReadonlyArray<Server>, avoid?: string): Server | null {
   let best: Server | null = null;
-  for (const s of pool) if (best === null || s.lastConnect < best.lastConnect) best = s;
+  for (const s of pool) {
+    if (s.listen === avoid && pool.length > 1) continue;
+    if (best === null || s.lastConnect < best.lastConnect) best = s;
+  }
   return best;
 }
 

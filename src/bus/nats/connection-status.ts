@@ -11,16 +11,19 @@ export function watchConnection(
   nc: NatsConnection,
   events: NatsBusEvents,
   onDisconnect: (why: string) => void = () => undefined,
-): { readonly connected: boolean; done: Promise<void> } {
-  const state = { connected: true, done: Promise.resolve() };
-  events.natsConnectionUp.set(1);
+  /** Mirrors the link's state into the connected gauge (the bus's, when it holds more than one connection). */
+  mirror: (up: boolean) => void = (up) => events.natsConnectionUp.set(up ? 1 : 0),
+): { readonly connected: boolean; readonly since: number; done: Promise<void> } {
+  // `since`: epoch ms of the last (re)connect.
+  const state = { connected: true, since: Date.now(), done: Promise.resolve() };
+  mirror(true);
   events.natsConnected({ server: nc.getServer() });
   state.done = (async () => {
     for await (const s of nc.status()) {
       switch (s.type) {
         case 'disconnect':
           state.connected = false;
-          events.natsConnectionUp.set(0);
+          mirror(false);
           events.natsDisconnected({ server: s.server });
           onDisconnect(`disconnected from ${s.server}`);
           break;
@@ -30,7 +33,8 @@ export function watchConnection(
           break;
         case 'reconnect':
           state.connected = true;
-          events.natsConnectionUp.set(1);
+          state.since = Date.now();
+          mirror(true);
           events.natsReconnected({ server: s.server });
           break;
         case 'ldm':
@@ -41,7 +45,7 @@ export function watchConnection(
           break;
         case 'close':
           state.connected = false;
-          events.natsConnectionUp.set(0);
+          mirror(false);
           break;
         default:
           break;

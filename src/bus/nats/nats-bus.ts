@@ -20,7 +20,7 @@ import { watchConnection } from './connection-status.js';
 import { consumerLag } from './consumer.js';
 import { NatsConnectError, StreamConfigError } from './errors.js';
 import { PublishHealth } from './publish-health.js';
-import { JetStreamPublisher, PublishError } from './publisher.js';
+import { JetStreamPublisher, PublishError, PublishMemory } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
 import { ensureStream } from './stream.js';
 import { idsAfter, storedIds, type TailRead } from './stream-scan.js';
@@ -45,10 +45,15 @@ const MIN_PUBACK_TIMEOUT_MS = 2_000;
 const PUBACK_STALE_MS = 3_000;
 /**
  * Publishes failing this long on a connection the client still holds up (the node is cut off from the stream's
- * leader, or answers nothing): the connection is dropped so the client moves to another node. Not sooner, so
- * a lossy link (some acks late) keeps its connection; at most once per this interval.
+ * leader, or answers nothing): the connection is dropped so the client moves to another node. Not sooner, so a
+ * lossy link keeps its connection through TCP's retransmissions; and not while PubAcks, even for part of a batch,
+ * still arrive on it or within this long of its (re)connect: a new connection over a lossy link needs seconds to
+ * get its first acks through, and dropping it costs another dial. At most once per this interval.
  */
 const KICK_AFTER_MS = 6_000;
+
+/** Least time between two tries to open the standby connection after one failed. */
+const STANDBY_RETRY_MS = 5_000;
 
 interface Connected {
   readonly nc: NatsConnection;
@@ -61,13 +66,31 @@ interface Connected {
 /**
  * The bus over NATS JetStream. The constructor only reads the config (a wrong file path fails here);
  * `start()` connects and creates or checks the stream.
+ *
+ * A process that publishes (the gateway) also opens a standby connection (`bus.nats.standby`), to another node
+ * where there is one, at its first publish. Publishing moves to it at once when the connection in use is lost
+ * (a partition, pings unanswered, publishes failing on it), while the lost one reconnects in the background: a
+ * failover needs no dial, which across a lossy link takes seconds and may time out (a dial waits for the
+ * server's first message). Both connections' publishers share what they know of the packs sent
+ * (publisher.ts, PublishMemory), so a re-publish on the other connection is stored once.
  */
 export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
   const events = natsEvents(telemetry);
-  const options = connectionOptions(config);
+  // Each connection keeps off the node the other is on, while there is another.
+  const options = connectionOptions(config, () => (standby?.status.connected ? standby.nc.getServer() : undefined));
+  const standbyOptions = connectionOptions(config, () => (conn?.status.connected ? conn.nc.getServer() : undefined));
   const subscriptions = new Set<Subscription>();
   const inflight = new Set<Promise<void>>();
+  const memory = new PublishMemory();
+  /** The first connection: it checked the stream; subscriptions, lag and the stream reads go through it. */
   let conn: Connected | undefined;
+  /** The standby connection, publishing only; undefined until the first publish, or when disabled. */
+  let standby: Connected | undefined;
+  let standbyOpening: Promise<void> | undefined;
+  let standbyFailedAt = 0;
+  /** The connection publishes go out on, and since when. */
+  let publishing: Connected | undefined;
+  let publishingSince = 0;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   const health = new PublishHealth({ minTimeoutMs: MIN_PUBACK_TIMEOUT_MS, maxTimeoutMs: REQUEST_TIMEOUT_MS, staleMs: PUBACK_STALE_MS });
@@ -77,8 +100,8 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
   function kickIfStuck(c: Connected): void {
     const now = Date.now();
     if (!c.status.connected || health.failingForMs(now) < KICK_AFTER_MS || now - lastKick < KICK_AFTER_MS) return;
-    // Some acks still arrive (a lossy link): the connection works, slowly; dropping it would only lose more.
-    if (now - health.lastAckAt < KICK_AFTER_MS) return;
+    // Some acks still arrive (a lossy link), or the connection is new: it works, slowly; dropping it would only lose more.
+    if (now - Math.max(health.lastAckAt, c.status.since, publishingSince) < KICK_AFTER_MS) return;
     lastKick = now;
     events.natsKicked({}, { server: c.nc.getServer(), why: health.problem(now) });
     kickConnection(c.nc);
@@ -95,17 +118,76 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     try {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
       const info = await ensureStream(jsm, config, events);
-      const js = jsm.jetstream();
-      const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
-      const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
-      const tail = (read: TailRead) => idsAfter(jsm, js, target, read, TAIL_SCAN_TIMEOUT_MS);
-      const publisher = new JetStreamPublisher(nc, target, health, lookup, tail, info.state.last_seq);
-      conn = { nc, jsm, js, status: watchConnection(nc, events, (why) => publisher.abandon(why)), publisher };
+      conn = link(nc, jsm, info.state.last_seq, () => standby);
     } catch (err) {
       await nc.close().catch(() => {});
       if (err instanceof StreamConfigError) throw err;
       throw new NatsConnectError(`NATS at ${config.servers.join(', ')}: JetStream is not usable: ${explain(err)}`, { cause: err });
     }
+  }
+
+  /** A connection's publisher and status watch; `other` is the bus's other connection (for the gauge). */
+  function link(nc: NatsConnection, jsm: JetStreamManager, lastSeq: number, other: () => Connected | undefined): Connected {
+    const js = jsm.jetstream();
+    const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
+    const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
+    const tail = (read: TailRead) => idsAfter(jsm, js, target, read, TAIL_SCAN_TIMEOUT_MS);
+    const publisher = new JetStreamPublisher(nc, target, health, memory, lookup, tail, lastSeq);
+    const mirror = (up: boolean) => events.natsConnectionUp.set(up || other()?.status.connected ? 1 : 0);
+    // The watch reports a loss only later (from the client's status stream), by when `self` is set.
+    const lost = (why: string) => {
+      publisher.abandon(why);
+      moveFrom(self);
+    };
+    const self: Connected = { nc, jsm, js, status: watchConnection(nc, events, lost, mirror), publisher };
+    return self;
+  }
+
+  /** `c` was lost: if publishes go out on it, they move to the other connection now, if that one is up. */
+  function moveFrom(c: Connected): void {
+    if (closing || (publishing ?? conn) !== c) return;
+    const other = c === conn ? standby : conn;
+    if (!other?.status.connected || other.nc.isClosed()) return;
+    events.natsPublishMoved({ server: other.nc.getServer() }, { from: c.nc.getServer() });
+    use(other);
+  }
+
+  /** Opens the standby connection in the background; a failure is retried at a later publish. */
+  function openStandby(): void {
+    if (!config.standby || standby || standbyOpening || closing || Date.now() - standbyFailedAt < STANDBY_RETRY_MS) return;
+    standbyOpening = (async () => {
+      const nc = await connect(standbyOptions);
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
+        if (closing) throw new BusUnavailableError('the NATS bus is closed');
+        standby = link(nc, jsm, 0, () => conn);
+      } catch (err) {
+        await nc.close().catch(() => {});
+        throw err;
+      }
+      events.natsStandby({ server: nc.getServer() });
+    })()
+      .catch((err: unknown) => {
+        standbyFailedAt = Date.now();
+        if (!closing) events.natsError({}, { error: `standby connection: ${explain(err)}` });
+      })
+      .finally(() => {
+        standbyOpening = undefined;
+      });
+  }
+
+  /** The connection to publish on: the one in use, or the other one if it was lost before the other was up. */
+  function publishLink(): Connected {
+    const first = ready();
+    const current = publishing ?? first;
+    if (!current.status.connected) moveFrom(current);
+    return publishing ?? current;
+  }
+
+  function use(c: Connected): void {
+    if (publishing === c) return;
+    publishing = c;
+    publishingSince = Date.now();
   }
 
   async function start(): Promise<void> {
@@ -126,7 +208,8 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
   }
 
   async function publish(messages: readonly BusMessage[], options?: PublishOptions): Promise<void> {
-    const c = ready();
+    const c = publishLink();
+    openStandby();
     if (!c.status.connected) {
       health.failed('disconnected from NATS (reconnecting)');
       events.publishFailed({ bus: 'nats' }, { error: 'disconnected' }, messages.length);
@@ -150,8 +233,9 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
 
   /** Undefined exactly when publish() fails before sending (the spool records no floor for it). */
   function sequence(): number | undefined {
-    if (closing || !conn?.status.connected) return undefined;
-    return conn.publisher.floor;
+    if (closing || !conn) return undefined;
+    if (!conn.status.connected && !standby?.status.connected) return undefined;
+    return memory.ledger.floor;
   }
 
   function subscribe(subscribeOptions: SubscribeOptions, handler: BatchHandler): Subscription {
@@ -188,14 +272,16 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     if (closing) return down('the NATS bus is closed');
     if (!conn) return down('the NATS bus is not started');
     if (conn.nc.isClosed()) return down('the NATS connection is closed');
-    if (!conn.status.connected) return down(`disconnected from NATS, reconnecting to ${config.servers.join(', ')}`);
+    // The connection publishes would go out on (publishLink's choice, without making it).
+    const c = [publishing, conn, standby].find((l) => l?.status.connected);
+    if (!c) return down(`disconnected from NATS, reconnecting to ${config.servers.join(', ')}`);
     // From state only: a request here would wait out its timeout during a partition, and a probe must answer
     // in milliseconds. Ready means this gateway's events are reaching the stream (publish-health.ts).
     const problem = health.problem();
     if (problem !== undefined) return down(`stream ${config.stream}: ${problem}`);
     const last = health.lastAckAt;
     const acked = last === 0 ? 'nothing published yet' : `last PubAck ${Date.now() - last} ms ago`;
-    return up(`${conn.nc.getServer()}; stream ${config.stream}: ${acked}`);
+    return up(`${c.nc.getServer()}; stream ${config.stream}: ${acked}`);
   }
 
   async function lag(durable: string): Promise<ConsumerLag> {
@@ -207,6 +293,11 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     await Promise.all([...subscriptions].map((s) => s.close()));
     await Promise.allSettled([...inflight]);
     await starting?.catch(() => {});
+    // A standby still opening closes itself when it finds the bus closing.
+    const spare = standby;
+    standby = undefined;
+    if (spare && !spare.nc.isClosed()) await spare.nc.close().catch(() => {});
+    await spare?.status.done;
     const c = conn;
     conn = undefined;
     if (!c) return;

@@ -37,6 +37,15 @@ describe('PublishHealth', () => {
     expect(h.timeoutMs()).toBe(5_000);
   });
 
+  it('counts a pack acknowledged out of a waiting batch as a PubAck, but stays not ready until a whole batch is', () => {
+    const h = new PublishHealth(limits);
+    h.settled(h.sent(0), false, 'no PubAck within 2000 ms', 2_000);
+    h.sent(2_100);
+    h.packAcked(2_500);
+    expect(h.lastAckAt).toBe(2_500);
+    expect(h.problem(2_600)).toBe('publishes failing for 600 ms: no PubAck within 2000 ms');
+  });
+
   it('counts a failure before anything was sent', () => {
     const h = new PublishHealth(limits);
     h.failed('disconnected', 500);

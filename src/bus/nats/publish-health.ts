@@ -51,6 +51,15 @@ export class PublishHealth {
     this.failed(why, now);
   }
 
+  /**
+   * One pack of a batch still waiting was acknowledged: the stream is taking this process's events, if slowly (on
+   * a lossy link part of a batch can be acknowledged and the rest time out). Progress for `lastAckAt`; readiness
+   * still waits for a whole batch.
+   */
+  packAcked(now = Date.now()): void {
+    this.lastAck = now;
+  }
+
   /** A publish failed before anything was sent (disconnected, the stream could not be read). */
   failed(why: string, now = Date.now()): void {
     this.failingSince ??= now;
@@ -75,7 +84,7 @@ export class PublishHealth {
     return this.limits.maxTimeoutMs;
   }
 
-  /** Epoch ms of the last acknowledged batch (0: none yet). */
+  /** Epoch ms of the last PubAck, of a whole batch or of one of its packs (0: none yet). */
   get lastAckAt(): number {
     return this.lastAck;
   }

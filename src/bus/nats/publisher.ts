@@ -27,6 +27,16 @@ interface Tail extends TailRead {
 /** A tail no batch asked about for this long is forgotten: its spool has moved past what it covers. */
 const TAIL_KEEP_MS = 60_000;
 
+/**
+ * What the publishers of one bus share, one per connection (nats-bus.ts keeps a standby connection): a pack
+ * acknowledged, or sent without an answer, on one connection is known when the forwarder re-publishes it on the
+ * other, and a restart's tail is read once.
+ */
+export class PublishMemory {
+  readonly ledger = new PublishLedger();
+  readonly tails = new Map<number, Tail>();
+}
+
 interface Batch {
   readonly first: number;
   readonly packs: readonly Pack[];
@@ -39,6 +49,7 @@ interface Batch {
   failed: number;
   firstError: string | undefined;
   timer: NodeJS.Timeout | undefined;
+  settled: boolean;
   settle: () => void;
 }
 
@@ -62,8 +73,8 @@ interface Batch {
 export class JetStreamPublisher {
   private readonly prefix: string;
   private readonly batches = new Map<number, Batch>();
-  private readonly ledger = new PublishLedger();
-  private readonly tails = new Map<number, Tail>();
+  private readonly ledger: PublishLedger;
+  private readonly tails: Map<number, Tail>;
   private seq = 0;
 
   /** `lastSeq`: the stream's last sequence when it was checked (anything published from now on lies after it). */
@@ -71,10 +82,13 @@ export class JetStreamPublisher {
     private readonly nc: NatsConnection,
     private readonly target: PublishTarget,
     private readonly health: PublishHealth,
+    memory: PublishMemory,
     private readonly lookup: StoredIdsLookup,
     private readonly tailLookup: TailLookup,
     lastSeq: number,
   ) {
+    this.ledger = memory.ledger;
+    this.tails = memory.tails;
     this.ledger.raiseFloor(lastSeq);
     this.prefix = `${createInbox()}.`;
     // Lives as long as the connection: closing the connection ends it.
@@ -184,7 +198,10 @@ export class JetStreamPublisher {
         failed: 0,
         firstError: undefined,
         timer: undefined,
+        settled: false,
         settle: () => {
+          if (batch.settled) return;
+          batch.settled = true;
           clearTimeout(batch.timer);
           for (let i = 0; i < packs.length; i++) this.batches.delete(first + i);
           this.health.settled(token, batch.failed === 0, batch.firstError ?? '');
@@ -193,11 +210,25 @@ export class JetStreamPublisher {
           reject(new PublishError(batch.failed, why));
         },
       };
+      // The timeout ends the batch only once the server is known to hold all of it: a PING sent after the
+      // packs was answered. On one connection a re-send queues behind the first send and cannot arrive sooner;
+      // while a lossy link is still retransmitting the packs, copies would only take its scarce capacity. A
+      // server that holds the packs and sends no PubAck (the stream cannot store them) fails the batch at the
+      // timeout as before. A link that answers nothing is found stale by the client's pings and dropped, and
+      // `abandon` ends the batch.
       batch.timer = setTimeout(() => {
-        for (const i of batch.waiting) this.unknown(batch, i);
-        batch.waiting.clear();
-        batch.firstError ??= `no PubAck within ${timeoutMs} ms`;
-        batch.settle();
+        const expire = (why: string) => {
+          if (batch.settled) return;
+          for (const i of batch.waiting) this.unknown(batch, i);
+          batch.waiting.clear();
+          batch.firstError ??= why;
+          batch.settle();
+        };
+        this.nc.flush().then(
+          () => expire(`no PubAck within ${Math.max(timeoutMs, Date.now() - batch.sentAt)} ms`),
+          // The connection was lost (`abandon` ended the batch already) or closed.
+          (err: unknown) => expire(err instanceof Error ? err.message : String(err)),
+        );
       }, timeoutMs);
       for (let i = 0; i < packs.length; i++) this.batches.set(first + i, batch);
       try {
@@ -245,6 +276,7 @@ export class JetStreamPublisher {
       batch.firstError ??= ack.problem;
     } else {
       this.ledger.onAck(p.id, ack.seq);
+      this.health.packAcked();
     }
     if (batch.waiting.size === 0) batch.settle();
   }
