@@ -115,26 +115,27 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     await publishUntilAcked(gateway, batch('before', 20));
     // Opened at the first publish, in the background.
     const standby = await waitFor('the standby connection', async () => /gatehouse_nats_standby_total\{server="([^"]+)"\}/.exec(await t.metrics())?.[1]);
-    const serverInUse = async () => {
+    const inUse = await waitFor('the server in use, named by the ready bus check', async () => {
       const health = await gateway.healthcheck();
       return health.status === 'up' ? health.detail?.split(';')[0] : undefined;
-    };
-    const inUse = await serverInUse();
-    expect(inUse).toBeDefined();
+    });
     expect(standby).not.toBe(inUse); // the standby keeps off the node in use
     const node = cluster.urls.findIndex((u) => u.endsWith(`//${inUse}`));
     expect(node).toBeGreaterThanOrEqual(0);
 
     await cluster.kill(node, 'SIGKILL');
-    // At the disconnect, not at a later publish or after a reconnect: the standby was up.
-    await waitFor('publishing to move', async () => (await t.metrics()).includes(`gatehouse_nats_publish_moved_total{server="${standby}"} 1`));
-    await publishUntilAcked(gateway, batch('after', 20));
-    expect(await serverInUse()).toBe(standby);
-    await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
-    const copies = await eventCopies(jsm, config.stream, config.subject);
-    expect(copies.size).toBe(40);
-    expect([...copies.values()].every((c) => c === 1)).toBe(true);
-    await cluster.restart(node);
+    try {
+      // At the disconnect, not at a later publish or after a reconnect: the standby was up. (Where publishing
+      // goes after that is not asserted: a leader election that outlasts the kick time moves it on again.)
+      await waitFor('publishing to move', async () => (await t.metrics()).includes(`gatehouse_nats_publish_moved_total{server="${standby}"} 1`));
+      await publishUntilAcked(gateway, batch('after', 20));
+      await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
+      const copies = await eventCopies(jsm, config.stream, config.subject);
+      expect(copies.size).toBe(40);
+      expect([...copies.values()].every((c) => c === 1)).toBe(true);
+    } finally {
+      await cluster.restart(node);
+    }
   }, LEADER_KILL_BUDGET_MS);
 
   it('keeps consuming when the consumer leader is killed', async () => {
