@@ -49,6 +49,28 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
   /** The caller's retry (the spool's forwarder): the same batch again until JetStream acknowledges it. */
   const publishUntilAcked = (bus: Bus, messages: BusMessage[]) =>
     waitFor('a publish to be acknowledged', () => bus.publish(messages).then(() => true), { timeoutMs: 90_000, intervalMs: 200 });
+  /**
+   * A gateway-side bus on a fresh R3 stream that has published once: its standby connection's server, and the node
+   * publishes go out on (named by the ready bus check).
+   */
+  const publishingWithStandby = async (t: Telemetry) => {
+    n += 1;
+    const config = natsTestConfig({ servers: cluster.urls, stream: `R3_${n}`, subject: `r3n${n}.events`, deadLetterSubject: `r3n${n}.dead`, replicas: 3 });
+    const gateway = createNatsBus({ config, telemetry: t });
+    buses.push(gateway);
+    await gateway.start();
+    await publishUntilAcked(gateway, batch('before', 20));
+    // Opened at the first publish, in the background.
+    const standby = await waitFor('the standby connection', async () => /gatehouse_nats_standby_total\{server="([^"]+)"\}/.exec(await t.metrics())?.[1]);
+    const inUse = await waitFor('the server in use, named by the ready bus check', async () => {
+      const health = await gateway.healthcheck();
+      return health.status === 'up' ? health.detail?.split(';')[0] : undefined;
+    });
+    return { config, gateway, standby, inUse, node: cluster.urls.findIndex((u) => u.endsWith(`//${inUse}`)) };
+  };
+  /** Waits for publishing to have moved to the standby connection once. */
+  const movedTo = (t: Telemetry, standby: string) =>
+    waitFor('publishing to move', async () => (await t.metrics()).includes(`gatehouse_nats_publish_moved_total{server="${standby}"} 1`));
   /** Event copies in the stream (a message may be a pack of several events). */
   const eventsIn = async (stream: string, subject: string) => {
     let copies = 0;
@@ -106,28 +128,16 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
   }, LEADER_KILL_BUDGET_MS);
 
   it('moves publishing to its standby connection, on another node, the moment the node in use is lost, and stores every id once', async () => {
-    n += 1;
-    const config = natsTestConfig({ servers: cluster.urls, stream: `R3_${n}`, subject: `r3n${n}.events`, deadLetterSubject: `r3n${n}.dead`, replicas: 3 });
     const t = telemetry();
-    const gateway = createNatsBus({ config, telemetry: t });
-    buses.push(gateway);
-    await gateway.start();
-    await publishUntilAcked(gateway, batch('before', 20));
-    // Opened at the first publish, in the background.
-    const standby = await waitFor('the standby connection', async () => /gatehouse_nats_standby_total\{server="([^"]+)"\}/.exec(await t.metrics())?.[1]);
-    const inUse = await waitFor('the server in use, named by the ready bus check', async () => {
-      const health = await gateway.healthcheck();
-      return health.status === 'up' ? health.detail?.split(';')[0] : undefined;
-    });
+    const { config, gateway, standby, inUse, node } = await publishingWithStandby(t);
     expect(standby).not.toBe(inUse); // the standby keeps off the node in use
-    const node = cluster.urls.findIndex((u) => u.endsWith(`//${inUse}`));
     expect(node).toBeGreaterThanOrEqual(0);
 
     await cluster.kill(node, 'SIGKILL');
     try {
       // At the disconnect, not at a later publish or after a reconnect: the standby was up. (Where publishing
       // goes after that is not asserted: a leader election that outlasts the kick time moves it on again.)
-      await waitFor('publishing to move', async () => (await t.metrics()).includes(`gatehouse_nats_publish_moved_total{server="${standby}"} 1`));
+      await movedTo(t, standby);
       await publishUntilAcked(gateway, batch('after', 20));
       await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
       const copies = await eventCopies(jsm, config.stream, config.subject);
@@ -136,6 +146,31 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     } finally {
       await cluster.restart(node);
     }
+  }, LEADER_KILL_BUDGET_MS);
+
+  it('moves publishing to its standby connection when the node in use hangs (stopped, its connections open), and stores every id once', async () => {
+    const lines: string[] = [];
+    const t = new Telemetry(createLogger('info', { write: (line: string) => lines.push(line) }), { defaultMetrics: false });
+    const { config, gateway, standby, inUse, node } = await publishingWithStandby(t);
+    const pid = cluster.pid(node) as number;
+    // No TCP reset, no close: the node neither stores nor answers, as a hung host or a silent partition.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const sending = publishUntilAcked(gateway, batch('during', 20));
+      await movedTo(t, standby);
+      await sending;
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
+    const copies = await eventCopies(jsm, config.stream, config.subject);
+    expect(copies.size).toBe(40);
+    expect([...copies.values()].every((c) => c === 1)).toBe(true);
+    const moved = lines.map((l) => JSON.parse(l) as { event?: string; from?: string; why?: string }).find((l) => l.event === 'natsPublishMoved');
+    expect(moved?.from).toBe(inUse);
+    // 'slow' when its PING went unanswered a second past the batch's PubAck timeout, 'lost' when the client's
+    // pings found it stale first (on a loaded machine).
+    console.log(`[nats] the node in use stopped: publishing moved to the standby (${moved?.why})`);
   }, LEADER_KILL_BUDGET_MS);
 
   it('keeps consuming when the consumer leader is killed', async () => {

@@ -20,7 +20,7 @@ import { watchConnection } from './connection-status.js';
 import { consumerLag } from './consumer.js';
 import { NatsConnectError, StreamConfigError } from './errors.js';
 import { PublishHealth } from './publish-health.js';
-import { JetStreamPublisher, PublishError, PublishMemory } from './publisher.js';
+import { JetStreamPublisher, PublishError, PublishMemory, SLOW_PING_MS } from './publisher.js';
 import { startPullLoop } from './pull-loop.js';
 import { ensureStream } from './stream.js';
 import { idsAfter, storedIds, type TailRead } from './stream-scan.js';
@@ -140,7 +140,31 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       moveFrom(self);
     };
     const self: Connected = { nc, jsm, js, status: watchConnection(nc, events, lost, mirror), publisher };
+    publisher.onSlow = () => hedge(self);
     return self;
+  }
+
+  /**
+   * Publishing on `c` is slow: a batch is past its timeout and `c`'s server has not answered a PING since. If the
+   * other connection answers one within SLOW_PING_MS while `c` still has not, publishing moves there and `c`'s
+   * waiting batches end (the forwarder re-publishes them on the other connection; the shared ledger and the
+   * stream's duplicate window store each pack once). `c` stays open as the standby: a lossy link stalls one TCP
+   * connection for seconds at a time (retransmission backoff), seldom both at once. Without this, publishing
+   * waited for `c` to be found stale, 4-6 s after its last answered ping.
+   */
+  function hedge(c: Connected): void {
+    if (closing || publishLink() !== c) return;
+    const other = c === conn ? standby : conn;
+    if (!other?.status.connected || other.nc.isClosed()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SLOW_PING_MS)));
+    void Promise.race([other.nc.flush().then(() => true, () => false), bound]).then((answered) => {
+      clearTimeout(timer);
+      if (!answered || closing || publishLink() !== c || !c.publisher.waiting || !other.status.connected) return;
+      events.natsPublishMoved({ server: other.nc.getServer() }, { from: c.nc.getServer(), why: 'slow' });
+      use(other);
+      c.publisher.abandon(`moved to ${other.nc.getServer()}: ${c.nc.getServer()} answered no PING for ${SLOW_PING_MS} ms after a PubAck timeout`);
+    });
   }
 
   /** `c` was lost: if publishes go out on it, they move to the other connection now, if that one is up. */
@@ -148,7 +172,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     if (closing || (publishing ?? conn) !== c) return;
     const other = c === conn ? standby : conn;
     if (!other?.status.connected || other.nc.isClosed()) return;
-    events.natsPublishMoved({ server: other.nc.getServer() }, { from: c.nc.getServer() });
+    events.natsPublishMoved({ server: other.nc.getServer() }, { from: c.nc.getServer(), why: 'lost' });
     use(other);
   }
 

@@ -26,6 +26,8 @@ interface Tail extends TailRead {
 
 /** A tail no batch asked about for this long is forgotten: its spool has moved past what it covers. */
 const TAIL_KEEP_MS = 60_000;
+/** A PING sent at a batch's timeout and not answered this long: the connection is slow (`onSlow`). */
+export const SLOW_PING_MS = 1_000;
 
 /**
  * What the publishers of one bus share, one per connection (nats-bus.ts keeps a standby connection): a pack
@@ -76,6 +78,11 @@ export class JetStreamPublisher {
   private readonly ledger: PublishLedger;
   private readonly tails: Map<number, Tail>;
   private seq = 0;
+  /**
+   * Called when a batch is past its timeout and the server has not answered a PING for SLOW_PING_MS: the bus
+   * may move publishing to a connection that answers sooner (nats-bus.ts).
+   */
+  onSlow: (() => void) | undefined;
 
   /** `lastSeq`: the stream's last sequence when it was checked (anything published from now on lies after it). */
   constructor(
@@ -169,6 +176,11 @@ export class JetStreamPublisher {
     return t;
   }
 
+  /** Batches are waiting for their PubAcks. */
+  get waiting(): boolean {
+    return this.batches.size > 0;
+  }
+
   /**
    * Ends every batch still waiting (the connection dropped): its unanswered packs may or may not be stored.
    * Without this they would wait for their timeout, while the forwarder could already retry on the new connection.
@@ -224,11 +236,17 @@ export class JetStreamPublisher {
           batch.firstError ??= why;
           batch.settle();
         };
-        this.nc.flush().then(
-          () => expire(`no PubAck within ${Math.max(timeoutMs, Date.now() - batch.sentAt)} ms`),
-          // The connection was lost (`abandon` ended the batch already) or closed.
-          (err: unknown) => expire(err instanceof Error ? err.message : String(err)),
-        );
+        const slow = setTimeout(() => {
+          if (!batch.settled) this.onSlow?.();
+        }, SLOW_PING_MS);
+        this.nc
+          .flush()
+          .then(
+            () => expire(`no PubAck within ${Math.max(timeoutMs, Date.now() - batch.sentAt)} ms`),
+            // The connection was lost (`abandon` ended the batch already) or closed.
+            (err: unknown) => expire(err instanceof Error ? err.message : String(err)),
+          )
+          .finally(() => clearTimeout(slow));
       }, timeoutMs);
       for (let i = 0; i < packs.length; i++) this.batches.set(first + i, batch);
       try {
