@@ -87,6 +87,18 @@ export class NetLab {
     this.drop(label, peers, 'both', `numgen random mod 100 < ${percent} drop`);
   }
 
+  /**
+   * Bytes `label`'s TCP sockets to `peer` hold unsent or unacknowledged (their Send-Q), connection attempts
+   * (SYN-SENT, whose SYN counts) left out: what the kernel would still deliver to `peer` when the link heals.
+   */
+  queuedTo(label: string, peer: string): number {
+    const out = run('ip', 'netns', 'exec', this.host(label).ns, 'ss', '-Htn', 'exclude', 'syn-sent', 'dst', this.host(peer).ip);
+    return out
+      .split('\n')
+      .map((line) => Number(line.trim().split(/\s+/)[2] ?? 0))
+      .reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  }
+
   /** Removes every fault rule of `label`. */
   heal(label: string): void {
     run('nft', 'flush', 'chain', 'bridge', this.tag, this.chainOf(label));

@@ -106,6 +106,9 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
     console.log(`[network] ${label === 'gw' ? 'gateway' : 'consumer'}'s own node ${own} cut off: ${doing} again via ${now} after ${failoverMs} ms`);
     expect(now).not.toBe(own);
     expect(failoverMs).toBeLessThan(10_000);
+    // The connection to the cut-off node is reset when dropped, not closed: nothing it held is left for the
+    // kernel to deliver when the link heals (a closed socket sends on from FIN-WAIT for minutes).
+    await waitFor(`the ${label}'s sockets to ${own} to hold nothing`, () => net().queuedTo(label, own) === 0, { timeoutMs: 30_000, intervalMs: 200 });
     await waitFor('load after the failover', () => sc.load.okCount >= 1_500 || sc.load.finished);
     net().heal(label);
   }

@@ -16,14 +16,48 @@ import type { Socket } from 'node:net';
 export function kickConnection(nc: NatsConnection): void {
   const socket = socketOf(nc);
   if (socket && !socket.destroyed) {
-    socket.destroy();
+    resetOrDestroy(socket);
     return;
   }
   nc.reconnect().catch(() => undefined);
 }
 
+/**
+ * A reset (RST), not a close: the kernel drops what the socket still holds. A closed socket would go on sending
+ * it from the orphaned connection (FIN-WAIT), with TCP's backoff, for minutes across a partition or a lossy link,
+ * so packs the publisher has given up on (and re-publishes on another connection) could still reach the stream
+ * long after, past the stream's duplicate window. A TLS socket has no TCP handle of its own to reset
+ * (`ERR_INVALID_HANDLE_TYPE`): it is destroyed, and what it holds may still go out.
+ */
+function resetOrDestroy(socket: Socket): void {
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+}
+
 interface Internals {
-  protocol?: { transport?: { socket?: unknown } };
+  protocol?: { transport?: { socket?: unknown }; disconnect?: () => void };
+}
+
+/**
+ * Makes the client's own drop of a stale connection (pings unanswered) reset its socket first. The client closes
+ * it gracefully, after a last write: the kernel then keeps sending what the socket held from the orphaned
+ * connection (see resetOrDestroy), and, when its send buffer is full, the close waits for the network. Returns
+ * false when the client's shape changed and the patch could not be made (`kickConnection` on the stale status
+ * still drops the socket then).
+ */
+export function resetOnStale(nc: NatsConnection): boolean {
+  const protocol = (nc as unknown as Internals).protocol;
+  const disconnect = protocol?.disconnect;
+  if (!protocol || typeof disconnect !== 'function') return false;
+  protocol.disconnect = () => {
+    const socket = socketOf(nc);
+    if (socket && !socket.destroyed) resetOrDestroy(socket);
+    disconnect.call(protocol);
+  };
+  return true;
 }
 
 function socketOf(nc: NatsConnection): Socket | undefined {

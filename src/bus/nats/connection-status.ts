@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NatsBusEvents } from '../events.js';
-import { kickConnection } from './connection-kick.js';
+import { kickConnection, resetOnStale } from './connection-kick.js';
 
 /**
  * Mirrors the connection's status into the connected gauge and named events, until the connection closes.
@@ -16,6 +16,7 @@ export function watchConnection(
 ): { readonly connected: boolean; readonly since: number; done: Promise<void> } {
   // `since`: epoch ms of the last (re)connect.
   const state = { connected: true, since: Date.now(), done: Promise.resolve() };
+  const resets = resetOnStale(nc);
   mirror(true);
   events.natsConnected({ server: nc.getServer() });
   state.done = (async () => {
@@ -29,7 +30,8 @@ export function watchConnection(
           break;
         case 'staleConnection':
           events.natsStale({});
-          kickConnection(nc);
+          // The socket was reset as the client found it stale (resetOnStale), unless that could not be set up.
+          if (!resets) kickConnection(nc);
           break;
         case 'reconnect':
           state.connected = true;
