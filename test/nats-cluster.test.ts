@@ -118,13 +118,16 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     await waitFor('some batches before the kill', () => sent >= 5);
     kill.node = await killLeader(config.stream);
     kill.done = true;
-    await publishing;
-
-    await waitFor('the stream to count every batch', async () => (await eventsIn(config.stream, config.subject)) >= sent * 20);
-    expect(await eventsIn(config.stream, config.subject)).toBe(sent * 20);
-    const info = await jsm.streams.info(config.stream);
-    expect(info.cluster?.leader).not.toBe(cluster.names[kill.node]);
-    await cluster.restart(kill.node);
+    try {
+      await publishing;
+      await waitFor('the stream to count every batch', async () => (await eventsIn(config.stream, config.subject)) >= sent * 20);
+      expect(await eventsIn(config.stream, config.subject)).toBe(sent * 20);
+      const info = await jsm.streams.info(config.stream);
+      expect(info.cluster?.leader).not.toBe(cluster.names[kill.node]);
+    } finally {
+      // The next tests need all three nodes.
+      await cluster.restart(kill.node);
+    }
   }, LEADER_KILL_BUDGET_MS);
 
   it('moves publishing to its standby connection, on another node, the moment the node in use is lost, and stores every id once', async () => {
@@ -184,9 +187,12 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
     await waitFor('the first 50', () => got.size === 50);
 
     const killed = await killLeader(config.stream, 'store');
-    await publishUntilAcked(gateway, batch('second', 50));
-    await waitFor('all 100 after the election', () => got.size === 100, { timeoutMs: 90_000 });
-    expect(await eventsIn(config.stream, config.subject)).toBe(100);
-    await cluster.restart(killed);
+    try {
+      await publishUntilAcked(gateway, batch('second', 50));
+      await waitFor('all 100 after the election', () => got.size === 100, { timeoutMs: 90_000 });
+      expect(await eventsIn(config.stream, config.subject)).toBe(100);
+    } finally {
+      await cluster.restart(killed);
+    }
   }, LEADER_KILL_BUDGET_MS);
 });
