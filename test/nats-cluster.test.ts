@@ -125,8 +125,9 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       const info = await jsm.streams.info(config.stream);
       expect(info.cluster?.leader).not.toBe(cluster.names[kill.node]);
     } finally {
-      // The next tests need all three nodes.
+      // The next tests need all three nodes, settled.
       await cluster.restart(kill.node);
+      await cluster.healthy();
     }
   }, LEADER_KILL_BUDGET_MS);
 
@@ -148,6 +149,7 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       expect([...copies.values()].every((c) => c === 1)).toBe(true);
     } finally {
       await cluster.restart(node);
+      await cluster.healthy();
     }
   }, LEADER_KILL_BUDGET_MS);
 
@@ -164,6 +166,9 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       await sending;
     } finally {
       process.kill(pid, 'SIGCONT');
+      // The next tests start on a settled cluster, not one still electing after the node came back ("JetStream
+      // system temporarily unavailable" at their start, in a CI run).
+      await cluster.healthy();
     }
     await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
     const copies = await eventCopies(jsm, config.stream, config.subject);
@@ -193,6 +198,7 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       expect(await eventsIn(config.stream, config.subject)).toBe(100);
     } finally {
       await cluster.restart(killed);
+      await cluster.healthy();
     }
   }, LEADER_KILL_BUDGET_MS);
 });
