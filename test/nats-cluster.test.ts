@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { Bus, BusMessage, Delivery } from '../src/bus/bus.js';
+import type { NatsConfig } from '../src/bus/config.js';
 import { createNatsBus } from '../src/bus/nats/index.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 import { createLogger } from '../src/telemetry/logger.js';
@@ -67,6 +68,13 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       return health.status === 'up' ? health.detail?.split(';')[0] : undefined;
     });
     return { config, gateway, standby, inUse, node: cluster.urls.findIndex((u) => u.endsWith(`//${inUse}`)) };
+  };
+  /** Waits for `count` events in the stream, then expects `count` ids there, each once. */
+  const expectStoredOnce = async (config: NatsConfig, count: number) => {
+    await waitFor(`the stream to count ${count} events`, async () => (await eventsIn(config.stream, config.subject)) >= count);
+    const copies = await eventCopies(jsm, config.stream, config.subject);
+    expect(copies.size).toBe(count);
+    expect([...copies.values()].every((c) => c === 1)).toBe(true);
   };
   /** Waits for publishing to have moved to the standby connection once. */
   const movedTo = (t: Telemetry, standby: string) =>
@@ -143,10 +151,7 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       // goes after that is not asserted: a leader election that outlasts the kick time moves it on again.)
       await movedTo(t, standby);
       await publishUntilAcked(gateway, batch('after', 20));
-      await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
-      const copies = await eventCopies(jsm, config.stream, config.subject);
-      expect(copies.size).toBe(40);
-      expect([...copies.values()].every((c) => c === 1)).toBe(true);
+      await expectStoredOnce(config, 40);
     } finally {
       await cluster.restart(node);
       await cluster.healthy();
@@ -170,10 +175,7 @@ describe('NATS bus on a 3-node JetStream cluster', () => {
       // system temporarily unavailable" at their start, in a CI run).
       await cluster.healthy();
     }
-    await waitFor('the stream to count both batches', async () => (await eventsIn(config.stream, config.subject)) >= 40);
-    const copies = await eventCopies(jsm, config.stream, config.subject);
-    expect(copies.size).toBe(40);
-    expect([...copies.values()].every((c) => c === 1)).toBe(true);
+    await expectStoredOnce(config, 40);
     const moved = lines.map((l) => JSON.parse(l) as { event?: string; from?: string; why?: string }).find((l) => l.event === 'natsPublishMoved');
     expect(moved?.from).toBe(inUse);
     // 'slow' when its PING went unanswered a second past the batch's PubAck timeout, 'lost' when the client's

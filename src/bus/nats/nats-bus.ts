@@ -17,6 +17,7 @@ import { natsEvents } from '../events.js';
 import { connectionOptions } from './connection-options.js';
 import { kickConnection } from './connection-kick.js';
 import { watchConnection } from './connection-status.js';
+import { unlessAborted } from '../abortable.js';
 import { consumerLag } from './consumer.js';
 import { NatsConnectError, StreamConfigError } from './errors.js';
 import { PublishHealth } from './publish-health.js';
@@ -118,7 +119,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     try {
       const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
       const info = await ensureStream(jsm, config, events);
-      conn = link(nc, jsm, info.state.last_seq, () => standby);
+      conn = link(nc, jsm, info.state.last_seq);
     } catch (err) {
       await nc.close().catch(() => {});
       if (err instanceof StreamConfigError) throw err;
@@ -126,14 +127,15 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
     }
   }
 
-  /** A connection's publisher and status watch; `other` is the bus's other connection (for the gauge). */
-  function link(nc: NatsConnection, jsm: JetStreamManager, lastSeq: number, other: () => Connected | undefined): Connected {
+  /** A connection's publisher and status watch. */
+  function link(nc: NatsConnection, jsm: JetStreamManager, lastSeq: number): Connected {
     const js = jsm.jetstream();
     const target = { stream: config.stream, subject: config.subject, duplicateWindowMs: config.duplicateWindow };
     const lookup = (floor: number, ids: readonly string[]) => storedIds(jsm, js, target, floor, ids, REQUEST_TIMEOUT_MS);
     const tail = (read: TailRead) => idsAfter(jsm, js, target, read, TAIL_SCAN_TIMEOUT_MS);
     const publisher = new JetStreamPublisher(nc, target, health, memory, lookup, tail, lastSeq);
-    const mirror = (up: boolean) => events.natsConnectionUp.set(up || other()?.status.connected ? 1 : 0);
+    // The gauge says whether either connection is up (this one's state is already updated when it is called).
+    const mirror = (up: boolean) => events.natsConnectionUp.set(up || conn?.status.connected || standby?.status.connected ? 1 : 0);
     // The watch reports a loss only later (from the client's status stream), by when `self` is set.
     const lost = (why: string) => {
       publisher.abandon(why);
@@ -154,26 +156,39 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
    */
   function hedge(c: Connected): void {
     if (closing || publishLink() !== c) return;
-    const other = c === conn ? standby : conn;
-    if (!other?.status.connected || other.nc.isClosed()) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SLOW_PING_MS)));
-    void Promise.race([other.nc.flush().then(() => true, () => false), bound]).then((answered) => {
-      clearTimeout(timer);
-      if (!answered || closing || publishLink() !== c || !c.publisher.waiting || !other.status.connected) return;
-      events.natsPublishMoved({ server: other.nc.getServer() }, { from: c.nc.getServer(), why: 'slow' });
-      use(other);
+    const other = upOther(c);
+    if (!other) return;
+    const answered = other.nc.flush().then(() => true, () => false);
+    void unlessAborted(answered, AbortSignal.timeout(SLOW_PING_MS)).then((ok) => {
+      if (ok !== true || closing || current() !== c || !c.publisher.waiting || !other.status.connected) return;
+      moveTo(other, c, 'slow');
       c.publisher.abandon(`moved to ${other.nc.getServer()}: ${c.nc.getServer()} answered no PING for ${SLOW_PING_MS} ms after a PubAck timeout`);
     });
   }
 
   /** `c` was lost: if publishes go out on it, they move to the other connection now, if that one is up. */
   function moveFrom(c: Connected): void {
-    if (closing || (publishing ?? conn) !== c) return;
+    if (closing || current() !== c) return;
+    const other = upOther(c);
+    if (other) moveTo(other, c, 'lost');
+  }
+
+  /** The connection publishes go out on (the first one until publishing moved). */
+  function current(): Connected | undefined {
+    return publishing ?? conn;
+  }
+
+  /** The bus's other connection than `c`, if it is up. */
+  function upOther(c: Connected): Connected | undefined {
     const other = c === conn ? standby : conn;
-    if (!other?.status.connected || other.nc.isClosed()) return;
-    events.natsPublishMoved({ server: other.nc.getServer() }, { from: c.nc.getServer(), why: 'lost' });
-    use(other);
+    return other?.status.connected && !other.nc.isClosed() ? other : undefined;
+  }
+
+  function moveTo(to: Connected, from: Connected, why: 'lost' | 'slow'): void {
+    events.natsPublishMoved({ server: to.nc.getServer() }, { from: from.nc.getServer(), why });
+    if (publishing === to) return;
+    publishing = to;
+    publishingSince = Date.now();
   }
 
   /** Opens the standby connection in the background; a failure is retried at a later publish. */
@@ -184,7 +199,7 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
       try {
         const jsm = await jetstreamManager(nc, { timeout: REQUEST_TIMEOUT_MS });
         if (closing) throw new BusUnavailableError('the NATS bus is closed');
-        standby = link(nc, jsm, 0, () => conn);
+        standby = link(nc, jsm, 0);
       } catch (err) {
         await nc.close().catch(() => {});
         throw err;
@@ -202,16 +217,10 @@ export function createNatsBus({ config, telemetry }: NatsBusOptions): Bus {
 
   /** The connection to publish on: the one in use, or the other one if it was lost before the other was up. */
   function publishLink(): Connected {
-    const first = ready();
-    const current = publishing ?? first;
-    if (!current.status.connected) moveFrom(current);
-    return publishing ?? current;
-  }
-
-  function use(c: Connected): void {
-    if (publishing === c) return;
-    publishing = c;
-    publishingSince = Date.now();
+    const first = ready(); // throws when closed or not started
+    const c = publishing ?? first;
+    if (!c.status.connected) moveFrom(c);
+    return publishing ?? c;
   }
 
   async function start(): Promise<void> {
