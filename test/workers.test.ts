@@ -52,6 +52,18 @@ function track(base: string, eid: string): Promise<number> {
   });
 }
 
+/**
+ * Rate-limit windows are aligned to the clock across workers, and a limit test's requests must fall in one window:
+ * hour-long windows, and a test starts with at least a minute of its window left (a wait only in an hour's last
+ * minute). Returns the window.
+ */
+const HOUR = '1h';
+const windowOf = () => Math.floor(Date.now() / 3_600_000);
+async function oneWindow(): Promise<number> {
+  await waitFor('a window with a minute left', () => Date.now() % 3_600_000 < 3_540_000, { timeoutMs: 90_000, intervalMs: 250 });
+  return windowOf();
+}
+
 const acceptedBy = (logs: LogLine[]) => new Set(logs.filter((l) => l.event === 'eventAccepted').map((l) => l.worker));
 
 async function storedCount(admin: string, ename: string): Promise<number> {
@@ -125,12 +137,9 @@ describe('serve with 2 workers (a real child process)', () => {
 
   it("a client's limit holds with 2 workers: its N+1-th request in the window is 429 whatever worker takes it", async () => {
     const n = 10;
-    // A 30-second window (windows are aligned to the clock across workers), with no burst on top.
-    const { child, logs, dir, base } = await startCluster({ rateLimit: { rules: { tracking: { points: n, burst: 0, duration: '30s' } } } });
-    // All requests of the test must fall in one window: start in the first half of one.
-    await waitFor('a window with 15 s left', () => Date.now() % 30_000 < 15_000, { timeoutMs: 20_000, intervalMs: 100 });
-    const windowOf = () => Math.floor(Date.now() / 30_000);
-    const window = windowOf();
+    // An hour's window, with no burst on top.
+    const { child, logs, dir, base } = await startCluster({ rateLimit: { rules: { tracking: { points: n, burst: 0, duration: HOUR } } } });
+    const window = await oneWindow();
     // New connections, all at once: the primary hands them to both workers in turn.
     const statuses = await Promise.all(Array.from({ length: 3 * n }, (_, i) => track(base, `limit-${String(i).padStart(3, '0')}`)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(n);
@@ -148,16 +157,15 @@ describe('serve with 2 workers (a real child process)', () => {
   }, 120_000);
 
   it("a reload's new limit is the shared one: after SIGHUP lowers it, a client gets exactly the new limit across both workers", async () => {
-    const rule = (points: number) => ({ rateLimit: { rules: { tracking: { points, burst: 0, duration: '30s' } } } });
+    const rule = (points: number) => ({ rateLimit: { rules: { tracking: { points, burst: 0, duration: HOUR } } } });
     const { child, logs, path, dir, base } = await startCluster(rule(10));
     const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     writeFileSync(path, JSON.stringify({ ...file, ...rule(4) }));
     child.kill('SIGHUP');
     await waitFor('both workers to apply the reload', () => new Set(logs.filter((l) => l.event === 'configReloaded' && l.worker !== undefined).map((l) => l.worker)).size === 2);
-    await waitFor('a window with 15 s left', () => Date.now() % 30_000 < 15_000, { timeoutMs: 20_000, intervalMs: 100 });
-    const window = Math.floor(Date.now() / 30_000);
+    const window = await oneWindow();
     const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => track(base, `relimit-${String(i).padStart(3, '0')}`)));
-    expect(Math.floor(Date.now() / 30_000)).toBe(window);
+    expect(windowOf()).toBe(window);
     expect(statuses.filter((s) => s === 200)).toHaveLength(4);
     expect(statuses.filter((s) => s === 429)).toHaveLength(8);
     child.kill('SIGTERM');
@@ -166,11 +174,9 @@ describe('serve with 2 workers (a real child process)', () => {
   }, 120_000);
 
   it("a reload that leaves a limit as it was keeps the shared count: a client that spent it stays refused on both workers", async () => {
-    const limits = (staticPoints: number) => ({ rateLimit: { rules: { tracking: { points: 6, burst: 0, duration: '60s' }, static: { points: staticPoints } } } });
+    const limits = (staticPoints: number) => ({ rateLimit: { rules: { tracking: { points: 6, burst: 0, duration: HOUR }, static: { points: staticPoints } } } });
     const { child, logs, path, dir, base } = await startCluster(limits(100));
-    // The whole test in one 60-second window (aligned to the clock across workers).
-    await waitFor('a window with 40 s left', () => Date.now() % 60_000 < 20_000, { timeoutMs: 30_000, intervalMs: 100 });
-    const window = Math.floor(Date.now() / 60_000);
+    const window = await oneWindow();
     const before = await Promise.all(Array.from({ length: 12 }, (_, i) => track(base, `keep-${String(i).padStart(3, '0')}`)));
     expect(before.filter((s) => s === 200)).toHaveLength(6);
     // Another config, the same tracking limit.
@@ -179,7 +185,7 @@ describe('serve with 2 workers (a real child process)', () => {
     child.kill('SIGHUP');
     await waitFor('both workers to apply the reload', () => new Set(logs.filter((l) => l.event === 'configReloaded' && l.worker !== undefined).map((l) => l.worker)).size === 2);
     const after = await Promise.all(Array.from({ length: 8 }, (_, i) => track(base, `keep-after-${String(i).padStart(3, '0')}`)));
-    expect(Math.floor(Date.now() / 60_000)).toBe(window);
+    expect(windowOf()).toBe(window);
     expect(after).toEqual(after.map(() => 429));
     child.kill('SIGTERM');
     expect(await exited(child)).toEqual({ code: 0, signal: null });

@@ -12,7 +12,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `gatehouse <args>` from source (tsx) to completion. */
+/** Runs `gatehouse <args>` (this run's src/) to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawnCli(args, env);
@@ -25,10 +25,16 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   });
 }
 
+/**
+ * The run's build of src/ (test/global-setup.ts), or src/ itself through tsx when there is none (a test file run
+ * without the global setup).
+ */
+const CLI: readonly string[] = process.env.GATEHOUSE_TEST_BUILD ? [process.env.GATEHOUSE_TEST_BUILD] : ['--import', 'tsx', join(ROOT, 'src/cli.ts')];
+
 /** `prefix` runs it under another command that execs it (`ip netns exec <ns>`), so the PID stays gatehouse's. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, prefix: readonly string[] = []): ChildProcess {
   const [command = process.execPath, ...rest] = [...prefix, process.execPath];
-  return spawn(command, [...rest, '--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
+  return spawn(command, [...rest, ...CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
