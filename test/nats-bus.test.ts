@@ -242,9 +242,27 @@ describe('NATS bus on one node', () => {
     const first = bus.subscribe({ durable: 'store', batchSize: 5, batchWaitMs: 10, maxDeliver: 1 }, async () => {});
     await waitFor('the consumer', () => jsm.consumers.info(stream, 'store').catch(() => undefined));
     await first.close();
-    const second = bus.subscribe({ durable: 'store', batchSize: 1_000, batchWaitMs: 10, maxDeliver: 1 }, async () => {});
+    expect((await jsm.consumers.info(stream, 'store')).config.ack_wait).toBe(30_000_000_000);
+    const second = bus.subscribe({ durable: 'store', batchSize: 1_000, batchWaitMs: 10, maxDeliver: 1, ackWaitMs: 4_000 }, async () => {});
     await waitFor('max_ack_pending raised', async () => (await jsm.consumers.info(stream, 'store')).config.max_ack_pending === 8_000);
+    expect((await jsm.consumers.info(stream, 'store')).config.ack_wait).toBe(4_000_000_000);
     await second.close();
+  });
+
+  it('delivers again what a subscriber left unacked once its ackWaitMs has passed', async () => {
+    const bus = make();
+    await bus.start();
+    const seen: number[] = [];
+    const sub = bus.subscribe({ durable: 'store', batchSize: 5, batchWaitMs: 10, maxDeliver: 5, ackWaitMs: 1_000 }, async (deliveries) => {
+      for (const d of deliveries) {
+        seen.push(d.deliveries);
+        if (d.deliveries > 1) await d.ack();
+      }
+    });
+    await bus.publish(batch('unacked', 1));
+    // Without the setting the second delivery would come after the default 30 s, past this wait.
+    await waitFor('the second delivery', () => seen.includes(2), { timeoutMs: 15_000 });
+    await sub.close();
   });
 
   // Last: it stops and restarts the server.

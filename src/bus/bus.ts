@@ -35,6 +35,8 @@ export interface SubscribeOptions {
   readonly batchWaitMs: number;
   /** Deliveries before a message is dead-lettered by the consumer. */
   readonly maxDeliver: number;
+  /** How long a delivery may stay unacked before the bus delivers it again (default: the bus's, 30 s). */
+  readonly ackWaitMs?: number;
 }
 
 export type BatchHandler = (batch: Delivery[]) => Promise<void>;

@@ -172,7 +172,7 @@ export function createMemoryBus({
       group,
       options,
       handler,
-      ackWaitMs,
+      ackWaitMs: options.ackWaitMs ?? ackWaitMs,
       toDelivery: (entry) => toMemoryDelivery(group, entry, recordDeadLetter),
       onHandlerError: (err) => events.handlerFailed({ bus: 'memory' }, { durable: options.durable, err }),
     });

@@ -26,6 +26,10 @@ export const ConsumerConfig = Section(
       description: 'Deliveries before a message that keeps failing goes to the dead-letter subject.',
     }),
     retryBackoff: Duration('1s', { description: 'First delay before a failed batch is redelivered (doubles, up to 1m).' }),
+    ackWait: Duration('30s', {
+      description:
+        "How long the bus waits for a delivered message's ack before it delivers the message again: what a consumer that was killed, or whose connection or node was lost, held comes back after this long. A batch being written signals progress every third of it, so a slow write is not redelivered. At least 1s.",
+    }),
     metrics: Section(
       {
         enabled: Type.Boolean({ default: true, description: 'Serve /metrics, /healthz and /readyz of `gatehouse consume`.' }),

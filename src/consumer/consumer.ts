@@ -96,7 +96,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   return {
     async start() {
-      const base = { durable: config.durable, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver };
+      const base = { durable: config.durable, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver, ackWaitMs: config.ackWait };
       subscriptions = [bus.subscribe(options.subject ? { ...base, subject: options.subject } : base, handle)];
       if (config.serviceSubjects.enabled && bus.capabilities.foreignSubjects) {
         subscriptions.push(...serviceSubscriptions({ config, bus, sinks, telemetry }));

@@ -27,7 +27,7 @@ export function serviceSubscriptions(options: {
   ];
   return kinds.map(([kind, subject]) =>
     bus.subscribe(
-      { durable: `${config.durable}-${kind}`, subject, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver },
+      { durable: `${config.durable}-${kind}`, subject, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver, ackWaitMs: config.ackWait },
       async (batch: Delivery[]) => {
         const records: ServiceRecord[] = [];
         const valid: Delivery[] = [];

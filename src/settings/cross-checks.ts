@@ -39,6 +39,10 @@ export function crossChecks(c: Config): ConfigIssue[] {
   if (Boolean(nats.user) !== Boolean(nats.pass)) add('/bus/nats/pass', 'user and pass go together');
   if (Boolean(nats.tls.cert) !== Boolean(nats.tls.key)) add('/bus/nats/tls/key', 'tls.cert and tls.key go together');
 
+  if (c.consumer.ackWait < 1_000) {
+    add('/consumer/ackWait', 'must be at least 1s: the progress a batch being written signals (every third of the wait) must reach the bus in time');
+  }
+
   if (c.admin.enabled && !LOOPBACK.has(c.admin.listen.host) && !c.admin.token) {
     add('/admin/token', `the admin listener (admin.listen.host ${JSON.stringify(c.admin.listen.host)}) is not on loopback: set a token`);
   }

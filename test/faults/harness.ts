@@ -56,7 +56,8 @@ export function setupFor(nats: NatsHandle, name: string, replicas = 3): Setup {
     // Quick retries: an outage in these tests lasts seconds, and the catch-up should too.
     spool: { dir: spoolDir, retryMin: '50ms', retryMax: '1s' },
     bus: { kind: 'nats', nats: { servers: [...nats.urls], stream, subject, deadLetterSubject, replicas, connectTimeout: '2s' } },
-    consumer: { durable: DURABLE, batchSize: 200, batchWait: '50ms', retryBackoff: '200ms', metrics: { port: 0 } },
+    // What a killed consumer, or a restarted node, held comes back after 5 s rather than the default 30 s.
+    consumer: { durable: DURABLE, batchSize: 200, batchWait: '50ms', retryBackoff: '200ms', ackWait: '5s', metrics: { port: 0 } },
     sinks: { duckdb: { path: dbPath } },
     // The load comes from one loopback client; limiting it per IP is not what these tests are about.
     ...('rateLimit' in ConfigSchema.properties ? { rateLimit: { enabled: false } } : {}),

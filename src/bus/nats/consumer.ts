@@ -12,11 +12,14 @@ import {
 import type { ConsumerLag, SubscribeOptions } from '../bus.js';
 
 /**
- * How long the server waits for an ack before redelivering. The pull loop signals progress while a handler
- * runs, so a slow sink write does not trigger redeliveries; this only bounds how long a crashed consumer's
- * messages stay invisible.
+ * How long the server waits for an ack before redelivering, unless the subscriber sets `ackWaitMs`
+ * (`consumer.ackWait`). The pull loop signals progress while a handler runs, so a slow sink write does not
+ * trigger redeliveries; this only bounds how long a crashed consumer's messages, or deliveries and acks lost
+ * with a connection or a node, stay invisible.
  */
 export const ACK_WAIT_MS = 30_000;
+
+export const ackWaitOf = (options: SubscribeOptions): number => options.ackWaitMs ?? ACK_WAIT_MS;
 
 export function consumerConfig(options: SubscribeOptions, defaultSubject: string): Partial<ConsumerConfig> & { durable_name: string } {
   return {
@@ -27,7 +30,7 @@ export function consumerConfig(options: SubscribeOptions, defaultSubject: string
     filter_subject: options.subject ?? defaultSubject,
     // The consumer, not the server, decides when to give up (from `deliveries`), and dead-letters with a reason.
     max_deliver: -1,
-    ack_wait: nanos(ACK_WAIT_MS),
+    ack_wait: nanos(ackWaitOf(options)),
     // Room for an in-hand and a prefetched batch in each of several processes sharing the durable.
     max_ack_pending: Math.max(1_000, options.batchSize * 8),
   };

@@ -4,7 +4,7 @@ import type { BatchHandler, SubscribeOptions, Subscription } from '../bus.js';
 import type { BusEvents } from '../events.js';
 import { deadline, pause } from '../abortable.js';
 import { BatchReader } from './batch-reader.js';
-import { ACK_WAIT_MS, ensureConsumer } from './consumer.js';
+import { ackWaitOf, ensureConsumer } from './consumer.js';
 import { backoffDelay } from '../../lifecycle/backoff.js';
 import { toDeliveries, type NatsDelivery, type NatsDeliveryDeps } from './delivery.js';
 
@@ -151,7 +151,7 @@ class PullAnew extends Error {}
 
 async function handleBatch(deps: PullLoopDeps, options: SubscribeOptions, handler: BatchHandler, deliveries: NatsDelivery[]): Promise<void> {
   // A slow write (a sink retrying) must not make the server redeliver messages that are still being handled.
-  const progress = setInterval(() => deliveries.forEach((d) => d.working()), ACK_WAIT_MS / 3);
+  const progress = setInterval(() => deliveries.forEach((d) => d.working()), ackWaitOf(options) / 3);
   try {
     await handler(deliveries);
   } catch (err) {
