@@ -27,7 +27,9 @@ export function kickConnection(nc: NatsConnection): void {
  * it from the orphaned connection (FIN-WAIT), with TCP's backoff, for minutes across a partition or a lossy link,
  * so packs the publisher has given up on (and re-publishes on another connection) could still reach the stream
  * long after, past the stream's duplicate window. A TLS socket has no TCP handle of its own to reset
- * (`ERR_INVALID_HANDLE_TYPE`): it is destroyed, and what it holds may still go out.
+ * (`ERR_INVALID_HANDLE_TYPE`): it is destroyed, and what it holds may still go out. Resetting the plain socket it
+ * was upgraded from (`_handle._parentWrap`) is no way out: a write to the TLS socket before it has closed, which
+ * a publish can make at any time, then crashes the process (a segfault in Node 20 and 24).
  */
 function resetOrDestroy(socket: Socket): void {
   try {
