@@ -228,6 +228,9 @@ function toRows(batch: readonly TrackEvent[]): Rows {
 
 /** Rows per data chunk: DuckDB's vector size. */
 const CHUNK_ROWS = duckdb.vector_size();
+/** A `duckdb_string_t`: 16 bytes, a value of up to 12 bytes inline (the C API, duckdb.h). */
+const STRING_T_BYTES = 16;
+const STRING_INLINE_BYTES = 12;
 
 /**
  * Appends the rows a data chunk at a time, each column filled as one vector: numbers, booleans and times are copied
@@ -302,12 +305,20 @@ const validity = new Uint8Array(CHUNK_ROWS / 8);
 const doubles = new Float64Array(CHUNK_ROWS);
 const integers = new Int32Array(CHUNK_ROWS);
 const booleans = new Uint8Array(CHUNK_ROWS);
+const strings = new Uint8Array(CHUNK_ROWS * STRING_T_BYTES);
+const stringLengths = new DataView(strings.buffer);
+const longRows = new Int32Array(CHUNK_ROWS);
+const longValues = new Array<string>(CHUNK_ROWS);
 
 /** Writes n rows of one column into its vector; a value that cannot be coerced is NULL (see columnValue). */
 function fillColumn(vector: duckdb.Vector, kind: ColumnKind | undefined, cells: readonly unknown[], received: BigInt64Array, n: number): void {
   if (kind === 'timestamp') {
     // receivedDate() checked every row before the transaction began: none is NULL.
     copyIn(vector, received);
+    return;
+  }
+  if (kind === 'text') {
+    fillText(vector, cells, n);
     return;
   }
   validity.fill(0, 0, Math.ceil(n / 8));
@@ -320,9 +331,6 @@ function fillColumn(vector: duckdb.Vector, kind: ColumnKind | undefined, cells: 
     }
     validity[r >> 3]! |= 1 << (r & 7);
     switch (kind) {
-      case 'text':
-        duckdb.vector_assign_string_element(vector, r, v as string);
-        break;
       case 'params':
         duckdb.vector_assign_string_element(vector, r, JSON.stringify(v));
         break;
@@ -344,6 +352,56 @@ function fillColumn(vector: duckdb.Vector, kind: ColumnKind | undefined, cells: 
     duckdb.vector_ensure_validity_writable(vector);
     duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
   }
+}
+
+/**
+ * A text column. A VARCHAR vector's data is an array of DuckDB's 16-byte `duckdb_string_t` (the C API's layout): a
+ * length, then up to 12 bytes inline, or a 4-byte prefix and a pointer into the vector's own string heap. Short
+ * values (most of an event's text: names, codes, types, a truncated address) are written inline here and copied in
+ * with the column's validity, one call for the column; only longer ones are handed to DuckDB one call each
+ * (`vector_assign_string_element`, which also writes their 16 bytes). One such call costs ~200 ns, an inline value
+ * ~15 (bench/HISTORY.md).
+ */
+function fillText(vector: duckdb.Vector, cells: readonly unknown[], n: number): void {
+  validity.fill(0, 0, Math.ceil(n / 8));
+  strings.fill(0, 0, n * STRING_T_BYTES);
+  let nulls = 0;
+  let longs = 0;
+  for (let r = 0; r < n; r++) {
+    const v = coerce(cells[r], 'text') as string | null;
+    if (v === null) {
+      nulls++;
+      continue;
+    }
+    validity[r >> 3]! |= 1 << (r & 7);
+    if (!writeInline(r * STRING_T_BYTES, v)) {
+      longRows[longs] = r;
+      longValues[longs++] = v;
+    }
+  }
+  copyIn(vector, strings.subarray(0, n * STRING_T_BYTES));
+  for (let k = 0; k < longs; k++) duckdb.vector_assign_string_element(vector, longRows[k]!, longValues[k]!);
+  longValues.fill('', 0, longs);
+  if (nulls > 0) {
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
+  }
+}
+
+/**
+ * Writes `value` inline at `at` when it fits: at most 12 characters, all ASCII (one UTF-8 byte each). Non-ASCII
+ * text goes through DuckDB's own call, which encodes it.
+ */
+function writeInline(at: number, value: string): boolean {
+  const length = value.length;
+  if (length > STRING_INLINE_BYTES) return false;
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code > 0x7f) return false; // its 16 bytes are written by DuckDB's call
+    strings[at + 4 + i] = code;
+  }
+  stringLengths.setUint32(at, length, true);
+  return true;
 }
 
 function copyIn(vector: duckdb.Vector, values: Float64Array | Int32Array | Uint8Array | BigInt64Array): void {
