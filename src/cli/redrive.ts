@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { embeddedDeadLetterPath, type DeadLetterLine } from '../bus/index.js';
 import type { NatsConfig } from '../bus/config.js';
+import { resetOnStale } from '../bus/nats/connection-kick.js';
 import { connectionOptions } from '../bus/nats/connection-options.js';
 import type { Config } from '../settings/schema.js';
 import { ownedStores } from '../gateway/store-services.js';
@@ -50,6 +51,9 @@ async function redriveSubject(nats: NatsConfig, io: RedriveIo): Promise<number> 
   const nc = await connect(connectionOptions(nats)).catch((err: unknown) => {
     throw new RedriveError('SOURCE_FAILED', `cannot connect to NATS: ${(err as Error).message}`, { cause: err });
   });
+  // A connection the client finds stale is reset, not closed: publishes it still held must not reach the stream
+  // later, after the run has failed and been started again (its messages go out under new ids).
+  resetOnStale(nc);
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
