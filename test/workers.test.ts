@@ -8,6 +8,7 @@ import { spawnCli, writeConfig, exited, collectLogs, type LogLine } from './help
 import { freePort } from './helpers/net.js';
 import { waitFor } from './helpers/wait.js';
 import { startReceiver, type Receiver } from './helpers/receivers.js';
+import { windowOf } from '../src/ratelimit/leases.js';
 
 const children: ChildProcess[] = [];
 const receivers: Receiver[] = [];
@@ -58,10 +59,11 @@ function track(base: string, eid: string): Promise<number> {
  * minute). Returns the window.
  */
 const HOUR = '1h';
-const windowOf = () => Math.floor(Date.now() / 3_600_000);
+const HOUR_MS = 3_600_000;
+const currentWindow = () => windowOf(Date.now(), HOUR_MS);
 async function oneWindow(): Promise<number> {
-  await waitFor('a window with a minute left', () => Date.now() % 3_600_000 < 3_540_000, { timeoutMs: 90_000, intervalMs: 250 });
-  return windowOf();
+  await waitFor('a window with a minute left', () => Date.now() % HOUR_MS < HOUR_MS - 60_000, { timeoutMs: 90_000, intervalMs: 250 });
+  return currentWindow();
 }
 
 const acceptedBy = (logs: LogLine[]) => new Set(logs.filter((l) => l.event === 'eventAccepted').map((l) => l.worker));
@@ -148,7 +150,7 @@ describe('serve with 2 workers (a real child process)', () => {
     const refusedBy = () => new Set(logs.filter((l) => l.event === 'rateLimited').map((l) => l.worker));
     const more: number[] = [];
     while (refusedBy().size < 2 && more.length < 40) more.push(await track(base, `limit-more-${more.length}`));
-    expect(windowOf()).toBe(window);
+    expect(currentWindow()).toBe(window);
     expect(more.every((s) => s === 429)).toBe(true);
     expect(refusedBy()).toEqual(new Set([0, 1]));
     child.kill('SIGTERM');
@@ -165,7 +167,7 @@ describe('serve with 2 workers (a real child process)', () => {
     await waitFor('both workers to apply the reload', () => new Set(logs.filter((l) => l.event === 'configReloaded' && l.worker !== undefined).map((l) => l.worker)).size === 2);
     const window = await oneWindow();
     const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => track(base, `relimit-${String(i).padStart(3, '0')}`)));
-    expect(windowOf()).toBe(window);
+    expect(currentWindow()).toBe(window);
     expect(statuses.filter((s) => s === 200)).toHaveLength(4);
     expect(statuses.filter((s) => s === 429)).toHaveLength(8);
     child.kill('SIGTERM');
@@ -185,7 +187,7 @@ describe('serve with 2 workers (a real child process)', () => {
     child.kill('SIGHUP');
     await waitFor('both workers to apply the reload', () => new Set(logs.filter((l) => l.event === 'configReloaded' && l.worker !== undefined).map((l) => l.worker)).size === 2);
     const after = await Promise.all(Array.from({ length: 8 }, (_, i) => track(base, `keep-after-${String(i).padStart(3, '0')}`)));
-    expect(windowOf()).toBe(window);
+    expect(currentWindow()).toBe(window);
     expect(after).toEqual(after.map(() => 429));
     child.kill('SIGTERM');
     expect(await exited(child)).toEqual({ code: 0, signal: null });

@@ -1,4 +1,5 @@
 import { Type, type StaticDecode } from '@sinclair/typebox';
+import type { SubscribeOptions } from '../bus/bus.js';
 import { Section, Duration, Host, Port } from '../config/types.js';
 
 export const ConsumerConfig = Section(
@@ -52,3 +53,8 @@ export const ConsumerConfig = Section(
 );
 
 export type ConsumerConfig = StaticDecode<typeof ConsumerConfig>;
+
+/** The bus subscription of a consumer's durable named `durable` (its events, or a service subject's). */
+export function subscribeOptions(config: ConsumerConfig, durable = config.durable, subject?: string): SubscribeOptions {
+  return { durable, ...(subject ? { subject } : {}), batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver, ackWaitMs: config.ackWait };
+}

@@ -4,7 +4,7 @@ import type { Sink } from '../sinks/sink.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { TrackEvent } from '../track/event.js';
 import { decodeEvent, EventDecodeError } from '../track/codec.js';
-import type { ConsumerConfig } from './config.js';
+import { subscribeOptions, type ConsumerConfig } from './config.js';
 import { consumerLagMetrics } from './lag-metrics.js';
 import { serviceSubscriptions } from './service-messages.js';
 import { down, up, type Health } from '../lifecycle/health.js';
@@ -96,8 +96,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   return {
     async start() {
-      const base = { durable: config.durable, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver, ackWaitMs: config.ackWait };
-      subscriptions = [bus.subscribe(options.subject ? { ...base, subject: options.subject } : base, handle)];
+      subscriptions = [bus.subscribe(subscribeOptions(config, config.durable, options.subject), handle)];
       if (config.serviceSubjects.enabled && bus.capabilities.foreignSubjects) {
         subscriptions.push(...serviceSubscriptions({ config, bus, sinks, telemetry }));
       }

@@ -1,7 +1,7 @@
 import type { Bus, Delivery, Subscription } from '../bus/bus.js';
 import type { ServiceRecord, Sink } from '../sinks/sink.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import type { ConsumerConfig } from './config.js';
+import { subscribeOptions, type ConsumerConfig } from './config.js';
 import { redeliveryDelay } from './redelivery.js';
 import { isUpstreamLog, upstreamCount, upstreamLog, upstreamUpdate, type Base } from './upstream-records.js';
 
@@ -27,7 +27,7 @@ export function serviceSubscriptions(options: {
   ];
   return kinds.map(([kind, subject]) =>
     bus.subscribe(
-      { durable: `${config.durable}-${kind}`, subject, batchSize: config.batchSize, batchWaitMs: config.batchWait, maxDeliver: config.maxDeliver, ackWaitMs: config.ackWait },
+      subscribeOptions(config, `${config.durable}-${kind}`, subject),
       async (batch: Delivery[]) => {
         const records: ServiceRecord[] = [];
         const valid: Delivery[] = [];
