@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestGateway } from './gateway.js';
+import { cursorAfter } from '../../src/sinks/duckdb/cursor.js';
+import { MAX_LIMIT } from '../../src/sinks/duckdb/filter.js';
+import type { TrackEvent } from '../../src/track/event.js';
 import { noFollow, startIngestGateway } from './ingest.js';
 import { waitFor } from './wait.js';
 
@@ -115,6 +118,8 @@ export class Ledger {
    * nothing stored that was not sent; then every export format works and /readyz is 200.
    */
   async verify(): Promise<void> {
+    const answers = [...this.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
+    console.log(`fuzz: ${this.must.size} events accepted, ${this.maybe.size} lenient, ${this.never.size} refused; answers ${answers.join(', ')}`);
     // A fuzzer whose requests were all refused (or all accepted) would prove little.
     expect(this.must.size, 'events accepted by the fuzzed requests').toBeGreaterThan(0);
     expect(this.never.size, 'events refused by the fuzzed requests').toBeGreaterThan(0);
@@ -131,7 +136,7 @@ export class Ledger {
     const counts = new Map<string, number>();
     await waitFor(`${this.must.size} accepted events in the store`, async () => {
       counts.clear();
-      for (const e of await this.gw.store.queryEvents({ limit: 10_000 })) counts.set(keyOf(e), (counts.get(keyOf(e)) ?? 0) + 1);
+      for (const e of await allEvents(this.gw)) counts.set(keyOf(e), (counts.get(keyOf(e)) ?? 0) + 1);
       return [...this.must].every((id) => counts.has(id));
     });
     const wrong: string[] = [];
@@ -156,8 +161,47 @@ export class Ledger {
   }
 }
 
-/** Runs for each property: enough to cover each route's shapes, few enough for a loaded 2-core machine. */
-export const FUZZ_RUNS = 60;
+/** Every stored event, a page at a time (a long campaign stores more than one page holds). */
+async function allEvents(gw: TestGateway): Promise<TrackEvent[]> {
+  const out: TrackEvent[] = [];
+  let before: string | undefined;
+  for (;;) {
+    const page = await gw.store.queryEvents({ limit: MAX_LIMIT, ...(before !== undefined ? { before } : {}) });
+    out.push(...page);
+    if (page.length < MAX_LIMIT) return out;
+    before = cursorAfter(page.at(-1)!);
+  }
+}
+
+/**
+ * Runs for each property: enough to cover each route's shapes, few enough for a loaded 2-core machine. A longer
+ * campaign sets FUZZ_RUNS (and FUZZ_SEED, a number or `random`): docs/input-limits.md, "How this is tested".
+ */
+export const FUZZ_RUNS = positiveIntegerEnv('FUZZ_RUNS') ?? 60;
+
+/**
+ * A campaign (FUZZ_RUNS set) exempts the fuzzer's address from rate limiting: at thousands of runs most answers
+ * would otherwise be 429s, which parse nothing. The suite's own runs keep the limits, so 429s are fuzzed too.
+ */
+const CAMPAIGN_OVERRIDES: Record<string, Record<string, unknown>> = process.env.FUZZ_RUNS ? { rateLimit: { allowCidrs: ['127.0.0.1/32', '::1/128'] } } : {};
+
+/** The seed of the first property: FUZZ_SEED (a number, or `random`: a new one each run, printed), or the suite's own. */
+function firstSeed(suiteSeed: number): number {
+  const raw = process.env.FUZZ_SEED;
+  if (raw === undefined || raw === '') return suiteSeed;
+  const seed = raw === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(raw);
+  if (!Number.isSafeInteger(seed)) throw new Error(`FUZZ_SEED must be a whole number or "random", not ${JSON.stringify(raw)}`);
+  console.log(`fuzz: first seed ${seed} (FUZZ_SEED=${seed} repeats this run), ${FUZZ_RUNS} runs a property`);
+  return seed;
+}
+
+function positiveIntegerEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not ${JSON.stringify(raw)}`);
+  return n;
+}
 
 export type Regression = readonly [name: string, request: (id: string) => FuzzRequest];
 
@@ -166,18 +210,19 @@ export type Regression = readonly [name: string, request: (id: string) => FuzzRe
  * the failures found so far as named cases, then the ledger checked against the store.
  */
 export function fuzzRoutes(title: string, routes: Record<string, fc.Arbitrary<FuzzRequest>>, options: { seed: number; regressions?: readonly Regression[] }): void {
+  const seed = firstSeed(options.seed);
   describe(title, () => {
     let gw: TestGateway | undefined;
     let ledger: Ledger;
     beforeAll(async () => {
-      gw = await startIngestGateway();
+      gw = await startIngestGateway(CAMPAIGN_OVERRIDES);
       ledger = new Ledger(gw);
     });
     afterAll(async () => gw?.stop());
 
     Object.entries(routes).forEach(([name, arbitrary], i) => {
       it(`${name}: never a 5xx or a hang`, async () => {
-        await fc.assert(fc.asyncProperty(arbitrary, (req) => ledger.send(req).then(() => undefined)), { seed: options.seed + i, numRuns: FUZZ_RUNS });
+        await fc.assert(fc.asyncProperty(arbitrary, (req) => ledger.send(req).then(() => undefined)), { seed: seed + i, numRuns: FUZZ_RUNS });
       });
     });
     for (const [name, request] of options.regressions ?? []) {
