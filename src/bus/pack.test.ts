@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from './bus.js';
 import { pack, PackError, unpack, type Pack } from './pack.js';
@@ -32,6 +33,47 @@ describe('packs', () => {
       'big',
       's3',
     ]);
+  });
+
+  it('gives back every message, id and bytes, whatever they hold and wherever the packs are cut', () => {
+    const message = fc.record({
+      id: fc.string({ unit: 'binary', maxLength: 20 }),
+      data: fc.uint8Array({ maxLength: 60 }),
+      packEnd: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 200 }), (messages, maxMessages, maxBytes) => {
+        const packs = pack(messages, maxMessages, maxBytes);
+        const back = packs.flatMap((p) => unpack(p.id, p.data, p.ids, p.sizes));
+        expect(back.map((m) => [m.id, [...m.data]])).toEqual(messages.map((m) => [m.id, [...m.data]]));
+        for (const p of packs) {
+          expect(p.count).toBeLessThanOrEqual(maxMessages);
+          // Past the byte limit only when one message alone is larger.
+          if (p.count > 1) expect(p.data.byteLength - (p.count - 1)).toBeLessThanOrEqual(maxBytes);
+        }
+        // The same messages are cut the same way: a re-publish is the same pack, with the same id.
+        expect(pack(messages, maxMessages, maxBytes).map((p) => p.id)).toEqual(packs.map((p) => p.id));
+      }),
+    );
+  });
+
+  it('reads any headers and payload as parts that tile the payload exactly, or refuses them with a PackError', () => {
+    const sizes = fc.oneof(fc.array(fc.integer({ min: -2, max: 12 }), { maxLength: 5 }).map((l) => l.join(',')), fc.string({ maxLength: 12 }));
+    const ids = fc.oneof(fc.array(fc.string({ maxLength: 4 }), { maxLength: 5 }).map((l) => JSON.stringify(l)), fc.string({ maxLength: 12 }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.option(ids, { nil: undefined }), fc.option(sizes, { nil: undefined }), (data, idsHeader, sizesHeader) => {
+        let parts;
+        try {
+          parts = unpack('m', data, idsHeader, sizesHeader);
+        } catch (err) {
+          expect(err).toBeInstanceOf(PackError);
+          return;
+        }
+        // Parts and the newlines between them make up the payload, byte for byte.
+        const joined = parts.flatMap((part, i) => (i > 0 ? [0x0a, ...part.data] : [...part.data]));
+        expect(joined).toEqual([...data]);
+      }),
+    );
   });
 
   it('refuses pack headers that disagree with the payload', () => {
