@@ -4,6 +4,8 @@ import type { TestGateway } from './gateway.js';
 import { cursorAfter } from '../../src/sinks/duckdb/cursor.js';
 import { MAX_LIMIT } from '../../src/sinks/duckdb/filter.js';
 import type { TrackEvent } from '../../src/track/event.js';
+import { isValidId } from '../../src/track/ids.js';
+import { defaultConfig } from '../../src/settings/load.js';
 import { noFollow, startIngestGateway } from './ingest.js';
 import { waitFor } from './wait.js';
 
@@ -90,12 +92,29 @@ export interface FuzzRequest {
   readonly mode: 'strict' | 'lenient';
 }
 
+const COOKIES = defaultConfig().tracking.cookies;
+
+/**
+ * Whether a Set-Cookie is one the gateway makes: its visitor or session cookie, a plain id for value, and exactly
+ * the attributes of the configuration (the ingest gateway's defaults: no Domain, no Secure), nothing from a request.
+ */
+function wellMadeCookie(header: string): boolean {
+  const [pair = '', ...attributes] = header.split('; ');
+  const eq = pair.indexOf('=');
+  const name = pair.slice(0, eq);
+  const maxAgeMs = name === COOKIES.visitorName ? COOKIES.visitorMaxAge : name === COOKIES.sessionName ? COOKIES.sessionTimeout : undefined;
+  if (eq < 0 || maxAgeMs === undefined || !isValidId(pair.slice(eq + 1))) return false;
+  return attributes.join('; ') === `Max-Age=${Math.floor(maxAgeMs / 1000)}; Path=/; SameSite=Lax`;
+}
+
 /** What each answer promised; `verify` checks the store against it. */
 export class Ledger {
   readonly must = new Set<string>();
   readonly maybe = new Set<string>();
   readonly never = new Set<string>();
   readonly statuses = new Map<number, number>();
+  /** Set-Cookie headers seen (each checked by wellMadeCookie). */
+  cookies = 0;
   /** Events accepted from raw bodies (ids made by the gateway). */
   anonymous = 0;
 
@@ -107,6 +126,10 @@ export class Ledger {
     await res.arrayBuffer();
     this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
     expect(res.status, `${req.method} ${req.path.slice(0, 80)}`).toBeLessThan(500);
+    for (const cookie of res.headers.getSetCookie()) {
+      expect(wellMadeCookie(cookie), `Set-Cookie: ${cookie}`).toBe(true);
+      this.cookies++;
+    }
     const ok = res.status >= 200 && res.status < 400;
     for (const id of req.ids) (ok ? (req.mode === 'strict' ? this.must : this.maybe) : this.never).add(id);
     if (ok && req.anonymous) this.anonymous++;
@@ -119,7 +142,7 @@ export class Ledger {
    */
   async verify(): Promise<void> {
     const answers = [...this.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
-    console.log(`fuzz: ${this.must.size} events accepted, ${this.maybe.size} lenient, ${this.never.size} refused; answers ${answers.join(', ')}`);
+    console.log(`fuzz: ${this.must.size} events accepted, ${this.maybe.size} lenient, ${this.never.size} refused; answers ${answers.join(', ')}; ${this.cookies} Set-Cookie checked`);
     // A fuzzer whose requests were all refused (or all accepted) would prove little.
     expect(this.must.size, 'events accepted by the fuzzed requests').toBeGreaterThan(0);
     expect(this.never.size, 'events refused by the fuzzed requests').toBeGreaterThan(0);
