@@ -4,8 +4,9 @@ import { fuzzRoutes, eventFields, hostileJsonText, hostileString, nextId, textFi
 
 /**
  * Property-based fuzzing of Gatehouse's own tracking routes (event GET/REST/POST, server events, pixel,
- * redirect, short link) through a real gateway with a real DuckDB store. Per request: no 5xx, no hang. At the
- * end: every 2xx event stored exactly once, nothing refused stored, every export format and /readyz fine.
+ * redirect, short link) through a real gateway with a real DuckDB store. Per request: no 5xx, no hang, a redirect
+ * only to an allowed host, only the gateway's own cookies. At the end: every 2xx event stored exactly once, nothing
+ * refused stored, every export format and /readyz fine.
  * Seeds are fixed so a run is repeatable; a failure prints its seed and path, to be kept as a named case below.
  */
 
@@ -37,6 +38,20 @@ const jsonBody = fc.oneof(
   hostileJsonText.map((text) => ({ text, ids: [] as string[], anonymous: true })),
 );
 
+/** Destinations shaped to pass a careless allowlist check (the ledger checks every Location's host). */
+const OPEN_REDIRECT_TRIES = [
+  'https://shop.test@evil.example/', 'https://shop.test:443@evil.example/', 'https://shop.test%2F@evil.example', '//evil.example/',
+  '///evil.example/', '/\\evil.example/', 'https:/\\evil.example/', 'https://evil.example\\@shop.test/', 'https://shop.test.evil.example/',
+  'https://evil.example#shop.test', 'https://evil.example/?shop.test', 'https://evil.example/https://shop.test/', ' https://evil.example/',
+  '\thttps://evil.example/', 'javascript:alert(1)//shop.test', 'data:text/html,shop.test', 'HTTPS://EVIL.EXAMPLE/', 'https://shop.test\u3002evil.example/',
+  'https://shop.test\r\nLocation: https://evil.example/', 'https://[::1]/shop.test', 'https://evil.example%00.shop.test/',
+];
+const redirectTarget = fc.oneof(
+  hostileString.map((p) => `https://shop.test/${percentEncode(p)}`),
+  hostileString,
+  fc.tuple(fc.constantFrom(...OPEN_REDIRECT_TRIES), hostileString).map(([target, tail]) => target + tail),
+);
+
 const routes: Record<string, fc.Arbitrary<FuzzRequest>> = {
   'event GET (query)': fc.tuple(textFields, rawBytes, cookieHeader).map(([f, bytes, cookie]) => {
     const id = nextId('get');
@@ -54,7 +69,7 @@ const routes: Record<string, fc.Arbitrary<FuzzRequest>> = {
     const id = nextId('px');
     return { method: 'GET', path: rest ? `/img/v1/eid/${id}/${tuples(f)}` : `/img/v1/?${query(f, id, bytes)}`, ids: [id], mode: 'lenient' };
   }),
-  redirect: fc.tuple(textFields, fc.oneof(hostileString.map((p) => `https://shop.test/${percentEncode(p)}`), hostileString)).map(([f, url]) => {
+  redirect: fc.tuple(textFields, redirectTarget).map(([f, url]) => {
     const id = nextId('rdr');
     return { method: 'GET', path: `/rdr/v1/?url=${percentEncode(url)}&${query(f, id, undefined)}`, ids: [id], mode: 'lenient' };
   }),

@@ -6,7 +6,7 @@ import { MAX_LIMIT } from '../../src/sinks/duckdb/filter.js';
 import type { TrackEvent } from '../../src/track/event.js';
 import { isValidId } from '../../src/track/ids.js';
 import { defaultConfig } from '../../src/settings/load.js';
-import { noFollow, startIngestGateway } from './ingest.js';
+import { CREDENTIALS, noFollow, startIngestGateway } from './ingest.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -113,6 +113,8 @@ export class Ledger {
   readonly maybe = new Set<string>();
   readonly never = new Set<string>();
   readonly statuses = new Map<number, number>();
+  /** Redirects answered (each Location checked against the allowlist). */
+  redirects = 0;
   /** Set-Cookie headers seen (each checked by wellMadeCookie). */
   cookies = 0;
   /** Events accepted from raw bodies (ids made by the gateway). */
@@ -126,6 +128,12 @@ export class Ledger {
     await res.arrayBuffer();
     this.statuses.set(res.status, (this.statuses.get(res.status) ?? 0) + 1);
     expect(res.status, `${req.method} ${req.path.slice(0, 80)}`).toBeLessThan(500);
+    if (res.status >= 300 && res.status < 400) {
+      // Redirects only to an allowed host (the ingest gateway's allowlist, where its short link also points).
+      const location = res.headers.get('location') ?? '';
+      expect(URL.canParse(location) && new URL(location).host === CREDENTIALS.redirectHost, `Location: ${location}`).toBe(true);
+      this.redirects++;
+    }
     for (const cookie of res.headers.getSetCookie()) {
       expect(wellMadeCookie(cookie), `Set-Cookie: ${cookie}`).toBe(true);
       this.cookies++;
@@ -142,7 +150,7 @@ export class Ledger {
    */
   async verify(): Promise<void> {
     const answers = [...this.statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`);
-    console.log(`fuzz: ${this.must.size} events accepted, ${this.maybe.size} lenient, ${this.never.size} refused; answers ${answers.join(', ')}; ${this.cookies} Set-Cookie checked`);
+    console.log(`fuzz: ${this.must.size} events accepted, ${this.maybe.size} lenient, ${this.never.size} refused; answers ${answers.join(', ')}; ${this.cookies} Set-Cookie and ${this.redirects} Location checked`);
     // A fuzzer whose requests were all refused (or all accepted) would prove little.
     expect(this.must.size, 'events accepted by the fuzzed requests').toBeGreaterThan(0);
     expect(this.never.size, 'events refused by the fuzzed requests').toBeGreaterThan(0);
