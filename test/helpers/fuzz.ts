@@ -210,6 +210,9 @@ async function allEvents(gw: TestGateway): Promise<TrackEvent[]> {
  */
 export const FUZZ_RUNS = positiveIntegerEnv('FUZZ_RUNS') ?? 60;
 
+/** A property's time limit: the suite's 60 s, or 20 ms a run for a campaign (requests take ~1-3 ms each here). */
+const PROPERTY_TIMEOUT_MS = Math.max(60_000, FUZZ_RUNS * 20);
+
 /**
  * A campaign (FUZZ_RUNS set) exempts the fuzzer's address from rate limiting: at thousands of runs most answers
  * would otherwise be 429s, which parse nothing. The suite's own runs keep the limits, so 429s are fuzzed too.
@@ -254,7 +257,7 @@ export function fuzzRoutes(title: string, routes: Record<string, fc.Arbitrary<Fu
     Object.entries(routes).forEach(([name, arbitrary], i) => {
       it(`${name}: never a 5xx or a hang`, async () => {
         await fc.assert(fc.asyncProperty(arbitrary, (req) => ledger.send(req).then(() => undefined)), { seed: seed + i, numRuns: FUZZ_RUNS });
-      });
+      }, PROPERTY_TIMEOUT_MS);
     });
     for (const [name, request] of options.regressions ?? []) {
       it(`regression, ${name}`, async () => {
