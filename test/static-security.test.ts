@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -57,6 +58,24 @@ describe('path traversal', () => {
     expect(await rawRequest(port, '/sub/../page.txt')).toMatch(/^HTTP\/1\.1 403 /);
     expect(await rawRequest(port, '/sub%2fpage.txt')).toMatch(/^HTTP\/1\.1 403 /);
     expect(await rawRequest(port, '/a%zz')).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('any path made of dot-segments, separators and escapes, raw on the wire: never a file outside the root or a dotfile, never a 5xx', async () => {
+    const segment = fc.constantFrom(
+      '..', '.', '%2e%2e', '%2E%2e', '.%2e', '%2e', '..%2f', '..%5c', '%2f', '%5c', '\\', '..\\', '%252e%252e', '%c0%ae%c0%ae', '%00',
+      '', 'sub', 'secret.txt', 'leak.txt', 'updir', 'linked-dir', 'index.html', '.env', '.git', 'config', 'page.txt', '%2eenv', '.%65nv',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(segment, { minLength: 1, maxLength: 6 }), fc.constantFrom('/', '\\', '%2f'), async (segments, separator) => {
+        const raw = await rawRequest(port, `/${segments.join(separator)}`);
+        const status = Number(raw.slice(9, 12));
+        expect(status, raw.slice(0, 40)).toBeLessThan(500);
+        expect(raw).not.toContain(SECRET);
+        expect(raw).not.toContain('SECRET=1');
+        expect(raw).not.toContain('repo');
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it('the same files are served when asked for properly (the refusals are not blanket)', async () => {
