@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CidrError } from './cidr.js';
 import { createClientIpResolver } from './client-ip.js';
@@ -115,3 +117,40 @@ describe('parseForwardedFor', () => {
     expect(parseForwardedFor('for="a,b";proto=http, FOR=1.2.3.4, by=x')).toEqual(['a,b', '1.2.3.4', '']);
   });
 });
+
+describe('client address, any forwarding headers', () => {
+  const ip = fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('10.1.2.3', '192.168.1.1', 'fd00::5', '::ffff:172.16.0.9', '::ffff:1.2.3.4'));
+  const withPort = (a: string) => (a.includes(':') ? `[${a}]:8080` : `${a}:8080`);
+  const hop = fc.oneof(ip, ip.map(withPort), fc.constantFrom('unknown', '_hidden', '', ' ', '"', 'for=', ';'), fc.string({ maxLength: 8 }));
+  /** Hops as X-Forwarded-For fields (one or repeated) and as Forwarded for= elements, with the hops kept. */
+  const claims = fc.record({
+    xff: fc.option(fc.array(fc.array(hop, { maxLength: 5 }), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+    fwd: fc.option(fc.array(hop, { minLength: 1, maxLength: 4 }), { nil: undefined }),
+    separator: fc.constantFrom(',', ', ', ' ,'),
+  });
+
+  it('is always one address: an untrusted peer alone, else the peer or an address a trusted hop passed on', () => {
+    fc.assert(
+      fc.property(ip, claims, (peer, { xff, fwd, separator }) => {
+        const headers: Record<string, string | string[]> = {};
+        if (xff) headers['x-forwarded-for'] = xff.length === 1 ? xff[0]!.join(separator) : xff.map((l) => l.join(separator));
+        if (fwd) headers.forwarded = fwd.map((h) => `for=${h.includes(':') ? `"${h}"` : h}`).join(', ');
+        const client = resolve(peer, headers);
+        expect(isIP(client), client).not.toBe(0);
+        const self = parseIp(peer);
+        if (!isTrustedProxy(self ?? peer)) {
+          expect(client).toBe(self);
+          return;
+        }
+        const passedOn = new Set([...(xff ?? []).flat(), ...(fwd ?? [])].map((h) => parseIp(h)));
+        expect(client === self || passedOn.has(client), `${client} from ${peer} ${JSON.stringify(headers)}`).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** Whether an address is in the test's trusted list (PROXIES): the resolver then believes what it passes on. */
+function isTrustedProxy(ip: string): boolean {
+  return resolve(ip, { 'x-forwarded-for': '203.0.113.77' }) === '203.0.113.77';
+}
