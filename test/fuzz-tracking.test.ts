@@ -75,7 +75,7 @@ const routes: Record<string, fc.Arbitrary<FuzzRequest>> = {
   }),
   'short link': textFields.map((f) => {
     const id = nextId('sl');
-    return { method: 'GET', path: `/${CREDENTIALS.shortLink}?${query(f, id, undefined)}`, ids: [id], mode: 'lenient' };
+    return { method: 'GET', path: `/${CREDENTIALS.shortLink}?${query(f, id, undefined)}`, ids: [id], mode: 'lenient', fallbackOrigin: 'shortlink' };
   }),
 };
 
