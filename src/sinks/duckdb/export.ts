@@ -13,12 +13,12 @@ const COPY_OPTIONS: Record<ExportFormat, string> = {
 };
 
 /**
- * Most rows one ndjson slice sorts. DuckDB's JSON writer over a sorted query holds the sorted rows in memory rather
- * than spilling them: at the default 128 MB `sinks.duckdb.memoryLimit` a sorted ndjson COPY of ~100,000 events
- * failed with "Out of Memory" (and of 600,000 at 256 MB), where CSV and Parquet, sorted the same way, spill and
- * succeed. So ndjson is written a slice of receive times at a time, each sorted alone, and the slices joined.
+ * Most rows one slice of an export sorts. DuckDB (1.5) holds a sorted COPY's rows in memory rather than spilling
+ * them: at the default 128 MB `sinks.duckdb.memoryLimit` a sorted ndjson COPY of ~100,000 events ran out of memory,
+ * Parquet of 600,000 (CSV got through at that size, by a margin no one measured). So every export is written a
+ * slice of receive times at a time, each sorted alone, and the slices joined.
  */
-export const NDJSON_SLICE_ROWS = 20_000;
+export const EXPORT_SLICE_ROWS = 20_000;
 
 /** Receive-time buckets, coarse to fine: a bucket holding more than a slice is counted again in the next unit. */
 const UNITS: readonly { readonly name: string; readonly us: bigint }[] = [
@@ -29,8 +29,12 @@ const UNITS: readonly { readonly name: string; readonly us: bigint }[] = [
 ];
 
 /**
- * Writes the events of a time range to `path` with DuckDB's COPY, oldest first; returns the rows written.
- * `path` is made by the caller (never client text): it becomes SQL text, as COPY takes no parameter there.
+ * Writes the events of a time range to `path`, oldest first (by receive time, then eid), within DuckDB's memory
+ * limit whatever the range holds; returns the rows written. One slice at a time (EXPORT_SLICE_ROWS), each a sorted
+ * COPY into its own file next to `path`: ndjson and CSV slices are appended to it (CSV's header written once);
+ * Parquet slices are read back in order into one file, a COPY with nothing to sort. One transaction: every slice
+ * reads the same snapshot. `path` is made by the caller (never client text): it becomes SQL text, as COPY takes no
+ * parameter there.
  */
 export async function copyEvents(
   conn: DuckDBConnection,
@@ -39,35 +43,38 @@ export async function copyEvents(
   path: string,
 ): Promise<number> {
   const range = { ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}) };
-  if (format === 'ndjson') return copyNdjsonInSlices(conn, range, path);
-  const where = buildWhere(range, false);
-  const sql = `COPY (SELECT * FROM events ${where.sql} ORDER BY received, eid) TO ${sqlPath(path)} (${COPY_OPTIONS[format]})`;
-  return (await conn.run(sql, where.params)).rowsChanged;
-}
-
-/**
- * ndjson a slice at a time (NDJSON_SLICE_ROWS): each slice is a half-open range of receive times, written sorted to
- * its own file next to `path` and appended to it. Lines are whole events, so the joined file is the same as one
- * sorted COPY would write. One transaction: every slice reads the same snapshot.
- */
-async function copyNdjsonInSlices(conn: DuckDBConnection, range: Pick<EventFilter, 'since' | 'until'>, path: string): Promise<number> {
   const parts = await mkdtemp(join(dirname(path), 'slices-'));
   await conn.run('BEGIN TRANSACTION');
   try {
-    await writeFile(path, '');
-    let rows = 0;
     const slices = await slicesOf(conn, range);
+    if (slices.length === 0) {
+      // Nothing in the range: the format's empty file (a CSV header, a Parquet schema).
+      const where = buildWhere(range, false);
+      return (await conn.run(`COPY (SELECT * FROM events ${where.sql}) TO ${sqlText(path)} (${COPY_OPTIONS[format]})`, where.params)).rowsChanged;
+    }
+    if (format !== 'parquet') await writeFile(path, '');
+    let rows = 0;
+    const written: string[] = [];
     for (const [k, [from, to]] of slices.entries()) {
-      const part = join(parts, `${k}.ndjson`);
+      const part = join(parts, `${k}.${format}`);
+      const options = format === 'csv' ? `FORMAT csv, HEADER ${k === 0}` : format === 'parquet' ? 'FORMAT parquet, COMPRESSION snappy' : COPY_OPTIONS.ndjson;
       rows += (
         await conn.run(
           `COPY (SELECT * FROM events WHERE received >= make_timestamp($1::BIGINT) AND received < make_timestamp($2::BIGINT) ORDER BY received, eid)
-           TO ${sqlPath(part)} (${COPY_OPTIONS.ndjson})`,
+           TO ${sqlText(part)} (${options})`,
           [from, to],
         )
       ).rowsChanged;
+      if (format === 'parquet') {
+        written.push(part);
+        continue;
+      }
       await pipeline(createReadStream(part), createWriteStream(path, { flags: 'a' }));
       await rm(part);
+    }
+    if (format === 'parquet') {
+      // Files are read in the list's order and each in its own (DuckDB keeps insertion order by default).
+      await conn.run(`COPY (SELECT * FROM read_parquet([${written.map(sqlText).join(', ')}])) TO ${sqlText(path)} (${COPY_OPTIONS.parquet})`);
     }
     return rows;
   } finally {
@@ -81,7 +88,7 @@ async function copyNdjsonInSlices(conn: DuckDBConnection, range: Pick<EventFilte
  * events unless one millisecond holds more. Counted per hour, and where an hour holds more than a
  * slice, per minute inside it, and so on: aggregations of one column, which need no sort of the events.
  */
-export async function slicesOf(conn: DuckDBConnection, range: Pick<EventFilter, 'since' | 'until'>, sliceRows = NDJSON_SLICE_ROWS): Promise<[bigint, bigint][]> {
+export async function slicesOf(conn: DuckDBConnection, range: Pick<EventFilter, 'since' | 'until'>, sliceRows = EXPORT_SLICE_ROWS): Promise<[bigint, bigint][]> {
   const where = buildWhere(range, false);
   const [min, max] = (await conn.runAndReadAll(`SELECT epoch_us(min(received)), epoch_us(max(received)) FROM events ${where.sql}`, where.params)).getRows()[0] ?? [];
   if (min === null || min === undefined || max === null || max === undefined) return [];
@@ -123,6 +130,6 @@ export async function slicesOf(conn: DuckDBConnection, range: Pick<EventFilter, 
   return slices;
 }
 
-function sqlPath(path: string): string {
+function sqlText(path: string): string {
   return `'${path.replaceAll("'", "''")}'`;
 }
