@@ -84,9 +84,11 @@ describe('DuckDB store', () => {
     expect(await held()).toBe(0);
   });
 
-  it('bounds the buffer pool by default: 128 MB unless configured', () => {
+  it('bounds the buffer pool by default: 128 MB unless configured, and at least 64 MB (0: DuckDB\'s own)', () => {
     expect(parseConfig({}, 'test', {}).sinks.duckdb.memoryLimit).toBe(128 * 1000 * 1000);
     expect(parseConfig({ sinks: { duckdb: { memoryLimit: '0B' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(0);
+    expect(parseConfig({ sinks: { duckdb: { memoryLimit: '64MB' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(64 * 1000 * 1000);
+    expect(() => parseConfig({ sinks: { duckdb: { memoryLimit: '63MB' } } }, 'test', {})).toThrow(/sinks\/duckdb\/memoryLimit: must be 0 .* or at least 64MB/);
   });
 
   it('applies memoryLimit as DuckDB\'s memory_limit, and leaves DuckDB\'s default without it', async () => {

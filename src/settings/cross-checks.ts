@@ -7,6 +7,9 @@ import { sourcesIssues } from './source-checks.js';
 import { experimentsIssues } from '../experiments/checks.js';
 import { tracingIssues } from '../telemetry/tracing/checks.js';
 
+/** The smallest sinks.duckdb.memoryLimit accepted (other than 0). */
+const DUCKDB_MIN_MEMORY = 64_000_000; // "64MB" (sizes count MB in 1,000,000 bytes)
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Rules that span fields, run after the schema accepted the config. */
@@ -41,6 +44,13 @@ export function crossChecks(c: Config): ConfigIssue[] {
 
   if (c.consumer.ackWait < 1_000) {
     add('/consumer/ackWait', 'must be at least 1s: the progress a batch being written signals (every third of the wait) must reach the bus in time');
+  }
+
+  // Below ~48 MB DuckDB's commits themselves fail ("could not allocate block", measured: 32 MB failed within 60,000
+  // events, 48 MB wrote 600,000): a limit too small to store with is refused here, not at the first write.
+  const duckdbMemory = c.sinks.duckdb.memoryLimit;
+  if (duckdbMemory !== 0 && duckdbMemory < DUCKDB_MIN_MEMORY) {
+    add('/sinks/duckdb/memoryLimit', 'must be 0 (DuckDB\'s own default) or at least 64MB: DuckDB needs ~48 MB to commit writes');
   }
 
   if (c.admin.enabled && !LOOPBACK.has(c.admin.listen.host) && !c.admin.token) {
