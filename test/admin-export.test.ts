@@ -39,8 +39,11 @@ describe('gatehouse export', () => {
     for (const format of ['parquet', 'ndjson', 'csv']) {
       const out = join(config.dir, `events.${format}`);
       const run = await runCli(['export', '--config', config.path, '--since', '1h', '--format', format, '--out', out]);
-      expect(run.stderr).toBe('');
       expect(run.code, run.stderr).toBe(0);
+      // Progress only: the line that says the gateway is writing, and (on a slow machine) that it still is.
+      const progress = run.stderr.trimEnd().split('\n');
+      expect(progress[0]).toBe(`export: the gateway is writing the ${format} file`);
+      expect(progress.slice(1).every((l) => /^export: the gateway is still writing the file \(\d+ s\)$/.test(l)), run.stderr).toBe(true);
       expect(run.stdout).toContain(`exported ${total} events to ${out} (${format}`);
       const path = out.replaceAll("'", "''");
       if (format === 'parquet') expect(await duckCount(`SELECT count(*) AS n FROM read_parquet('${path}')`)).toBe(total);

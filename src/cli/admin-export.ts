@@ -9,11 +9,13 @@ type Out = (line: string) => void;
 
 const FORMATS = ['parquet', 'ndjson', 'csv'];
 const PROGRESS_EVERY = 8 * 1024 * 1024;
+const WAITING_EVERY_MS = 10_000;
 
 /**
  * `gatehouse export --since T --until T --format parquet|ndjson|csv --out PATH`: the gateway writes the file with
  * DuckDB and streams it; this writes it to PATH (through PATH.part, renamed when complete, so a cut export never
- * looks finished). A progress line every 8 MB goes to `progress` (stderr in the CLI), the summary to `out`.
+ * looks finished). Progress lines go to `progress` (stderr in the CLI): one when the gateway starts writing, one
+ * every 10 s while it does, then one every 8 MB received; the summary goes to `out`.
  */
 export async function exportEvents(
   client: AdminClient,
@@ -24,7 +26,11 @@ export async function exportEvents(
   const format = opts.format ?? 'parquet';
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
   if (!opts.out) throw new UsageError('export needs --out PATH');
-  const res = await client.raw(`/admin/export${queryOf({ since: opts.since, until: opts.until, format })}`);
+  // The gateway writes the whole file before it answers (a large range takes minutes): say so, and that it goes on.
+  progress(`export: the gateway is writing the ${format} file`);
+  const started = Date.now();
+  const waiting = setInterval(() => progress(`export: the gateway is still writing the file (${Math.round((Date.now() - started) / 1000)} s)`), WAITING_EVERY_MS);
+  const res = await client.raw(`/admin/export${queryOf({ since: opts.since, until: opts.until, format })}`).finally(() => clearInterval(waiting));
   const rows = Number(res.headers.get('x-gatehouse-rows') ?? 0);
   const total = Number(res.headers.get('content-length') ?? 0);
   const part = `${opts.out}.part`;

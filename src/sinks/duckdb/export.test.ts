@@ -16,8 +16,8 @@ afterAll(() => {
 
 const BASE_US = 1_780_000_000_000_000n; // a receive time in 2026, in µs
 
-describe('ndjson export slices', () => {
-  it('cover the range without gap or overlap, each within the slice size unless one millisecond holds more', async () => {
+describe('export slices', () => {
+  it('cover the range without gap or overlap, each within its budget unless one millisecond weighs more', async () => {
     // Events as (µs after BASE_US, how many at that moment): bursts in one millisecond, spreads over seconds and hours.
     const moment = fc.tuple(
       fc.oneof(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 5_000_000 }), fc.integer({ min: 0, max: 4 * 3_600_000_000 })),
@@ -29,12 +29,15 @@ describe('ndjson export slices', () => {
         const times = moments.flatMap(([us, n]) => Array.from({ length: n }, () => BASE_US + BigInt(us)));
         for (const t of times) await conn.run('INSERT INTO events VALUES (make_timestamp($1::BIGINT), $2)', [t, 'e']);
         const since = sinceUs === undefined ? undefined : BASE_US + BigInt(sinceUs);
-        const slices = await slicesOf(conn, since === undefined ? {} : { since: new Date(Number(since / 1000n)).toISOString() }, sliceRows);
+        const plan = await slicesOf(conn, since === undefined ? {} : { since: new Date(Number(since / 1000n)).toISOString() }, sliceRows, 'count(*)');
+        const { slices } = plan;
         const wanted = times.filter((t) => since === undefined || t >= (since / 1000n) * 1000n);
         if (wanted.length === 0) {
           expect(slices).toEqual([]);
           return;
         }
+        expect(plan.rows).toBe(wanted.length);
+        expect(plan.weight).toBe(wanted.length); // weighed by count(*)
         // Consecutive and half-open: each starts where the one before ended.
         for (let i = 1; i < slices.length; i++) expect(slices[i]![0]).toBe(slices[i - 1]![1]);
         // Every wanted event in exactly one slice, and none left out.
