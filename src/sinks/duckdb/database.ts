@@ -159,6 +159,7 @@ async function connect(path: string, options: OpenOptions): Promise<Handles> {
   }
 }
 
-function sqlString(text: string): string {
+/** A SQL string literal of `text`, for the places DuckDB takes no parameter (file paths in ATTACH and COPY). */
+export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }

@@ -348,10 +348,7 @@ function fillColumn(vector: duckdb.Vector, kind: ColumnKind | undefined, cells: 
   if (kind === 'double') copyIn(vector, doubles.subarray(0, n));
   else if (kind === 'int') copyIn(vector, integers.subarray(0, n));
   else if (kind === 'boolean') copyIn(vector, booleans.subarray(0, n));
-  if (nulls > 0) {
-    duckdb.vector_ensure_validity_writable(vector);
-    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
-  }
+  if (nulls > 0) copyValidityIn(vector, n);
 }
 
 /**
@@ -383,10 +380,13 @@ function fillText(vector: duckdb.Vector, cells: readonly unknown[], n: number): 
   if (nulls + longs < n) copyIn(vector, strings.subarray(0, n * STRING_T_BYTES));
   for (let k = 0; k < longs; k++) duckdb.vector_assign_string_element(vector, longRows[k]!, longValues[k]!);
   longValues.fill('', 0, longs);
-  if (nulls > 0) {
-    duckdb.vector_ensure_validity_writable(vector);
-    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
-  }
+  if (nulls > 0) copyValidityIn(vector, n);
+}
+
+/** The scratch validity mask of n rows into the vector (only when a row is NULL: a vector starts all valid). */
+function copyValidityIn(vector: duckdb.Vector, n: number): void {
+  duckdb.vector_ensure_validity_writable(vector);
+  duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 8));
 }
 
 /**

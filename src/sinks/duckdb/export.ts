@@ -5,6 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ExportFormat } from './export-formats.js';
 import { EVENT_COLUMNS } from '../event-columns.js';
+import { sqlString } from './database.js';
+import { inTransaction } from './event-writer.js';
 import { buildWhere, type EventFilter } from './filter.js';
 
 const COPY_OPTIONS: Record<ExportFormat, string> = {
@@ -44,6 +46,9 @@ const UNITS: readonly { readonly name: string; readonly us: bigint }[] = [
   { name: 'millisecond', us: 1_000n },
 ];
 
+/** Events received in a span [$1, $2) of microseconds: a slice, or a bucket being weighed. */
+const IN_SPAN = 'received >= make_timestamp($1::BIGINT) AND received < make_timestamp($2::BIGINT)';
+
 /**
  * Writes the events of a time range to `path`, oldest first (by receive time, then eid), within DuckDB's memory
  * limit whatever the range holds; returns the rows written. One slice at a time (EXPORT_SLICE_BYTES), each a sorted
@@ -60,43 +65,36 @@ export async function copyEvents(
 ): Promise<number> {
   const range = { ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}) };
   const parts = await mkdtemp(join(dirname(path), 'slices-'));
-  await conn.run('BEGIN TRANSACTION');
   try {
-    const { slices, rows: planned, weight } = await slicesOf(conn, range, EXPORT_SLICE_BYTES, `sum(${ROW_BYTES})`);
-    if (slices.length === 0) {
-      // Nothing in the range: the format's empty file (a CSV header, a Parquet schema).
-      const where = buildWhere(range, false);
-      return (await conn.run(`COPY (SELECT * FROM events ${where.sql}) TO ${sqlText(path)} (${COPY_OPTIONS[format]})`, where.params)).rowsChanged;
-    }
-    if (format !== 'parquet') await writeFile(path, '');
-    let rows = 0;
-    const written: string[] = [];
-    for (const [k, [from, to]] of slices.entries()) {
-      const part = join(parts, `${k}.${format}`);
-      const group = parquetRowGroup(planned, weight);
-      const options = format === 'csv' ? `FORMAT csv, HEADER ${k === 0}` : format === 'parquet' ? `FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${group}` : COPY_OPTIONS.ndjson;
-      rows += (
-        await conn.run(
-          `COPY (SELECT * FROM events WHERE received >= make_timestamp($1::BIGINT) AND received < make_timestamp($2::BIGINT) ORDER BY received, eid)
-           TO ${sqlText(part)} (${options})`,
-          [from, to],
-        )
-      ).rowsChanged;
-      if (format === 'parquet') {
-        written.push(part);
-        continue;
+    return await inTransaction(conn, async () => {
+      const { slices, rows: planned, weight } = await slicesOf(conn, range, EXPORT_SLICE_BYTES, `sum(${ROW_BYTES})`);
+      if (slices.length === 0) {
+        // Nothing in the range: the format's empty file (a CSV header, a Parquet schema).
+        const where = buildWhere(range, false);
+        return (await conn.run(`COPY (SELECT * FROM events ${where.sql}) TO ${sqlString(path)} (${COPY_OPTIONS[format]})`, where.params)).rowsChanged;
       }
-      await pipeline(createReadStream(part), createWriteStream(path, { flags: 'a' }));
-      await rm(part);
-    }
-    if (format === 'parquet') {
-      // Files are read in the list's order and each in its own (DuckDB keeps insertion order by default).
-      const group = parquetRowGroup(planned, weight);
-      await conn.run(`COPY (SELECT * FROM read_parquet([${written.map(sqlText).join(', ')}])) TO ${sqlText(path)} (${COPY_OPTIONS.parquet}, ROW_GROUP_SIZE ${group})`);
-    }
-    return rows;
+      const rowGroup = `ROW_GROUP_SIZE ${parquetRowGroup(planned, weight)}`;
+      if (format !== 'parquet') await writeFile(path, '');
+      let rows = 0;
+      const written: string[] = [];
+      for (const [k, [from, to]] of slices.entries()) {
+        const part = join(parts, `${k}.${format}`);
+        const options = format === 'csv' ? `FORMAT csv, HEADER ${k === 0}` : format === 'parquet' ? `FORMAT parquet, COMPRESSION snappy, ${rowGroup}` : COPY_OPTIONS.ndjson;
+        rows += (await conn.run(`COPY (SELECT * FROM events WHERE ${IN_SPAN} ORDER BY received, eid) TO ${sqlString(part)} (${options})`, [from, to])).rowsChanged;
+        if (format === 'parquet') {
+          written.push(part);
+          continue;
+        }
+        await pipeline(createReadStream(part), createWriteStream(path, { flags: 'a' }));
+        await rm(part);
+      }
+      if (format === 'parquet') {
+        // Files are read in the list's order and each in its own (DuckDB keeps insertion order by default).
+        await conn.run(`COPY (SELECT * FROM read_parquet([${written.map(sqlString).join(', ')}])) TO ${sqlString(path)} (${COPY_OPTIONS.parquet}, ${rowGroup})`);
+      }
+      return rows;
+    });
   } finally {
-    await conn.run('ROLLBACK').catch(() => undefined);
     await rm(parts, { recursive: true, force: true });
   }
 }
@@ -136,7 +134,7 @@ export async function slicesOf(conn: DuckDBConnection, range: Pick<EventFilter, 
     const buckets = (
       await conn.runAndReadAll(
         `SELECT epoch_us(date_trunc('${unit.name}', received)) AS b, count(*) AS n, ${weightSql} AS w FROM events
-         WHERE received >= make_timestamp($1::BIGINT) AND received < make_timestamp($2::BIGINT) GROUP BY b ORDER BY b`,
+         WHERE ${IN_SPAN} GROUP BY b ORDER BY b`,
         [from, to],
       )
     ).getRows();
@@ -160,8 +158,4 @@ export async function slicesOf(conn: DuckDBConnection, range: Pick<EventFilter, 
   await walk(BigInt(min as bigint), BigInt(max as bigint) + 1n, 0);
   if (open) slices.push([open[0], open[1]]);
   return { slices, rows, weight };
-}
-
-function sqlText(path: string): string {
-  return `'${path.replaceAll("'", "''")}'`;
 }
