@@ -318,6 +318,22 @@ export function limitFileSize(pid: number, bytes: number | 'unlimited'): void {
   execFileSync('prlimit', ['--pid', String(pid), `--fsize=${bytes}:unlimited`]);
 }
 
+/**
+ * Deletes a scenario's stream (and its consumers) once the scenario is over, retried while the cluster elects: the
+ * next scenario's cluster then carries no replica of it to catch up, which a node's /healthz waits for.
+ */
+export async function dropStream(cluster: FaultCluster | undefined, setup: Setup | undefined): Promise<void> {
+  if (!cluster || !setup) return;
+  await waitFor(`${setup.stream} to be deleted`, async () => {
+    try {
+      return await cluster.jsm.streams.delete(setup.stream);
+    } catch (err) {
+      if (/stream not found/i.test(err instanceof Error ? err.message : String(err))) return true;
+      throw err;
+    }
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+}
+
 /** Removes a scenario's temp dir (spool, DuckDB file, configs). */
 export function removeDir(setup: Setup | undefined): void {
   if (setup) rmSync(setup.dir, { recursive: true, force: true });

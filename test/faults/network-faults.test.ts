@@ -4,7 +4,7 @@ import { startReceiver, type Receiver } from '../helpers/receivers.js';
 import { eventCopies } from '../helpers/nats.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
-import { readyz, removeDir, Rig, setupFor, startCluster, type FaultCluster, type Setup } from './harness.js';
+import { dropStream, readyz, removeDir, Rig, setupFor, startCluster, type FaultCluster, type Setup } from './harness.js';
 import { holdings, ledger, settle } from './ledger.js';
 import { hookCopies, hostOf, startNetConsumer, startNetGateway, streamMessages } from './net-rig.js';
 import { NetLab, netnsUnavailable } from './netlab.js';
@@ -38,6 +38,7 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
   afterEach(async () => {
     for (const label of [...NODES, 'gw', 'cons']) lab?.heal(label);
     await rig.release();
+    await dropStream(cluster, setup);
     // The next scenario starts on a settled cluster, not one still electing after this one's heal.
     await cluster?.nats.healthy();
     await hook?.close();
@@ -307,6 +308,9 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
     // Progress is what reaches the stream, read where the loss is not (the consumer's store): the gateway's own
     // `forwarded` count moves by whole batches and only once their PubAcks get through the lossy link, so it can
     // stand still for 10 s while packs keep arriving in the stream. Judged over 10 s, twice the longest PubAck wait.
+    const stalls = slices.slice(1).filter((n, i) => n + (slices[i] ?? 0) === 0).length;
+    // What the gateway did about the link (connections lost, moved, dropped), should a stall need explaining.
+    if (stalls > 0) console.log(`[network] 30% loss: the gateway's NATS log:\n${gw.output().split('\n').filter((l) => l.includes('"nats')).join('\n')}`);
     for (let i = 1; i < slices.length; i++) expect((slices[i - 1] ?? 0) + (slices[i] ?? 0), `10 s ending at slice ${i}`).toBeGreaterThan(0);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     expect(sum(slices)).toBeGreaterThan(sum(accepted) / 2);

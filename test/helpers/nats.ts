@@ -205,15 +205,29 @@ async function stopNode(node: NatsNode): Promise<void> {
   }
 }
 
+/** The last lines of a node's log, for failure messages (the log goes with the cluster's temp dir). */
+function logTail(node: NatsNode, lines: number): string {
+  try {
+    return readFileSync(node.logFile, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '(no log)';
+  }
+}
+
 async function waitHealthy(node: NatsNode): Promise<void> {
-  await waitFor(`${node.name} /healthz (log: ${node.logFile})`, async () => {
-    if (node.proc?.exitCode !== null && node.proc?.exitCode !== undefined) {
-      const log = readFileSync(node.logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
-      throw new Error(`${node.name} exited with ${node.proc.exitCode}: ${log}`);
-    }
-    const res = await fetch(`http://${node.host}:${node.monitorPort}/healthz`);
-    return res.ok;
-  });
+  try {
+    await waitFor(`${node.name} /healthz`, async () => {
+      if (node.proc?.exitCode !== null && node.proc?.exitCode !== undefined) {
+        throw new Error(`${node.name} exited with ${node.proc.exitCode}: ${logTail(node, 5)}`);
+      }
+      const res = await fetch(`http://${node.host}:${node.monitorPort}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      // Its body says what is not current (a stream or consumer catching up, no meta leader).
+      if (!res.ok) throw new Error(`${res.status} ${(await res.text()).trim()}`);
+      return true;
+    });
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; ${node.name}'s log ends: ${logTail(node, 20)}`, { cause: err });
+  }
 }
 
 /** The meta leader is elected and the JetStream API answers (a cluster needs this after /healthz). */
@@ -350,15 +364,22 @@ const READ_CONCURRENCY = 32;
 
 async function readEventCopies(jsm: JetStreamManager, stream: string, subject: string): Promise<Map<string, number>> {
   const copies = new Map<string, number>();
-  const { state } = await jsm.streams.info(stream, { subjects_filter: subject });
-  if ((state.subjects?.[subject] ?? 0) === 0) return copies;
+  const { state, cluster } = await jsm.streams.info(stream, { subjects_filter: subject });
+  // A clustered stream's info without a leader is not the stream's state (answered while it elects): read again
+  // rather than count what it says.
+  if (cluster?.name && !cluster.leader) throw new Error(`${stream} has no leader`);
+  const expected = state.subjects?.[subject] ?? 0;
+  if (expected === 0) return copies;
+  let read = 0;
   for (let from = state.first_seq; from <= state.last_seq; from += READ_CONCURRENCY) {
     const seqs = Array.from({ length: Math.min(READ_CONCURRENCY, state.last_seq - from + 1) }, (_, i) => from + i);
     // null: a sequence the stream no longer holds (deleted or purged).
     for (const m of await Promise.all(seqs.map((seq) => jsm.streams.getMessage(stream, { seq })))) {
       if (m === null || m.subject !== subject) continue;
+      read++;
       for (const part of messageParts({ headers: m.header, data: m.data, seq: m.seq })) copies.set(part.id, (copies.get(part.id) ?? 0) + 1);
     }
   }
+  if (read !== expected) throw new Error(`read ${read} messages on ${subject}, the stream's info counts ${expected}`);
   return copies;
 }
