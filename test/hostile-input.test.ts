@@ -185,6 +185,65 @@ describe('deep nesting is a 400 naming the limit, before anything is stored (ite
 
 });
 
+describe('an event larger than spool.maxEventSize is a 413 naming the limit, before anything is stored', () => {
+  const LIMIT = 32_000; // the default
+  /** `n` params of 2,000 characters: ~2 KB each as stored. */
+  const params = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, String(i % 10).repeat(2_000)]));
+  const big = params(20); // ~40 KB
+
+  it('every route refuses the whole request with 413 EVENT_TOO_LARGE, sets no cookie, stores none of its events', async () => {
+    const small = eid();
+    const ids = { post: eid(), server: eid(), segment: eid(), posthog: eid(), snowplow: eid(), ga4: eid() };
+    const cases = [
+      { name: 'event POST batch', index: 1, send: () => post('/tr/v1/', JSON.stringify([{ eid: small, ename: 'ok' }, { eid: ids.post, ename: 'x', params: big }])) },
+      { name: 'server event', index: 0, send: () => post('/str/v1/', JSON.stringify({ eid: ids.server, ename: 'x', params: big }), { 'x-api-key': CREDENTIALS.apiKey }) },
+      {
+        name: 'Segment batch',
+        index: 1,
+        send: () =>
+          post('/v1/batch', JSON.stringify({ batch: [{ type: 'track', messageId: eid(), event: 'ok', anonymousId: 'a' }, { type: 'track', messageId: ids.segment, event: 'x', anonymousId: 'a', properties: big }] }), {
+            authorization: basicAuth(CREDENTIALS.segmentKey),
+          }),
+      },
+      { name: 'PostHog', index: 0, send: () => post('/capture', JSON.stringify({ api_key: CREDENTIALS.posthogKey, uuid: ids.posthog, event: 'x', distinct_id: 'd', properties: big })) },
+      { name: 'Snowplow POST', index: 0, send: () => post('/com.snowplowanalytics.snowplow/tp2', JSON.stringify({ data: [{ e: 'pv', eid: ids.snowplow, ...params(20) }] })) },
+      { name: 'GA4', index: 0, send: () => post(ga4Path(), JSON.stringify({ client_id: 'c', events: [{ name: 'x', params: { fz: ids.ga4, ...params(20) } }] })) },
+    ];
+    for (const route of cases) {
+      const res = await route.send();
+      const body = (await res.json()) as { error: { code: string; message: string; limit: number; size: number; index: number } };
+      expect({ route: route.name, status: res.status, code: body.error.code, index: body.error.index, limit: body.error.limit }).toEqual({
+        route: route.name,
+        status: 413,
+        code: 'EVENT_TOO_LARGE',
+        index: route.index,
+        limit: LIMIT,
+      });
+      expect(body.error.size).toBeGreaterThan(LIMIT);
+      expect(body.error.message).toContain('spool.maxEventSize');
+      expect(setCookies(res)).toEqual([]);
+    }
+    await storedOnce((await sentinel()).id);
+    for (const id of [small, ...Object.values(ids)]) expect(await storedById(id)).toEqual([]);
+  });
+
+  it('an event within the limit is stored whole, and exports', async () => {
+    const id = eid();
+    const res = await post('/tr/v1/', JSON.stringify({ eid: id, ename: 'x', params: params(14) })); // ~29 KB
+    expect(res.status).toBe(200);
+    const [stored] = await storedOnce(id);
+    expect(stored?.params).toEqual(params(14));
+  });
+
+  it('a pixel with long params is recorded and gets its GIF (its URL, bounded by the header limit, stays below the event limit)', async () => {
+    const id = eid();
+    const res = await get(`/img/v1/?eid=${id}&${new URLSearchParams(params(4)).toString()}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(await storedOnce(id)).toHaveLength(1);
+  });
+});
+
 async function sentinel() {
   const id = eid();
   expect((await get(`/tr/v1/?eid=${id}&ename=sentinel`)).status).toBe(200);

@@ -84,11 +84,18 @@ describe('DuckDB store', () => {
     expect(await held()).toBe(0);
   });
 
-  it('bounds the buffer pool by default: 128 MB unless configured, and at least 64 MB (0: DuckDB\'s own)', () => {
-    expect(parseConfig({}, 'test', {}).sinks.duckdb.memoryLimit).toBe(128 * 1000 * 1000);
-    expect(parseConfig({ sinks: { duckdb: { memoryLimit: '0B' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(0);
-    expect(parseConfig({ sinks: { duckdb: { memoryLimit: '64MB' } } }, 'test', {}).sinks.duckdb.memoryLimit).toBe(64 * 1000 * 1000);
-    expect(() => parseConfig({ sinks: { duckdb: { memoryLimit: '63MB' } } }, 'test', {})).toThrow(/sinks\/duckdb\/memoryLimit: must be 0 .* or at least 64MB/);
+  it('bounds the buffer pool by default: 256 MB unless configured, and at least what the largest accepted event needs (0: DuckDB\'s own)', () => {
+    const memory = (raw: Record<string, Record<string, unknown>>) => parseConfig(raw, 'test', {}).sinks.duckdb.memoryLimit;
+    expect(memory({})).toBe(256 * 1000 * 1000);
+    expect(parseConfig({}, 'test', {}).spool.maxEventSize).toBe(32_000);
+    expect(memory({ sinks: { duckdb: { memoryLimit: '0B' } } })).toBe(0);
+    // 96 MB and 4,096 times spool.maxEventSize: 227.1 MB for the default 32KB, 112.4 MB for 4KB.
+    expect(memory({ sinks: { duckdb: { memoryLimit: '228MB' } } })).toBe(228 * 1000 * 1000);
+    expect(() => memory({ sinks: { duckdb: { memoryLimit: '227MB' } } })).toThrow(/sinks\/duckdb\/memoryLimit: must be 0 .* or at least 228MB for events of up to spool.maxEventSize \(32000 bytes\)/);
+    expect(memory({ spool: { maxEventSize: '4KB' }, sinks: { duckdb: { memoryLimit: '113MB' } } })).toBe(113 * 1000 * 1000);
+    expect(() => memory({ spool: { maxEventSize: '4KB' }, sinks: { duckdb: { memoryLimit: '112MB' } } })).toThrow(/at least 113MB/);
+    expect(() => memory({ spool: { maxEventSize: '3KB' } })).toThrow(/spool\/maxEventSize: must be from 4KB/);
+    expect(() => memory({ spool: { maxEventSize: '513KB' }, sinks: { duckdb: { memoryLimit: '0B' } } })).toThrow(/spool\/maxEventSize: must be from 4KB .* to 512KB/);
   });
 
   it('applies memoryLimit as DuckDB\'s memory_limit, and leaves DuckDB\'s default without it', async () => {
@@ -547,6 +554,39 @@ describe('DuckDB event key: (received, eid), looked up by the writer', () => {
       reader.closeSync();
     }, 64 * 1024 * 1024);
   }, 120_000);
+
+  it('stores and exports events as large as spool.maxEventSize at the default memoryLimit, in every format', async () => {
+    const defaults = parseConfig({}, 'test', {});
+    const limit = defaults.spool.maxEventSize;
+    await withStore(0, async (store, _t, dir) => {
+      // 4,096 events of ~32 KB, two of DuckDB's 2,048-row vectors. At 128 MB DuckDB's checkpoint failed on events
+      // of 29.5 KB and invalidated the file, and exports of 8 KB events ran out of memory (ndjson); two export
+      // threads ran out at 256 MB on these (docs/input-limits.md, "Event size").
+      const start = Date.parse('2026-03-01T00:00:00.000Z');
+      const events = [];
+      for (let b = 0; b < 4_096 / 256; b++) {
+        const batch = sampleBatch(256, 50, start + b * 1_000).map((e, i) => {
+          const head = JSON.stringify({ ...e, raw: '' });
+          const raw = `${b}.${i}:${'k=v&n=12345;'.repeat(3_000)}`.slice(0, limit - Buffer.byteLength(head));
+          return { ...e, raw };
+        });
+        for (const e of batch) expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThanOrEqual(limit);
+        await store.write(batch);
+        events.push(...batch);
+      }
+      expect(await store.countEvents()).toBe(4_096);
+      for (const format of ['ndjson', 'csv', 'parquet'] as const) {
+        expect(await store.exportEvents({}, format, join(dir, `big.${format}`)), format).toBe(4_096);
+      }
+      const rawOf = new Map(events.map((e) => [e.eid, e.raw]));
+      const lines = readFileSync(join(dir, 'big.ndjson'), 'utf8').trimEnd().split('\n');
+      expect(lines).toHaveLength(4_096);
+      for (const line of lines) {
+        const e = JSON.parse(line) as { eid: string; raw: string };
+        expect(e.raw === rawOf.get(e.eid), e.eid).toBe(true);
+      }
+    }, defaults.sinks.duckdb.memoryLimit);
+  }, 180_000);
 
   it('stores each event once whatever is sent again, in any batches and order (redeliveries, retries, old and new mixed)', async () => {
     const base = Date.parse('2026-03-01T00:00:00.000Z');

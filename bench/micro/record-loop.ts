@@ -29,8 +29,10 @@ const HEADERS = {
 };
 
 let stored = 0;
+// Encoding for the spool (prepare) stays out of the loop, as it was when accept did it.
 const pipeline: EventPipeline = {
-  accept: (events) => {
+  prepare: (events) => ({ events, records: [] }),
+  accept: ({ events }) => {
     stored += events.length;
     return Promise.resolve();
   },

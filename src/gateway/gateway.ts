@@ -88,7 +88,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   const consumerSinks = destinations?.sink ? [...stores.sinks, destinations.sink] : stores.sinks;
   const consumer: Consumer | undefined = embedded ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry }) : undefined;
   const spool = createSpool({ config: config.spool, bus, telemetry });
-  const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter });
+  const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter, maxEventBytes: config.spool.maxEventSize });
   const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;
 
   const checks: Check[] = [

@@ -51,7 +51,7 @@ export async function recordProtocolEvents(
     if (!anonymize) event.raw = JSON.stringify(redactPii(item.raw));
     return event;
   });
-  await ctx.pipeline.accept(events, request.trace);
+  await ctx.pipeline.accept(ctx.pipeline.prepare(events), request.trace);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
 }
 

@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, meaning: 'No route, file, link or project key here.' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'The request headers were not received within `server.headersTimeout`.' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'A body larger than the route\'s limit, as sent or once decoded (`limit` says which).' },
+  EVENT_TOO_LARGE: { status: 413, meaning: 'An event larger than `spool.maxEventSize` as stored (its JSON, with what the gateway adds); `index` says which of the request\'s events, `size` and `limit` the bytes. Nothing of the request was stored.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'A content type the route does not accept.' },
   UNSUPPORTED_ENCODING: { status: 415, meaning: 'A `Content-Encoding` other than gzip.' },
   CONFIG_RELOAD_REFUSED: { status: 409, meaning: 'A config reload that changes keys a running process cannot change (the message names them); nothing changed.' },

@@ -7,8 +7,17 @@ import { sourcesIssues } from './source-checks.js';
 import { experimentsIssues } from '../experiments/checks.js';
 import { tracingIssues } from '../telemetry/tracing/checks.js';
 
-/** The smallest sinks.duckdb.memoryLimit accepted (other than 0). */
-const DUCKDB_MIN_MEMORY = 64_000_000; // "64MB" (sizes count MB in 1,000,000 bytes)
+/**
+ * What sinks.duckdb.memoryLimit must hold for events of up to spool.maxEventSize (other than 0): DuckDB checkpoints
+ * and exports a vector of 2,048 events at a time, and the JSON writer of an ndjson export copies it again. Fitted
+ * to measurements at DuckDB 1.5 (docs/input-limits.md, "Event size"): at 128 MB exports of 4 KB events passed and of
+ * 8 KB failed (ndjson), and checkpoints failed from 29.5 KB; at 192 MB 16 KB events passed, at 256 MB 32 KB.
+ */
+const DUCKDB_BASE_MEMORY = 96_000_000; // sizes count MB in 1,000,000 bytes
+const DUCKDB_MEMORY_PER_EVENT_BYTE = 4_096;
+/** spool.maxEventSize: room for the ids and enrichment of any event; within one NATS message (1 MB by default). */
+const MIN_EVENT_SIZE = 4_000;
+const MAX_EVENT_SIZE = 512_000;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -46,11 +55,20 @@ export function crossChecks(c: Config): ConfigIssue[] {
     add('/consumer/ackWait', 'must be at least 1s: the progress a batch being written signals (every third of the wait) must reach the bus in time');
   }
 
-  // Below ~48 MB DuckDB's commits themselves fail ("could not allocate block", measured: 32 MB failed within 60,000
-  // events, 48 MB wrote 600,000): a limit too small to store with is refused here, not at the first write.
+  const maxEvent = c.spool.maxEventSize;
+  if (maxEvent < MIN_EVENT_SIZE || maxEvent > MAX_EVENT_SIZE) {
+    add('/spool/maxEventSize', 'must be from 4KB (an event\'s ids and enrichment) to 512KB (one NATS message holds an event, 1MB by default)');
+  }
+  // A limit too small to store and export the largest accepted event with is refused here, not at a checkpoint that
+  // invalidates the file or an export that runs out of memory.
   const duckdbMemory = c.sinks.duckdb.memoryLimit;
-  if (duckdbMemory !== 0 && duckdbMemory < DUCKDB_MIN_MEMORY) {
-    add('/sinks/duckdb/memoryLimit', 'must be 0 (DuckDB\'s own default) or at least 64MB: DuckDB needs ~48 MB to commit writes');
+  const needed = DUCKDB_BASE_MEMORY + DUCKDB_MEMORY_PER_EVENT_BYTE * maxEvent;
+  if (duckdbMemory !== 0 && duckdbMemory < needed) {
+    add(
+      '/sinks/duckdb/memoryLimit',
+      `must be 0 (DuckDB's own default) or at least ${Math.ceil(needed / 1_000_000)}MB for events of up to spool.maxEventSize (${maxEvent} bytes): ` +
+        'DuckDB checkpoints and exports 2,048 events at a time; raise it or lower spool.maxEventSize',
+    );
   }
 
   if (c.admin.enabled && !LOOPBACK.has(c.admin.listen.host) && !c.admin.token) {

@@ -7,9 +7,9 @@ export const DuckDbConfig = Section(
     retention: Duration('0s', {
       description: 'Events older than this are deleted by an hourly prune job (and once at start); "0s": kept forever.',
     }),
-    memoryLimit: Size('128MB', {
+    memoryLimit: Size('256MB', {
       description:
-        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. The default fits a small server beside the gateway: storing events needs little of it, and what fills it over time is DuckDB's cache of the file's blocks; raise it for heavy queries through the admin API, and to 512MB for events with payloads of tens of KB (at 128MB, 1,000 events of 30 KB committed at once failed DuckDB's checkpoint, and exports of 20 KB events failed; exports of usual events stay within it at any number). At least 64MB: below ~48 MB DuckDB's commits fail. 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
+        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. What fills it over time is DuckDB's cache of the file's blocks; what it must hold is a vector of 2,048 of the largest events, which DuckDB's checkpoints and exports work on: at least 96MB plus 4,096 times spool.maxEventSize (at the default 32KB, 227MB; checked by validate). The default fits a small server; raise it for heavy queries through the admin API. 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
     }),
     threads: Type.Integer({
       minimum: 0,

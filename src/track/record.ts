@@ -44,8 +44,9 @@ export async function recordEvents(
   );
   const events = built.map((b) => ctx.enrich({ fields: withRouteFields(b.fields, options), pii: b.pii }, facts));
   // Everything that can fail happens before the events are stored; after `accept`, the answer is the 2xx.
+  const prepared = ctx.pipeline.prepare(events);
   if (cookies.length > 0) setCheckedHeaders(reply, { 'set-cookie': cookies });
-  await ctx.pipeline.accept(events, request.trace);
+  await ctx.pipeline.accept(prepared, request.trace);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
 }
 

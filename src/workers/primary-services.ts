@@ -85,6 +85,9 @@ export function primaryServices(deps: PrimaryServicesDeps): PrimaryServices {
       }
     },
     live: {
+      prepare: () => {
+        throw new Error('the primary accepts no events itself');
+      },
       accept: async () => {
         throw new Error('the primary accepts no events itself');
       },

@@ -17,10 +17,9 @@ const COPY_OPTIONS: Record<ExportFormat, string> = {
 
 /**
  * The most one slice of an export sorts, in estimated bytes (ROW_BYTES). DuckDB (1.5) holds a sorted COPY's rows
- * in memory rather than spilling them: at the default 128 MB `sinks.duckdb.memoryLimit` a sorted ndjson COPY of
- * ~100,000 events of ~1 KB ran out of memory, Parquet of 600,000, and of 100,000 events with 4 KB bodies every
- * format but CSV. So every export is written a slice of receive times at a time, each sorted alone, and the slices
- * joined. 16 MB of rows sorted in 64 MB, the smallest limit accepted.
+ * in memory rather than spilling them: at a 128 MB `sinks.duckdb.memoryLimit` a sorted ndjson COPY of ~100,000
+ * events of ~1 KB ran out of memory, Parquet of 600,000, and of 100,000 events with 4 KB bodies every format but
+ * CSV. So every export is written a slice of receive times at a time, each sorted alone, and the slices joined.
  */
 export const EXPORT_SLICE_BYTES = 16 * 1024 * 1024;
 
@@ -65,6 +64,10 @@ export async function copyEvents(
 ): Promise<number> {
   const range = { ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}) };
   const parts = await mkdtemp(join(dirname(path), 'slices-'));
+  // One thread for the export: every scan thread of a file opened for writing holds vectors of 2,048 whole events,
+  // so at 256 MB two threads ran out on 32 KB events where one passed in every format (docs/input-limits.md).
+  const threads = String((await conn.runAndReadAll("SELECT current_setting('threads')")).getRows()[0]?.[0] ?? '1');
+  await conn.run('SET threads = 1');
   try {
     return await inTransaction(conn, async () => {
       const { slices, rows: planned, weight } = await slicesOf(conn, range, EXPORT_SLICE_BYTES, `sum(${ROW_BYTES})`);
@@ -95,6 +98,7 @@ export async function copyEvents(
       return rows;
     });
   } finally {
+    await conn.run(`SET threads = ${Number.parseInt(threads, 10) || 1}`);
     await rm(parts, { recursive: true, force: true });
   }
 }
