@@ -37,7 +37,7 @@ beforeAll(async () => {
   bus = createBus({ config: config.bus, telemetry });
   const stores = await buildStores(config, telemetry);
   store = stores.duckdb as DuckDbStore;
-  consumer = createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry, subject: config.bus.nats.subject });
+  consumer = createConsumer({ config: config.consumer, bus, sinks: stores.sinks, telemetry, subject: config.bus.nats.subject, maxMessageBytes: config.spool.maxEventSize });
   await store.start();
   await bus.start();
   await consumer.start();
@@ -86,6 +86,29 @@ describe('service messages (logs, counters, updates from other services)', () =>
       return msg;
     });
     expect(dead.header?.get('Gatehouse-Reason')).toBe('"by" must be an integer');
+  });
+
+  it('a message larger than spool.maxEventSize, an event or a record, is dead-lettered, and the store keeps storing', async () => {
+    // No gateway of this config accepts such an event; another producer (or a gateway with a larger limit) can
+    // publish one, and a store must not be handed what it cannot hold (docs/input-limits.md, "Event size").
+    const jsm = await jetstreamManager(nc);
+    const deadCount = async () => (await jsm.streams.info('GATEHOUSE', { subjects_filter: 'gatehouse.dead' })).state.subjects?.['gatehouse.dead'] ?? 0;
+    const before = await deadCount();
+    const big = 'b'.repeat(40_000);
+    await send('gatehouse.events', { eid: 'too-large-event', received: new Date().toISOString(), origin: 'server', ename: 'x', raw: big });
+    await send('tic.log.big', { id: 'log-too-large', msg: big });
+    await send('tic.log.web', { id: 'log-after-large', msg: 'still flowing' });
+    await waitFor('the next log', async () => (await store.readRecords('log')).some((r) => r.id === 'log-after-large'));
+    await waitFor('two dead letters', async () => (await deadCount()) >= before + 2);
+    const reasons: string[] = [];
+    const { state } = await jsm.streams.info('GATEHOUSE');
+    for (let seq = state.last_seq; seq > 0 && reasons.length < 2; seq--) {
+      const m = await jsm.streams.getMessage('GATEHOUSE', { seq }).catch(() => null);
+      if (m?.subject === 'gatehouse.dead') reasons.push(m.header?.get('Gatehouse-Reason') ?? '');
+    }
+    for (const r of reasons) expect(r).toMatch(/^message is \d+ bytes, more than spool.maxEventSize \(32000\): too large to store$/);
+    expect(await store.countEvents()).toBe(0);
+    expect((await store.readRecords('log')).some((r) => r.id === 'log-too-large')).toBe(false);
   });
 });
 

@@ -19,7 +19,7 @@ export async function consume(config: Readonly<Config>): Promise<number> {
   const telemetry = new Telemetry(logger);
   const bus = createBus({ config: config.bus, telemetry });
   const { sinks } = await buildStores(config, telemetry);
-  const consumer = createConsumer({ config: config.consumer, bus, sinks, telemetry, subject: config.bus.nats.subject });
+  const consumer = createConsumer({ config: config.consumer, bus, sinks, telemetry, subject: config.bus.nats.subject, maxMessageBytes: config.spool.maxEventSize });
   // Each destination is its own durable JetStream consumer, so none holds back the store or the others.
   const destinations = createDestinations({ config, bus, telemetry });
   const metrics = config.consumer.metrics.enabled

@@ -9,6 +9,7 @@ import { consumerLagMetrics } from './lag-metrics.js';
 import { serviceSubscriptions } from './service-messages.js';
 import { down, up, type Health } from '../lifecycle/health.js';
 import { redeliveryDelay } from './redelivery.js';
+import { tooLarge } from './message-size.js';
 
 export interface Consumer {
   start(): Promise<void>;
@@ -23,7 +24,14 @@ export interface ConsumerOptions {
   readonly telemetry: Telemetry;
   /** The subject events arrive on (for NATS: the stream's event subject). */
   readonly subject?: string;
+  /**
+   * The largest message stored (`spool.maxEventSize`): a larger one, which no gateway of this config accepts (another
+   * producer's, or a gateway's with a larger limit), is dead-lettered rather than written, as a store could not hold
+   * it (docs/input-limits.md, "Event size"). Absent: no bound.
+   */
+  readonly maxMessageBytes?: number;
 }
+
 
 /**
  * bus → decode+validate → every sink → ack. A message is acked only once every sink holds it; sinks are
@@ -72,6 +80,12 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     const events: TrackEvent[] = [];
     const valid: Delivery[] = [];
     for (const d of batch) {
+      const large = tooLarge(d.data, options.maxMessageBytes);
+      if (large) {
+        deadLettered({ reason: 'too_large' }, { id: d.id, why: large });
+        await d.deadLetter(large);
+        continue;
+      }
       try {
         events.push(decodeEvent(d.data));
         valid.push(d);
@@ -98,7 +112,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     async start() {
       subscriptions = [bus.subscribe(subscribeOptions(config, config.durable, options.subject), handle)];
       if (config.serviceSubjects.enabled && bus.capabilities.foreignSubjects) {
-        subscriptions.push(...serviceSubscriptions({ config, bus, sinks, telemetry }));
+        subscriptions.push(...serviceSubscriptions({ config, bus, sinks, telemetry, maxMessageBytes: options.maxMessageBytes }));
       }
     },
     async healthcheck() {

@@ -3,6 +3,7 @@ import type { ServiceRecord, Sink } from '../sinks/sink.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { subscribeOptions, type ConsumerConfig } from './config.js';
 import { redeliveryDelay } from './redelivery.js';
+import { tooLarge } from './message-size.js';
 import { isUpstreamLog, upstreamCount, upstreamLog, upstreamUpdate, type Base } from './upstream-records.js';
 
 type Kind = ServiceRecord['kind'];
@@ -17,6 +18,8 @@ export function serviceSubscriptions(options: {
   bus: Bus;
   sinks: readonly Sink[];
   telemetry: Telemetry;
+  /** As the event consumer's (consumer.ts): a larger message is dead-lettered. */
+  maxMessageBytes?: number | undefined;
 }): Subscription[] {
   const { config, bus, sinks, telemetry } = options;
   const dead = telemetry.event('serviceMessageRejected', 'Service messages that could not be stored.', 'warn', ['kind']);
@@ -32,7 +35,7 @@ export function serviceSubscriptions(options: {
         const records: ServiceRecord[] = [];
         const valid: Delivery[] = [];
         for (const d of batch) {
-          const record = parseServiceRecord(kind, d);
+          const record = tooLarge(d.data, options.maxMessageBytes) ?? parseServiceRecord(kind, d);
           if (typeof record === 'string') {
             dead({ kind }, { id: d.id, why: record });
             await d.deadLetter(record);

@@ -86,7 +86,7 @@ export async function createGateway(config: Readonly<Config>, options: GatewayOp
   // Embedded mode: destinations are fed by the store consumer after its sinks (with NATS, `consume` runs them).
   const destinations = embedded ? createDestinations({ config, bus, telemetry }) : undefined;
   const consumerSinks = destinations?.sink ? [...stores.sinks, destinations.sink] : stores.sinks;
-  const consumer: Consumer | undefined = embedded ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry }) : undefined;
+  const consumer: Consumer | undefined = embedded ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry, maxMessageBytes: config.spool.maxEventSize }) : undefined;
   const spool = createSpool({ config: config.spool, bus, telemetry });
   const pipeline = createEventPipeline({ spool, telemetry, retryAfterMs: config.spool.retryAfter, maxEventBytes: config.spool.maxEventSize });
   const links = primary ? primary.links : stores.links ? createLinkResolver(stores.links) : undefined;

@@ -40,7 +40,7 @@ export async function servePrimary(config: Readonly<Config>, version: string, co
   // Destinations are fed by the store consumer after its sinks, as in a single process.
   const destinations = bus ? createDestinations({ config, bus, telemetry }) : undefined;
   const consumerSinks = destinations?.sink ? [...stores.sinks, destinations.sink] : stores.sinks;
-  const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry }) : undefined;
+  const consumer = bus ? createConsumer({ config: config.consumer, bus, sinks: consumerSinks, telemetry, maxMessageBytes: config.spool.maxEventSize }) : undefined;
   const announce = (slug: string) => supervisor.broadcast({ gh: 'linkChanged', slug });
   const links = stores.links ? announcingResolver(createLinkResolver(stores.links), announce) : undefined;
   // Memory-store limits count here, leased to the workers, so a client's limit holds whatever worker it reaches.
