@@ -7,6 +7,11 @@ import type { AdminStore } from './admin-store.js';
 import { REPORTS, type StoreReport } from './reports.js';
 
 const PAGE = 10_000;
+/**
+ * Text a listing page holds at most (~32 MB): the page ends there with a `next`, as a Cassandra page may. 10,000
+ * events of 32 KB would be 320 MB in the gateway's heap and again as JSON.
+ */
+const PAGE_BYTES = 32 * 1024 * 1024;
 
 /** The embedded store: every capability, keyset pagination over (received, eid). */
 export function duckDbAdminStore(store: DuckDbStore): AdminStore {
@@ -15,9 +20,9 @@ export function duckDbAdminStore(store: DuckDbStore): AdminStore {
     reports: REPORTS.filter((r): r is StoreReport => r !== 'rejected'),
     exportFormats: EXPORT_FORMATS,
     async queryEvents(filter) {
-      const events = await store.queryEvents(filter);
+      const { events, cut } = await store.queryEventPage(filter, PAGE_BYTES);
       const last = events.at(-1);
-      const full = events.length === Math.min(filter.limit ?? 100, PAGE);
+      const full = cut || events.length === Math.min(filter.limit ?? 100, PAGE);
       return { events, next: full && last ? cursorAfter(last) : null };
     },
     visitorEvents: (vid) => allEvents(store, vid),

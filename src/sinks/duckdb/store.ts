@@ -9,7 +9,7 @@ import { sinkEvents } from '../events.js';
 import type { RecordKind } from '../record-rows.js';
 import { SinkWriteError, type ServiceRecord, type RecordSink } from '../sink.js';
 import { openDatabase, type Database } from './database.js';
-import { countEvents, deleteEvents, pruneEvents, queryEvents, type EventOwner } from './event-reads.js';
+import { countEvents, deleteEvents, pruneEvents, queryEvents, readEventPage, type EventOwner, type EventPageRead } from './event-reads.js';
 import { readEventLayout, writeEvents, type EventLayout } from './event-writer.js';
 import type { EventFilter } from './filter.js';
 import { deleteLink, getLink, linkHistory, listLinks, putLink, type LinkChange } from './links.js';
@@ -25,6 +25,8 @@ import type { ExportFormat } from './export-formats.js';
 /** The embedded store: a Sink for the consumer, the LinkStore of the gateway, and reads for the admin API. */
 export interface DuckDbStore extends RecordSink, LinkStore {
   queryEvents(filter?: EventFilter): Promise<TrackEvent[]>;
+  /** A page of the listing that stops once its events hold `maxBytes` of text (`cut`: short of its limit). */
+  queryEventPage(filter: EventFilter, maxBytes: number): Promise<EventPageRead>;
   countEvents(filter?: Omit<EventFilter, 'limit' | 'before'>): Promise<number>;
   countRecords(kind: RecordKind): Promise<number>;
   /** Service records of one kind as stored (../record-rows.ts columns), oldest first. */
@@ -129,6 +131,7 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
       if (wasOpen) await db?.release();
     },
     queryEvents: (filter = {}) => use('queryEvents', (conn) => queryEvents(conn, filter)),
+    queryEventPage: (filter, maxBytes) => use('queryEvents', (conn) => readEventPage(conn, filter, maxBytes)),
     countEvents: (filter = {}) => use('countEvents', (conn) => countEvents(conn, filter)),
     countRecords: (kind) => use('countRecords', (conn) => countRecords(conn, kind)),
     readRecords: (kind) => use('readRecords', (conn) => readRecords(conn, kind)),
