@@ -14,6 +14,7 @@ function build(t: Telemetry) {
     /** A write or read against the store failed; the caller gets the error and decides (retry, dead letter). */
     storeFailed: t.event('sinkStoreFailed', 'Failed sink operations.', 'warn', ['sink', 'op']),
     schemaMigrated: t.event('sinkSchemaMigrated', 'Schema migrations applied by a sink.', 'info', ['sink']),
+    storeReopened: t.event('sinkStoreReopened', 'Store files attached again after the database invalidated them (a failed checkpoint: a full disk, no memory).', 'warn', ['sink']),
     schemaMigrating: t.event('sinkSchemaMigrating', 'Schema migrations started on an existing file (one may rebuild a table).', 'info', ['sink']),
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, startConsumeChild, startLocalGateway } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the consumer process is killed -9 mid-batch', () => {
   const suite = faultSuite(3);
@@ -38,9 +38,6 @@ describe('delivery: the consumer process is killed -9 mid-batch', () => {
 
     const result = ledger('consumer killed -9 mid-batch', tally, await holdings(suite.cluster, s, 'consumerkill'));
     expect(heldAtKill).toBeGreaterThan(0);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 180_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, servePorts, startLocalConsumer, startServeChild } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the gateway is killed -9 under load', () => {
   const suite = faultSuite(3);
@@ -29,9 +29,6 @@ describe('delivery: the gateway is killed -9 under load', () => {
     gw.signal('SIGTERM');
     expect(await gw.exited()).toEqual({ code: 0, signal: null });
     const result = ledger('gateway killed -9 under load, restarted', tally, await holdings(suite.cluster, s, 'gatewaykill'));
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 150_000);
 });

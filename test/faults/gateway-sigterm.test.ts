@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, servePorts, startLocalConsumer, startServeChild } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 /** A POST the server has read the headers of (it answered 100 Continue) and still waits for the body of. */
 async function heldRequest(base: string, body: string): Promise<{ send(): void; status: Promise<number> }> {
@@ -67,9 +67,6 @@ describe('delivery: the gateway gets SIGTERM under load', () => {
     expect(await gw.exited()).toEqual({ code: 0, signal: null });
     const result = ledger('gateway SIGTERM under load, restarted', tally, await holdings(suite.cluster, s, 'sigterm'));
     expect(tally.ok.has(heldId)).toBe(true);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 150_000);
 });

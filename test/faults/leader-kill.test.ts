@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the stream leader is killed under load', () => {
   const suite = faultSuite(3);
@@ -26,10 +26,7 @@ describe('delivery: the stream leader is killed under load', () => {
 
     await settle('leader kill', gw.pendingRecords, () => suite.cluster.lag(s.stream));
     const result = ledger('leader killed (SIGKILL)', tally, await holdings(suite.cluster, s, 'leaderkill'));
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
     expect(result.ok).toBeGreaterThan(atKill);
   }, 150_000);
 });

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { ConsumerLag } from '../../src/bus/bus.js';
 import { openDatabase } from '../../src/sinks/duckdb/database.js';
 import { waitFor } from '../helpers/wait.js';
@@ -97,4 +98,12 @@ export function ledger(scenario: string, tally: LoadTally, { streamed: inStream,
       `stored=${result.stored} duplicates=${duplicates} lost=${lost.length}`,
   );
   return result;
+}
+
+/** The promise every fault scenario checks: every 2xx event stored once, the stream and the store agreeing, nothing foreign. */
+export function expectExactlyOnce(result: Ledger): void {
+  expect(result.lost).toEqual([]);
+  expect(result.duplicates).toBe(0);
+  expect(result.streamed).toBe(result.stored);
+  expect(result.foreign).toEqual([]);
 }

@@ -13,6 +13,8 @@ export interface LoadOptions {
   readonly clients?: number;
   readonly rate?: number;
   readonly max?: number;
+  /** Characters of filler in each event's params (bigger events: the store's WAL fills sooner). */
+  readonly padding?: number;
 }
 
 export interface LoadTally {
@@ -42,7 +44,12 @@ export class Load {
   private readonly rate: number;
   private readonly max: number;
 
+  /** `padding` characters as params of 2,000 (within tracking.limits.maxValueLength). */
+  private readonly padding: Record<string, string> | undefined;
+
   constructor(private readonly options: LoadOptions) {
+    const pad = options.padding ?? 0;
+    this.padding = pad > 0 ? Object.fromEntries(Array.from({ length: Math.ceil(pad / 2_000) }, (_, i) => [`pad${i}`, 'p'.repeat(Math.min(2_000, pad - i * 2_000))])) : undefined;
     this.clients = options.clients ?? 8;
     this.rate = options.rate ?? 150;
     this.max = options.max ?? 3_000;
@@ -113,7 +120,7 @@ export class Load {
       const res = await fetch(`${this.options.url()}/tr/v1/`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ename: this.options.prefix, eid }),
+        body: JSON.stringify({ ename: this.options.prefix, eid, ...(this.padding ? { params: this.padding } : {}) }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const body = await res.text();

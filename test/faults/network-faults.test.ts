@@ -5,7 +5,7 @@ import { eventCopies } from '../helpers/nats.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { dropStream, readyz, removeDir, Rig, setupFor, startCluster, type FaultCluster, type Setup } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 import { hookCopies, hostOf, startNetConsumer, startNetGateway, streamMessages } from './net-rig.js';
 import { NetLab, netnsUnavailable } from './netlab.js';
 
@@ -81,10 +81,7 @@ describe.runIf(!unavailable)('network faults: partitions, flapping, loss', () =>
     consumer.signal('SIGTERM'); // DuckDB opens a file one process at a time
     await consumer.exited();
     const result = ledger(what, tally, await holdings(nats(), s, prefix));
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
     return result;
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 /** How long two of the three nodes stay down (the scenario's specification, not a wait for a condition). */
 const OUTAGE_MS = 15_000;
@@ -43,9 +43,6 @@ describe('delivery: two of three NATS nodes down (quorum lost) under load', () =
     await settle('quorum loss', gw.pendingRecords, () => suite.cluster.lag(s.stream), 120_000);
     const result = ledger('2 of 3 nodes down for 15 s', tally, await holdings(suite.cluster, s, 'quorum'));
     expect(duringOutage).toBeGreaterThan(0);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 180_000);
 });

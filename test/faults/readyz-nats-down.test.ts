@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: /readyz follows the NATS connection', () => {
   const suite = faultSuite(1);
@@ -38,9 +38,6 @@ describe('delivery: /readyz follows the NATS connection', () => {
 
     await settle('readyz', gw.pendingRecords, () => suite.cluster.lag(s.stream));
     const result = ledger('single NATS node down and back (/readyz 503 → 200)', tally, await holdings(suite.cluster, s, 'readyz'));
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 120_000);
 });

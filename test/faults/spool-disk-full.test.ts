@@ -5,7 +5,7 @@ import { startSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, metricValue, servePorts, startLocalConsumer, startServeChild, type ServeChild, type ServePorts, type Setup } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 /** The spool's disk: room for a few hundred events, so an outage of a few seconds fills it. */
 const DISK_BYTES = 256 * 1024;
@@ -101,10 +101,7 @@ describe('delivery: the spool disk fills while NATS is down', () => {
 
     const result = ledger('spool disk full (256 KiB tmpfs) while NATS is down, NATS back', tally, await holdings(suite.cluster, s, 'diskout'));
     expect(tally.failed.get('503')).toBeGreaterThanOrEqual(20);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 240_000);
 
   it('answers 2xx again within seconds when the gateway restarts on the full disk, even if its checkpoint cannot be written', async () => {
@@ -139,9 +136,6 @@ describe('delivery: the spool disk fills while NATS is down', () => {
     await freed(disk, gw2, s);
 
     const result = ledger('gateway restarted on a full spool disk (256 KiB tmpfs)', tally, await holdings(suite.cluster, s, 'diskrestart'));
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 240_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 import { Load } from './load.js';
 import { faultSuite, startLocalConsumer, startLocalGateway } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 describe('delivery: the spool fills while NATS is down', () => {
   const suite = faultSuite(3);
@@ -37,9 +37,6 @@ describe('delivery: the spool fills while NATS is down', () => {
     expect(acceptedInOutage).toBeGreaterThan(0);
     expect(tally.failed.get('503')).toBeGreaterThanOrEqual(20);
     expect(tally.retryAfter).toBe(tally.failed.get('503'));
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
   }, 150_000);
 });

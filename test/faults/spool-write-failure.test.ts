@@ -5,7 +5,7 @@ import { listSegments, segmentPath } from '../../src/spool/segment-files.js';
 import { waitFor } from '../helpers/wait.js';
 import { Load, type LoadTally } from './load.js';
 import { faultSuite, limitFileSize, metricValue, readyz, servePorts, startLocalConsumer, startServeChild } from './harness.js';
-import { holdings, ledger, settle } from './ledger.js';
+import { expectExactlyOnce, holdings, ledger, settle } from './ledger.js';
 
 /** The two tallies of a scenario as one: what its clients were promised in all. */
 function merged(a: LoadTally, b: LoadTally): LoadTally {
@@ -88,10 +88,7 @@ describe('delivery: spool writes fail (disk full), then succeed again', () => {
     const held = await holdings(suite.cluster, s, 'diskfull');
     const result = ledger('spool writes fail (EFBIG), then recover', tally, held);
     expect(first.ok.size).toBeGreaterThanOrEqual(50);
-    expect(result.lost).toEqual([]);
-    expect(result.duplicates).toBe(0);
-    expect(result.streamed).toBe(result.stored);
-    expect(result.foreign).toEqual([]);
+    expectExactlyOnce(result);
     // What was answered 503 was never stored, not even the part of a record that reached the file.
     expect([...refused.tally().ids].filter((id) => held.stored.has(id))).toEqual([]);
   }, 150_000);

@@ -37,10 +37,15 @@ export interface EventsMark {
 }
 
 interface Entry {
+  /** The instance and connection in use; replaced when the file is opened again after DuckDB invalidated it. */
   opened: Promise<Handles>;
   refs: number;
   mark: EventsMark;
   tail: Promise<unknown>;
+  readonly path: string;
+  readonly options: OpenOptions;
+  /** Why DuckDB invalidated the attached file (a failed checkpoint, a fatal error): open it again before the next use. */
+  invalid: string | undefined;
 }
 
 const open = new Map<string, Entry>();
@@ -52,6 +57,17 @@ export interface OpenOptions {
   readonly memoryLimit?: number;
   /** DuckDB's worker threads. 0 or absent: one per CPU this process may run on (duckDbThreads). */
   readonly threads?: number;
+  /** Called when the file was attached again after DuckDB invalidated it, with the error that did. */
+  readonly onReopen?: (reason: string) => void;
+}
+
+/**
+ * DuckDB invalidates an attached file when a checkpoint fails (the disk full while it writes, memory it cannot
+ * get) or after a fatal error: from then on every statement fails ("Detach and reattach it before using it
+ * again"), also once the cause is gone. The file itself is consistent: what was committed is in it or its WAL.
+ */
+export function isInvalidated(err: unknown): boolean {
+  return err instanceof Error && /has been invalidated|detach and reattach/i.test(err.message);
 }
 
 /** Opens (or shares, by path) a database; the first opener's options apply while it stays open. */
@@ -59,35 +75,60 @@ export async function openDatabase(path: string, options: OpenOptions = {}): Pro
   const key = path === IN_MEMORY ? `${IN_MEMORY}${Math.random()}` : resolve(path);
   let entry = open.get(key);
   if (!entry) {
-    entry = { opened: connect(path, options), refs: 0, tail: Promise.resolve(), mark: { newestUs: undefined } };
+    entry = { opened: connect(path, options), refs: 0, tail: Promise.resolve(), mark: { newestUs: undefined }, path, options, invalid: undefined };
     open.set(key, entry);
   }
   entry.refs++;
   const current = entry;
-  let handles: Handles;
   try {
-    handles = await current.opened;
+    await current.opened;
   } catch (err) {
     releaseEntry(key, current, undefined);
     throw err;
   }
-  const { conn } = handles;
   let released: Promise<void> | undefined;
   return {
     path,
     eventsMark: current.mark,
     exclusive<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-      const run = current.tail.then(() => fn(conn));
+      const run = current.tail.then(async () => {
+        // Opened again at the first use after an invalidation, so the caller's retry (a redelivery, the next
+        // request) finds the file working once the cause is gone; until then this throws, and the next use tries again.
+        if (current.invalid) await reopen(current);
+        const { conn } = await current.opened;
+        try {
+          return await fn(conn);
+        } catch (err) {
+          if (isInvalidated(err) && path !== IN_MEMORY) current.invalid = (err as Error).message.split('\n')[0];
+          throw err;
+        }
+      });
       // The queue continues after a failure; the failure goes to this caller only.
       current.tail = run.catch(() => undefined);
       return run;
     },
     release() {
       // Close only after queued work is done, so a close never cuts a batch in half.
-      released ??= current.tail.then(() => releaseEntry(key, current, handles));
+      released ??= current.tail.then(async () => releaseEntry(key, current, await current.opened.catch(() => undefined)));
       return released;
     },
   };
+}
+
+/** Closes the invalidated instance and attaches the file again (DuckDB replays its WAL); throws if that fails. */
+async function reopen(entry: Entry): Promise<void> {
+  const old = await entry.opened.catch(() => undefined);
+  try {
+    old?.conn.closeSync();
+    old?.instance.closeSync();
+  } catch {
+    // An invalidated instance may refuse a clean close; it is dropped either way.
+  }
+  entry.opened = connect(entry.path, entry.options);
+  await entry.opened;
+  const reason = entry.invalid ?? '';
+  entry.invalid = undefined;
+  entry.options.onReopen?.(reason);
 }
 
 function releaseEntry(key: string, entry: Entry, handles: Handles | undefined): void {

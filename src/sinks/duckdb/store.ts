@@ -70,7 +70,11 @@ export function createDuckDbStore({ config, telemetry }: { config: Pick<DuckDbCo
     name: NAME,
     start() {
       starting ??= (async () => {
-        const opened = await openDatabase(config.path, { memoryLimit: config.memoryLimit, threads: config.threads }).catch((err: unknown) => {
+        const opened = await openDatabase(config.path, {
+          memoryLimit: config.memoryLimit,
+          threads: config.threads,
+          onReopen: (reason) => events.storeReopened({ sink: NAME }, { path: config.path, invalidatedBy: reason }),
+        }).catch((err: unknown) => {
           starting = undefined; // a later start() tries again (the file may be freed)
           throw err;
         });
