@@ -225,6 +225,10 @@ describe('an event larger than spool.maxEventSize is a 413 naming the limit, bef
     }
     await storedOnce((await sentinel()).id);
     for (const id of [small, ...Object.values(ids)]) expect(await storedById(id)).toEqual([]);
+    // Counted as refused, every event of the request once, by route.
+    const metrics = await (await fetch(`${gw.adminUrl}/metrics`)).text();
+    const refused = (route: string) => Number(new RegExp(`^gatehouse_event_rejected_total\\{reason="event_too_large",route="${route}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect({ track: refused('track'), segment: refused('segment'), posthog: refused('posthog') }).toEqual({ track: 2, segment: 2, posthog: 1 });
   });
 
   it('an event within the limit is stored whole, and exports', async () => {

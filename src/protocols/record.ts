@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import type { BuildLimits } from '../track/build.js';
 import { buildBatch } from '../track/build-batch.js';
+import { prepareEvents } from '../track/record.js';
 import type { TrackContext } from '../track/context.js';
 import type { RequestFacts } from '../track/request-facts.js';
 import type { TrackEvent } from '../track/event.js';
@@ -51,7 +52,7 @@ export async function recordProtocolEvents(
     if (!anonymize) event.raw = JSON.stringify(redactPii(item.raw));
     return event;
   });
-  await ctx.pipeline.accept(ctx.pipeline.prepare(events), request.trace);
+  await ctx.pipeline.accept(prepareEvents(ctx, events, options.route), request.trace);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
 }
 

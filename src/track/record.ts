@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildBatch } from './build-batch.js';
 import type { BuiltEvent } from './build.js';
 import type { TrackContext } from './context.js';
-import type { ClientFields, EventOrigin } from './event.js';
+import type { ClientFields, EventOrigin, TrackEvent } from './event.js';
+import type { PreparedEvents } from './pipeline.js';
+import { HttpError } from '../server/errors.js';
 import { applyIdentity } from './identity.js';
 import { setCheckedHeaders } from '../server/checked-headers.js';
 
@@ -44,7 +46,7 @@ export async function recordEvents(
   );
   const events = built.map((b) => ctx.enrich({ fields: withRouteFields(b.fields, options), pii: b.pii }, facts));
   // Everything that can fail happens before the events are stored; after `accept`, the answer is the 2xx.
-  const prepared = ctx.pipeline.prepare(events);
+  const prepared = prepareEvents(ctx, events, options.route);
   if (cookies.length > 0) setCheckedHeaders(reply, { 'set-cookie': cookies });
   await ctx.pipeline.accept(prepared, request.trace);
   return { kind: 'accepted', ids: events.map((e) => e.eid) };
@@ -65,4 +67,17 @@ function withRouteFields(fields: BuiltEvent['fields'], options: RecordOptions): 
   if (fixed) Object.assign(fields, fixed);
   fields.eid = eid;
   return fields;
+}
+
+/**
+ * The events encoded for the spool (EventPipeline.prepare). A request refused for an event over spool.maxEventSize
+ * counts its events as refused (`eventRejected`, reason `event_too_large`) here, once, for every route.
+ */
+export function prepareEvents(ctx: TrackContext, events: readonly TrackEvent[], route: string): PreparedEvents {
+  try {
+    return ctx.pipeline.prepare(events);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 'EVENT_TOO_LARGE') ctx.rejected({ reason: 'event_too_large', route }, { ...err.details }, events.length);
+    throw err;
+  }
 }

@@ -32,7 +32,8 @@ export async function pixelRoutes(app: FastifyInstance, ctx: TrackContext): Prom
         });
       } catch (err) {
         const reason = err instanceof HttpError ? err.code.toLowerCase() : 'internal';
-        if (reason !== 'invalid_event') ctx.rejected({ reason, route: 'pixel' });
+        // Invalid and too large events were counted where they were found (buildBatch, prepareEvents).
+        if (reason !== 'invalid_event' && reason !== 'event_too_large') ctx.rejected({ reason, route: 'pixel' });
         if (!(err instanceof HttpError)) request.log.error({ err }, 'pixel not recorded');
         unrecordedStatus(reply, err);
       }

@@ -54,7 +54,8 @@ export async function recordOrCount(
     });
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    if (err.statusCode !== 400) ctx.rejected({ reason: err.code.toLowerCase(), route });
+    // Too large events were counted where they were found (prepareEvents).
+    if (err.statusCode !== 400 && err.code !== 'EVENT_TOO_LARGE') ctx.rejected({ reason: err.code.toLowerCase(), route });
   }
 }
 
