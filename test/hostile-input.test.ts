@@ -186,10 +186,10 @@ describe('deep nesting is a 400 naming the limit, before anything is stored (ite
 });
 
 describe('an event larger than spool.maxEventSize is a 413 naming the limit, before anything is stored', () => {
-  const LIMIT = 32_000; // the default
+  const LIMIT = 96_000; // the default
   /** `n` params of 2,000 characters: ~2 KB each as stored. */
   const params = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, String(i % 10).repeat(2_000)]));
-  const big = params(20); // ~40 KB
+  const big = params(50); // ~100 KB (tracking.limits.maxParams: 50)
 
   it('every route refuses the whole request with 413 EVENT_TOO_LARGE, sets no cookie, stores none of its events', async () => {
     const small = eid();
@@ -206,8 +206,8 @@ describe('an event larger than spool.maxEventSize is a 413 naming the limit, bef
           }),
       },
       { name: 'PostHog', index: 0, send: () => post('/capture', JSON.stringify({ api_key: CREDENTIALS.posthogKey, uuid: ids.posthog, event: 'x', distinct_id: 'd', properties: big })) },
-      { name: 'Snowplow POST', index: 0, send: () => post('/com.snowplowanalytics.snowplow/tp2', JSON.stringify({ data: [{ e: 'pv', eid: ids.snowplow, ...params(20) }] })) },
-      { name: 'GA4', index: 0, send: () => post(ga4Path(), JSON.stringify({ client_id: 'c', events: [{ name: 'x', params: { fz: ids.ga4, ...params(20) } }] })) },
+      { name: 'Snowplow POST', index: 0, send: () => post('/com.snowplowanalytics.snowplow/tp2', JSON.stringify({ data: [{ e: 'pv', eid: ids.snowplow, ...params(50) }] })) },
+      { name: 'GA4', index: 0, send: () => post(ga4Path(), JSON.stringify({ client_id: 'c', events: [{ name: 'x', params: { fz: ids.ga4, ...params(50) } }] })) },
     ];
     for (const route of cases) {
       const res = await route.send();
@@ -237,6 +237,17 @@ describe('an event larger than spool.maxEventSize is a 413 naming the limit, bef
     expect(res.status).toBe(200);
     const [stored] = await storedOnce(id);
     expect(stored?.params).toEqual(params(14));
+  });
+
+  it('a Segment event at Segment\'s own limit (32 KB as sent) is accepted, though kept twice (params and raw)', async () => {
+    const id = eid();
+    const properties: Record<string, unknown> = {};
+    for (let i = 0; JSON.stringify(properties).length < 30_000; i++) properties[`product_${i}`] = { name: `Item "${i}"`, sku: `SKU-${i}`, price: 19.99, note: 'gift wrap, "fragile"'.repeat(30) };
+    const body = JSON.stringify({ type: 'track', messageId: id, event: 'Order Completed', anonymousId: 'a', properties });
+    expect(body.length).toBeLessThan(32_000);
+    expect((await post('/v1/track', body, { authorization: basicAuth(CREDENTIALS.segmentKey) })).status).toBe(200);
+    const [stored] = await storedOnce(id);
+    expect(Buffer.byteLength(JSON.stringify(stored))).toBeGreaterThan(60_000);
   });
 
   it('a pixel with long params is recorded and gets its GIF (its URL, bounded by the header limit, stays below the event limit)', async () => {

@@ -94,7 +94,7 @@ describe('service messages (logs, counters, updates from other services)', () =>
     const jsm = await jetstreamManager(nc);
     const deadCount = async () => (await jsm.streams.info('GATEHOUSE', { subjects_filter: 'gatehouse.dead' })).state.subjects?.['gatehouse.dead'] ?? 0;
     const before = await deadCount();
-    const big = 'b'.repeat(40_000);
+    const big = 'b'.repeat(100_000);
     await send('gatehouse.events', { eid: 'too-large-event', received: new Date().toISOString(), origin: 'server', ename: 'x', raw: big });
     await send('tic.log.big', { id: 'log-too-large', msg: big });
     await send('tic.log.web', { id: 'log-after-large', msg: 'still flowing' });
@@ -106,7 +106,7 @@ describe('service messages (logs, counters, updates from other services)', () =>
       const m = await jsm.streams.getMessage('GATEHOUSE', { seq }).catch(() => null);
       if (m?.subject === 'gatehouse.dead') reasons.push(m.header?.get('Gatehouse-Reason') ?? '');
     }
-    for (const r of reasons) expect(r).toMatch(/^message is \d+ bytes, more than spool.maxEventSize \(32000\): too large to store$/);
+    for (const r of reasons) expect(r).toMatch(/^message is \d+ bytes, more than spool.maxEventSize \(96000\): too large to store$/);
     expect(await store.countEvents()).toBe(0);
     expect((await store.readRecords('log')).some((r) => r.id === 'log-too-large')).toBe(false);
   });

@@ -85,14 +85,14 @@ describe('DuckDB store', () => {
     expect(await held()).toBe(0);
   });
 
-  it('bounds the buffer pool by default: 256 MB unless configured, and at least what the largest accepted event needs (0: DuckDB\'s own)', () => {
+  it('bounds the buffer pool by default: 512 MB unless configured, and at least what the largest accepted event needs (0: DuckDB\'s own)', () => {
     const memory = (raw: Record<string, Record<string, unknown>>) => parseConfig(raw, 'test', {}).sinks.duckdb.memoryLimit;
-    expect(memory({})).toBe(256 * 1000 * 1000);
-    expect(parseConfig({}, 'test', {}).spool.maxEventSize).toBe(32_000);
+    expect(memory({})).toBe(512 * 1000 * 1000);
+    expect(parseConfig({}, 'test', {}).spool.maxEventSize).toBe(96_000);
     expect(memory({ sinks: { duckdb: { memoryLimit: '0B' } } })).toBe(0);
-    // 96 MB and 4,096 times spool.maxEventSize: 227.1 MB for the default 32KB, 112.4 MB for 4KB.
-    expect(memory({ sinks: { duckdb: { memoryLimit: '228MB' } } })).toBe(228 * 1000 * 1000);
-    expect(() => memory({ sinks: { duckdb: { memoryLimit: '227MB' } } })).toThrow(/sinks\/duckdb\/memoryLimit: must be 0 .* or at least 228MB for events of up to spool.maxEventSize \(32000 bytes\)/);
+    // 96 MB and 4,096 times spool.maxEventSize: 489.2 MB for the default 96KB, 112.4 MB for 4KB.
+    expect(memory({ sinks: { duckdb: { memoryLimit: '490MB' } } })).toBe(490 * 1000 * 1000);
+    expect(() => memory({ sinks: { duckdb: { memoryLimit: '489MB' } } })).toThrow(/sinks\/duckdb\/memoryLimit: must be 0 .* or at least 490MB for events of up to spool.maxEventSize \(96000 bytes\)/);
     expect(memory({ spool: { maxEventSize: '4KB' }, sinks: { duckdb: { memoryLimit: '113MB' } } })).toBe(113 * 1000 * 1000);
     expect(() => memory({ spool: { maxEventSize: '4KB' }, sinks: { duckdb: { memoryLimit: '112MB' } } })).toThrow(/at least 113MB/);
     expect(() => memory({ spool: { maxEventSize: '3KB' } })).toThrow(/spool\/maxEventSize: must be from 4KB/);
@@ -560,35 +560,36 @@ describe('DuckDB event key: (received, eid), looked up by the writer', () => {
     const defaults = parseConfig({}, 'test', {});
     const limit = defaults.spool.maxEventSize;
     await withStore(0, async (store, _t, dir) => {
-      // 4,096 events of ~32 KB, two of DuckDB's 2,048-row vectors. At 128 MB DuckDB's checkpoint failed on events
-      // of 29.5 KB and invalidated the file, and exports of 8 KB events ran out of memory (ndjson); two export
-      // threads ran out at 256 MB on these (docs/input-limits.md, "Event size").
+      // 2,560 events of ~96 KB, more than one of DuckDB's 2,048-row vectors. At 128 MB DuckDB's checkpoint failed
+      // on events of 29.5 KB and invalidated the file, and exports of 8 KB events ran out of memory (ndjson); at
+      // 256 MB exports of 64 KB events did, and two export threads on 32 KB ones (docs/input-limits.md, "Event size").
+      const N = 2_560;
       const start = Date.parse('2026-03-01T00:00:00.000Z');
       const events = [];
-      for (let b = 0; b < 4_096 / 256; b++) {
+      for (let b = 0; b < N / 256; b++) {
         const batch = sampleBatch(256, 50, start + b * 1_000).map((e, i) => {
           const head = JSON.stringify({ ...e, raw: '' });
-          const raw = `${b}.${i}:${'k=v&n=12345;'.repeat(3_000)}`.slice(0, limit - Buffer.byteLength(head));
+          const raw = `${b}.${i}:${'k=v&n=12345;'.repeat(Math.ceil(limit / 12))}`.slice(0, limit - Buffer.byteLength(head));
           return { ...e, raw };
         });
         for (const e of batch) expect(Buffer.byteLength(JSON.stringify(e))).toBeLessThanOrEqual(limit);
         await store.write(batch);
         events.push(...batch);
       }
-      expect(await store.countEvents()).toBe(4_096);
+      expect(await store.countEvents()).toBe(N);
       for (const format of ['ndjson', 'csv', 'parquet'] as const) {
-        expect(await store.exportEvents({}, format, join(dir, `big.${format}`)), format).toBe(4_096);
+        expect(await store.exportEvents({}, format, join(dir, `big.${format}`)), format).toBe(N);
       }
       const rawOf = new Map(events.map((e) => [e.eid, e.raw]));
       const lines = readFileSync(join(dir, 'big.ndjson'), 'utf8').trimEnd().split('\n');
-      expect(lines).toHaveLength(4_096);
+      expect(lines).toHaveLength(N);
       for (const line of lines) {
         const e = JSON.parse(line) as { eid: string; raw: string };
         expect(e.raw === rawOf.get(e.eid), e.eid).toBe(true);
       }
-      // The listing: one sorted query of 4,096 such events ran out of memory; it is read 512 at a time.
+      // The listing: one sorted query of this many such events ran out of memory; it is read 512 at a time.
       const newestFirst = [...events].sort((a, b) => (a.received === b.received ? (a.eid < b.eid ? 1 : -1) : a.received < b.received ? 1 : -1)).map((e) => e.eid);
-      const listed = await store.queryEvents({ limit: 4_096 });
+      const listed = await store.queryEvents({ limit: N });
       expect(listed.map((e) => e.eid)).toEqual(newestFirst);
       expect(listed.every((e) => e.raw === rawOf.get(e.eid))).toBe(true);
       // The admin API's pages stop at ~32 MB of text with a `next`, as a Cassandra page may: followed, every event once.
@@ -604,7 +605,7 @@ describe('DuckDB event key: (received, eid), looked up by the writer', () => {
         before = page.next;
       }
       expect(pages.length).toBeGreaterThan(1);
-      expect(pages.every((n) => n > 0 && n < 4_096)).toBe(true);
+      expect(pages.every((n) => n > 0 && n < N)).toBe(true);
       expect(paged).toEqual(newestFirst);
     }, defaults.sinks.duckdb.memoryLimit);
   }, 180_000);

@@ -9,7 +9,7 @@ import { REPORTS, type StoreReport } from './reports.js';
 const PAGE = 10_000;
 /**
  * Text a listing page holds at most (~32 MB): the page ends there with a `next`, as a Cassandra page may. 10,000
- * events of 32 KB would be 320 MB in the gateway's heap and again as JSON.
+ * events of 96 KB would be 960 MB in the gateway's heap and again as JSON.
  */
 const PAGE_BYTES = 32 * 1024 * 1024;
 

@@ -11,7 +11,8 @@ import { tracingIssues } from '../telemetry/tracing/checks.js';
  * What sinks.duckdb.memoryLimit must hold for events of up to spool.maxEventSize (other than 0): DuckDB checkpoints
  * and exports a vector of 2,048 events at a time, and the JSON writer of an ndjson export copies it again. Fitted
  * to measurements at DuckDB 1.5 (docs/input-limits.md, "Event size"): at 128 MB exports of 4 KB events passed and of
- * 8 KB failed (ndjson), and checkpoints failed from 29.5 KB; at 192 MB 16 KB events passed, at 256 MB 32 KB.
+ * 8 KB failed (ndjson), and checkpoints failed from 29.5 KB; at 192 MB 16 KB events passed, at 256 MB 32 KB (64 KB
+ * failed), at 384 MB 64 KB, at 512 MB 95 KB.
  */
 const DUCKDB_BASE_MEMORY = 96_000_000; // sizes count MB in 1,000,000 bytes
 const DUCKDB_MEMORY_PER_EVENT_BYTE = 4_096;

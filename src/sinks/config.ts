@@ -7,9 +7,9 @@ export const DuckDbConfig = Section(
     retention: Duration('0s', {
       description: 'Events older than this are deleted by an hourly prune job (and once at start); "0s": kept forever.',
     }),
-    memoryLimit: Size('256MB', {
+    memoryLimit: Size('512MB', {
       description:
-        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. What fills it over time is DuckDB's cache of the file's blocks; what it must hold is a vector of 2,048 of the largest events, which DuckDB's checkpoints and exports work on: at least 96MB plus 4,096 times spool.maxEventSize (at the default 32KB, 227MB; checked by validate). The default fits a small server; raise it for heavy queries through the admin API. 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
+        "DuckDB's buffer pool limit (its memory_limit); past it DuckDB spills to a .tmp directory beside the file. What fills it over time is DuckDB's cache of the file's blocks; what it must hold is a vector of 2,048 of the largest events, which DuckDB's checkpoints and exports work on: at least 96MB plus 4,096 times spool.maxEventSize (at the default 96KB, 490MB; checked by validate). The default fits a small server; raise it for heavy queries through the admin API. 0: DuckDB's own default, 80% of RAM, which a long-running process grows into.",
     }),
     threads: Type.Integer({
       minimum: 0,

@@ -7,9 +7,9 @@ export const SpoolConfig = Section(
     maxBytes: Size('1GiB', {
       description: 'Most unforwarded bytes kept; past it tracking answers 503 with Retry-After (never a 2xx).',
     }),
-    maxEventSize: Size('32KB', {
+    maxEventSize: Size('96KB', {
       description:
-        'Largest event accepted, as stored (its JSON, with what the gateway adds: ids, enrichment, a protocol event\'s original payload); a request holding a larger one gets 413 EVENT_TOO_LARGE and nothing of it is stored. Every stored event must be deliverable and storable: one NATS message holds it (max_payload, 1MB by default), and DuckDB\'s memoryLimit must hold 96MB plus 4,096 times it to checkpoint and export such events (validate checks it). From 4KB to 512KB; 32KB is Segment\'s own limit per event.',
+        'Largest event accepted, as stored (its JSON, with what the gateway adds: ids, enrichment, a protocol event\'s original payload); a request holding a larger one gets 413 EVENT_TOO_LARGE and nothing of it is stored. Every stored event must be deliverable and storable: one NATS message holds it (max_payload, 1MB by default), and DuckDB\'s memoryLimit must hold 96MB plus 4,096 times it to checkpoint and export such events (validate checks it). From 4KB to 512KB. The default takes every event Segment\'s own limit allows (32KB as sent): a protocol event is kept twice, its properties in params and its original in raw, so a 31KB Segment event is ~77KB as stored.',
     }),
     segmentBytes: Size('16MiB', { description: 'Size at which a new log segment starts.' }),
     preallocate: Type.Boolean({

@@ -23,8 +23,8 @@ const SPECIAL = [
   '\ud800', '\udfff', 'a;b=c; Domain=.evil.example; HttpOnly', '\r\nSet-Cookie: x=y', '"', '\\', '%', '%00', '',
   ' ', 'vid', 'sid', 'uid', 'params', 'email', 'url', 'ename', 'utm_source', '=cmd|calc', '\u2028', 'x'.repeat(200),
   'y'.repeat(9000),
-  // Over spool.maxEventSize (32KB) alone, as a protocol event's `raw` keeps it: 413 EVENT_TOO_LARGE, nothing stored.
-  'z'.repeat(33_000),
+  // Over spool.maxEventSize (96KB) alone, as a protocol event's `raw` keeps it: 413 EVENT_TOO_LARGE, nothing stored.
+  'z'.repeat(100_000),
 ];
 
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
