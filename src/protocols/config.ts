@@ -78,7 +78,7 @@ export const ProtocolsConfig = Section(
     bodyLimit: Size('1MB', { description: 'Largest request body of a protocol route, as sent (compressed); larger get 413.' }),
     inflatedLimit: Size('8MB', { description: 'Largest body after gzip or base64 decoding; larger get 413.' }),
     maxBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: 'Most events in one request.' }),
-    maxParams: Type.Integer({ minimum: 1, default: 200, description: 'Most properties kept in `params` per event.' }),
+    maxParams: Type.Integer({ minimum: 1, default: 200, description: 'Most entries in `params` per event (a protocol event\'s properties); an event with more gets 400 INVALID_EVENT, and its request stores nothing.' }),
     maxValueLength: Type.Integer({ minimum: 16, default: 8192, description: 'Longest value of one field or property, in characters.' }),
     segment: SegmentConfig,
     snowplow: SnowplowConfig,
