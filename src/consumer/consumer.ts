@@ -32,7 +32,6 @@ export interface ConsumerOptions {
   readonly maxMessageBytes?: number;
 }
 
-
 /**
  * bus → decode+validate → every sink → ack. A message is acked only once every sink holds it; sinks are
  * idempotent by id, so a redelivery after a partial failure doubles nothing. A message that cannot be
